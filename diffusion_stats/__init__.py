@@ -53,6 +53,7 @@ _LAZY: dict[str, str] = {
     "CoxHazard": "diffusion_stats.cox",
     "EventLogit": "diffusion_stats.event_logit",
     "DyadicLogit": "diffusion_stats.dyadic_logit",
+    "case_control_sample": "diffusion_stats.rare_events",
     "SpatialLag": "diffusion_stats.spatial_lag",
     "moran_test": "diffusion_stats.spatial_diagnostics",
     "lm_tests": "diffusion_stats.spatial_diagnostics",
