@@ -1,0 +1,296 @@
+"""Numerics of the counting-process Cox model (no pandas, no formulas).
+
+Layout
+------
+Rows carry ``(start, stop]`` intervals, an event flag, a case weight and a stratum code.
+A *risk set* is one (stratum, event time) pair; row ``i`` is in the risk set at time
+``t`` of its stratum when ``start_i < t <= stop_i``. :class:`RiskSets` sorts once and
+expands the data into (risk set, row) *pairs*: for each row the risk sets it belongs to
+form a contiguous range of its stratum's sorted event times, found with two
+``searchsorted`` calls; the pairs are generated with ``np.repeat`` and kept sorted by
+risk set so every per-risk-set sum is one ``np.add.reduceat``. Annual event-history data
+(one row per unit-year) put each row in exactly one risk set, so the expansion has as
+many pairs as rows.
+
+Stability: within each risk set the linear predictors are shifted by the set's maximum
+(log-sum-exp), so no ``exp`` can overflow whatever the covariate scale.
+
+Ties
+----
+``breslow`` and ``efron`` follow R's survival (agfit4): with ``d`` tied deaths of total
+weight ``dw`` and mean weight ``dw/d``, Efron's term is
+``sum_deaths w_i eta_i - (dw/d) sum_{j<d} log(S0 - j/d D0)`` (Breslow: ``j/d`` -> 0).
+``exact`` is the discrete conditional-logit likelihood ``sum_deaths eta_i - log
+e_d(exp(eta))`` per risk set with ``e_d`` the elementary symmetric polynomial, computed
+with the recursion of Gail, Lubin & Rubinstein (1981) together with its first and second
+derivatives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["RiskSets", "Evaluation", "ExactLayout", "build_risk_sets", "evaluate", "evaluate_exact", "exact_layout",
+           "score_residuals"]
+
+
+@dataclass
+class RiskSets:
+    """Risk-set structure (fixed for a data set, reused across Newton iterations)."""
+
+    n: int
+    n_sets: int
+    pair_row: np.ndarray      # row of each pair, pairs sorted by risk set
+    pair_set: np.ndarray      # risk set of each pair
+    pair_death: np.ndarray    # bool: the pair is a death in its own risk set
+    set_ptr: np.ndarray       # start of each set's pairs (len n_sets)
+    death_rows: np.ndarray    # event rows sorted by risk set
+    death_set: np.ndarray     # risk set of each death
+    death_ptr: np.ndarray     # start of each set's deaths (len n_sets)
+    n_death: np.ndarray       # deaths per set
+    dw: np.ndarray            # weighted deaths per set
+    set_time: np.ndarray      # event time of each set
+    set_stratum: np.ndarray   # stratum code of each set
+    set_size: np.ndarray      # rows at risk per set
+
+
+def build_risk_sets(start: np.ndarray, stop: np.ndarray, event: np.ndarray,
+                    weights: np.ndarray, strata: np.ndarray) -> RiskSets:
+    """Expand rows into sorted (risk set, row) pairs; see the module docstring."""
+    n = len(stop)
+    times, inv = np.unique(np.concatenate([start, stop]), return_inverse=True)
+    ra, rb = inv[:n].astype(np.int64), inv[n:].astype(np.int64)
+    M = np.int64(len(times) + 1)
+    s = strata.astype(np.int64)
+    ev = event.astype(bool)
+    death_key_all = s[ev] * M + rb[ev]
+    set_keys = np.unique(death_key_all)
+    K = len(set_keys)
+    lo = np.searchsorted(set_keys, s * M + ra, side="right")
+    hi = np.searchsorted(set_keys, s * M + rb, side="right")
+    counts = hi - lo
+    P = int(counts.sum())
+    pair_row = np.repeat(np.arange(n, dtype=np.int64), counts)
+    offs = np.cumsum(counts) - counts
+    pair_set = lo[pair_row] + (np.arange(P, dtype=np.int64) - offs[pair_row])
+    if n and P and not np.all(np.diff(pair_set) >= 0):
+        order = np.argsort(pair_set, kind="stable")
+        pair_row, pair_set = pair_row[order], pair_set[order]
+    pair_death = ev[pair_row] & (pair_set == hi[pair_row] - 1)
+    set_size = np.bincount(pair_set, minlength=K)
+    set_ptr = np.concatenate([[0], np.cumsum(set_size)[:-1]]).astype(np.int64)
+    drow = np.flatnonzero(ev)
+    dset = np.searchsorted(set_keys, death_key_all)
+    order = np.argsort(dset, kind="stable")
+    drow, dset = drow[order], dset[order]
+    nd = np.bincount(dset, minlength=K)
+    dptr = np.concatenate([[0], np.cumsum(nd)[:-1]]).astype(np.int64)
+    dw = np.bincount(dset, weights=weights[drow], minlength=K)
+    return RiskSets(n=n, n_sets=K, pair_row=pair_row, pair_set=pair_set, pair_death=pair_death,
+                    set_ptr=set_ptr, death_rows=drow, death_set=dset, death_ptr=dptr,
+                    n_death=nd, dw=dw, set_time=times[set_keys % M],
+                    set_stratum=set_keys // M, set_size=set_size)
+
+
+@dataclass
+class Evaluation:
+    """Log partial likelihood, score and information at one ``beta``."""
+
+    loglik: float
+    score: np.ndarray
+    info: np.ndarray
+    # per-set pieces kept for residuals (breslow/efron only)
+    parts: dict | None = None
+
+
+def _reduce(values: np.ndarray, ptr: np.ndarray) -> np.ndarray:
+    if len(values) == 0:
+        return np.zeros((0,) + values.shape[1:])
+    return np.add.reduceat(values, ptr, axis=0)
+
+
+def evaluate(rs: RiskSets, X: np.ndarray, w: np.ndarray, beta: np.ndarray, *,
+             efron: bool, want_info: bool = True, keep: bool = False) -> Evaluation:
+    """Breslow / Efron log partial likelihood, score and information."""
+    p = X.shape[1]
+    K = rs.n_sets
+    eta = X @ beta
+    eta_p = eta[rs.pair_row]
+    m = np.maximum.reduceat(eta_p, rs.set_ptr) if K else np.zeros(0)
+    z = eta_p - m[rs.pair_set]
+    ez = np.exp(z)
+    r = w[rs.pair_row] * ez
+    Xp = X[rs.pair_row]
+    rX = r[:, None] * Xp
+    S0 = _reduce(r, rs.set_ptr)
+    S1 = _reduce(rX, rs.set_ptr)
+    dr = rs.death_rows
+    eta_d = eta[dr]
+    rd = w[dr] * np.exp(eta_d - m[rs.death_set])
+    Xd = X[dr]
+    nd = rs.n_death
+    meanwt = rs.dw / nd
+    step_set = rs.death_set                       # one Efron sub-step per death
+    j = np.arange(len(dr)) - rs.death_ptr[step_set]
+    if efron:
+        D0 = _reduce(rd, rs.death_ptr)
+        D1 = _reduce(rd[:, None] * Xd, rs.death_ptr)
+        f = j / nd[step_set]
+    else:
+        D0 = np.zeros(K)
+        D1 = np.zeros((K, p))
+        f = np.zeros(len(dr))
+    den = S0[step_set] - f * D0[step_set]
+    a = (S1[step_set] - f[:, None] * D1[step_set]) / den[:, None]
+    mw = meanwt[step_set]
+    wd = w[dr]
+    loglik = float(wd @ eta_d - np.sum(mw * (np.log(den) + m[step_set])))
+    score = wd @ Xd - mw @ a
+    info = np.zeros((p, p))
+    if want_info:
+        S2 = _reduce(rX[:, :, None] * Xp[:, None, :], rs.set_ptr)
+        M2 = S2[step_set]
+        if efron:
+            D2 = _reduce((rd[:, None] * Xd)[:, :, None] * Xd[:, None, :], rs.death_ptr)
+            M2 = M2 - f[:, None, None] * D2[step_set]
+        info = np.einsum("s,sij->ij", mw / den, M2) - np.einsum("s,si,sj->ij", mw, a, a)
+    parts = None
+    if keep:
+        parts = dict(m=m, ez=ez, den=den, a=a, mw=mw, f=f, step_set=step_set, eta=eta)
+    return Evaluation(loglik=loglik, score=score, info=info, parts=parts)
+
+
+def score_residuals(rs: RiskSets, X: np.ndarray, ev: Evaluation) -> tuple[np.ndarray, np.ndarray]:
+    """Unweighted score residuals (n x p) and martingale residuals (n) as R's survival.
+
+    For row ``i`` and Efron sub-step ``j`` of risk set ``k`` (hazard increment
+    ``h_kj = meanwt_k / den_kj``, sub-step mean ``a_kj``), with ``c = 1 - j/d`` for the
+    tied deaths of the set and 1 for the others::
+
+        L_i = e_i (x_i - mean_j a_kj) - sum_k sum_j c exp(eta_i) h_kj (x_i - a_kj)
+        M_i = e_i - sum_k sum_j c exp(eta_i) h_kj
+    """
+    P = ev.parts
+    assert P is not None
+    K = rs.n_sets
+    ss, den, a, mw, f = P["step_set"], P["den"], P["a"], P["mw"], P["f"]
+    h = mw / den
+    H = np.bincount(ss, weights=h, minlength=K)
+    HA = np.stack([np.bincount(ss, weights=h * a[:, c], minlength=K) for c in range(a.shape[1])], 1) \
+        if a.shape[1] else np.zeros((K, 0))
+    Hd = np.bincount(ss, weights=h * (1 - f), minlength=K)
+    HAd = np.stack([np.bincount(ss, weights=h * (1 - f) * a[:, c], minlength=K)
+                    for c in range(a.shape[1])], 1) if a.shape[1] else np.zeros((K, 0))
+    Abar = np.stack([np.bincount(ss, weights=a[:, c], minlength=K) for c in range(a.shape[1])], 1) \
+        / rs.n_death[:, None]
+    ps, pr, pdth = rs.pair_set, rs.pair_row, rs.pair_death
+    ez = P["ez"]
+    hsel = np.where(pdth, Hd[ps], H[ps]) * ez
+    c0 = np.bincount(pr, weights=hsel, minlength=rs.n)
+    p = X.shape[1]
+    c1 = np.empty((rs.n, p))
+    for c in range(p):
+        hac = np.where(pdth, HAd[ps, c], HA[ps, c]) * ez
+        c1[:, c] = np.bincount(pr, weights=hac, minlength=rs.n)
+    L = -(X * c0[:, None] - c1)
+    dr = rs.death_rows
+    L[dr] += X[dr] - Abar[rs.death_set]
+    mart = -c0
+    mart[dr] += 1.0
+    return L, mart
+
+
+# ---------------------------------------------------------------------------
+# exact ties (discrete conditional logit)
+@dataclass
+class ExactLayout:
+    """Dense padding of the risk sets with two or more deaths."""
+
+    sets: np.ndarray          # ids of sets with d >= 2
+    idx: np.ndarray           # (K2, nmax) row index (0 where padded)
+    mask: np.ndarray          # (K2, nmax) True where a real member
+    d: np.ndarray             # deaths per set
+
+
+def exact_layout(rs: RiskSets, max_cells: int = 50_000_000) -> ExactLayout:
+    sets = np.flatnonzero(rs.n_death >= 2)
+    sizes = rs.set_size[sets]
+    nmax = int(sizes.max()) if len(sets) else 0
+    if len(sets) * nmax > max_cells:
+        from ._errors import SpecificationError
+        raise SpecificationError(
+            f"ties='exact' needs a dense table of {len(sets)} tied risk sets x {nmax} members, "
+            "too large; use ties='efron' (the usual approximation)")
+    pos = np.arange(nmax)[None, :]
+    mask = pos < sizes[:, None]
+    idx = np.zeros((len(sets), nmax), dtype=np.int64)
+    starts = rs.set_ptr[sets]
+    flat = (starts[:, None] + pos)[mask]
+    idx[mask] = rs.pair_row[flat]
+    return ExactLayout(sets=sets, idx=idx, mask=mask, d=rs.n_death[sets])
+
+
+def evaluate_exact(rs: RiskSets, lay: ExactLayout, X: np.ndarray, beta: np.ndarray,
+                   want_info: bool = True) -> Evaluation:
+    """Exact (conditional logit) log likelihood, score and information.
+
+    Sets with a single death use the ordinary Cox term; the others the recursion
+    ``B(j, m) = B(j, m-1) + r_m B(j-1, m-1)`` for ``e_j`` of the first ``m`` risk
+    scores, with first and second derivatives carried along (Gail et al. 1981).
+    """
+    p = X.shape[1]
+    single = rs.n_death == 1
+    eta = X @ beta
+    # single-death sets: breslow form restricted to those sets
+    eta_p = eta[rs.pair_row]
+    K = rs.n_sets
+    m = np.maximum.reduceat(eta_p, rs.set_ptr) if K else np.zeros(0)
+    z = eta_p - m[rs.pair_set]
+    r = np.exp(z)
+    Xp = X[rs.pair_row]
+    S0 = _reduce(r, rs.set_ptr)
+    S1 = _reduce(r[:, None] * Xp, rs.set_ptr)
+    dr = rs.death_rows
+    loglik = float(eta[dr].sum())
+    score = X[dr].sum(0)
+    sg = single
+    a1 = S1[sg] / S0[sg][:, None]
+    loglik -= float(np.sum(np.log(S0[sg]) + m[sg]))
+    score = score - a1.sum(0)
+    info = np.zeros((p, p))
+    if want_info:
+        S2 = _reduce((r[:, None] * Xp)[:, :, None] * Xp[:, None, :], rs.set_ptr)
+        info += (S2[sg] / S0[sg][:, None, None]).sum(0) - a1.T @ a1
+    if len(lay.sets):
+        K2, nmax = lay.idx.shape
+        dmax = int(lay.d.max())
+        mk = m[lay.sets]
+        rr = np.where(lay.mask, np.exp(eta[lay.idx] - mk[:, None]), 0.0)
+        XX = X[lay.idx]                               # (K2, nmax, p)
+        B = np.zeros((K2, dmax + 1))
+        B[:, 0] = 1.0
+        dB = np.zeros((K2, dmax + 1, p))
+        d2B = np.zeros((K2, dmax + 1, p, p)) if want_info else None
+        for c in range(nmax):
+            rc = rr[:, c][:, None]
+            xc = XX[:, c, :]                          # (K2, p)
+            Bp, dBp = B[:, :-1], dB[:, :-1]
+            if want_info:
+                d2Bp = d2B[:, :-1]
+                outer = xc[:, :, None] * xc[:, None, :]
+                t = (outer[:, None] * Bp[:, :, None, None]
+                     + xc[:, None, :, None] * dBp[:, :, None, :]
+                     + dBp[:, :, :, None] * xc[:, None, None, :] + d2Bp)
+                d2B[:, 1:] += rc[:, :, None, None] * t
+            dB[:, 1:] += rc[:, :, None] * (xc[:, None, :] * Bp[:, :, None] + dBp)
+            B[:, 1:] += rc * Bp
+        ar = np.arange(K2)
+        Bd = B[ar, lay.d]
+        g = dB[ar, lay.d] / Bd[:, None]
+        loglik -= float(np.sum(np.log(Bd) + lay.d * mk))
+        score = score - g.sum(0)
+        if want_info:
+            info += (d2B[ar, lay.d] / Bd[:, None, None]).sum(0) - g.T @ g
+    return Evaluation(loglik=loglik, score=score, info=info)

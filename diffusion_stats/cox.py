@@ -1,0 +1,501 @@
+"""Counting-process Cox proportional hazards model: :class:`CoxHazard`.
+
+Equal to R's ``survival::coxph`` (start/stop data, strata, case weights, Breslow and
+Efron ties; exact ties = ``clogit(method = "exact")``), with one- and two-way
+cluster-robust (Lin-Wei) variance. Numerics live in :mod:`._cox_numerics`, diagnostics
+(``cox.zph``, residuals, baseline hazard, predicted survival) in
+:mod:`.cox_diagnostics`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import linalg, stats
+
+from . import _cox_numerics as cn
+from ._covariance import cluster_meat, group_codes, multiway_meat, resolve_cov_type
+from ._errors import (
+    ConvergenceWarning,
+    DataValidationError,
+    IdentificationWarning,
+    InputError,
+    SeparationWarning,
+    SpecificationError,
+    require_columns,
+)
+from ._formula import design_matrices
+from ._results import Results
+from ._summary import Summary, format_number
+
+__all__ = ["CoxHazard", "CoxResults"]
+
+TIES = ("efron", "breslow", "exact")
+
+
+@dataclass
+class _Prepared:
+    """Validated arrays and the risk-set structure (built once per model)."""
+
+    X: np.ndarray            # centred design, identified columns only
+    Xraw: np.ndarray         # uncentred, all columns
+    means: np.ndarray        # column means used for centring (identified columns)
+    names: list[str]         # identified column names
+    all_names: list[str]
+    dropped: dict[str, str]  # column -> reason
+    start: np.ndarray
+    stop: np.ndarray
+    event: np.ndarray
+    w: np.ndarray
+    strata: np.ndarray       # codes
+    strata_labels: np.ndarray
+    rows: np.ndarray         # index labels of the rows used
+    mask: np.ndarray         # boolean mask over the input data
+    rs: cn.RiskSets
+
+
+class CoxHazard:
+    """Cox proportional hazards model for counting-process (start, stop] data.
+
+    Parameters
+    ----------
+    formula : str
+        ``"event ~ x1 + x2"``: the event indicator (0/1) on the left, covariates on the
+        right (formulaic syntax; no intercept is used).
+    data : pandas.DataFrame
+        One row per (unit, interval) at risk, e.g. the output of ``ds.event_history``.
+    start, stop : str
+        Interval columns; a row is at risk at event times ``t`` with
+        ``start < t <= stop``. ``start=None`` means right-censored data (start 0).
+    strata : str or list of str, optional
+        Column(s) defining strata with their own baseline hazard (e.g. ``"policy"``).
+    ties : {"efron", "breslow", "exact"}
+        Handling of tied event times (R's default is Efron). "exact" is the discrete
+        conditional-logit likelihood (R's ``ties = "exact"``).
+    weights : str, optional
+        Column of positive case weights (R's ``weights=``).
+    missing : {"raise", "drop"}
+        Rows with missing values raise, or are dropped with a warning.
+
+    Examples
+    --------
+    >>> import pandas as pd, diffusion_stats as ds
+    >>> df = pd.DataFrame({"start": 0, "stop": [1, 1, 2, 2, 3, 4, 4, 5],
+    ...                    "event": [1, 0, 1, 1, 0, 1, 0, 1],
+    ...                    "x": [1.0, 0.0, 1.0, 0.5, 0.0, 2.0, 1.0, 0.0]})
+    >>> res = ds.CoxHazard("event ~ x", df).fit()
+    >>> round(float(res.params["x"]), 4)
+    0.3542
+    """
+
+    def __init__(self, formula: str, data: pd.DataFrame, *, start: str | None = "start",
+                 stop: str = "stop", strata: str | list[str] | None = None,
+                 ties: str = "efron", weights: str | None = None, missing: str = "raise") -> None:
+        if not isinstance(data, pd.DataFrame):
+            raise InputError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+        if ties not in TIES:
+            raise SpecificationError(f"ties={ties!r} is not one of {TIES}; R's default is 'efron'")
+        strata_cols = [] if strata is None else ([strata] if isinstance(strata, str) else list(strata))
+        require_columns(data, [start, stop, weights, *strata_cols], argument="data")
+        self.formula = formula
+        self.data = data
+        self.start, self.stop, self.ties, self.weights = start, stop, ties, weights
+        self.strata = strata_cols
+        self.missing = missing
+        self._prep: _Prepared | None = None
+        # validate eagerly so bad input fails at construction
+        self._prepared()
+
+    # -- data preparation ------------------------------------------------------
+    def _prepared(self) -> _Prepared:
+        if self._prep is not None:
+            return self._prep
+        data = self.data
+        extra = (self.start, self.stop, self.weights, *self.strata)
+        des = design_matrices(self.formula, data, intercept=False, missing=self.missing, extra=extra)
+        if des.X.shape[1] == 0:
+            raise SpecificationError(f"formula {self.formula!r} has no covariates; add terms after '~'")
+        sub = data.loc[des.rows]
+        n = len(sub)
+        if n == 0:
+            raise DataValidationError("no rows left to fit the Cox model")
+        event = des.y
+        bad = ~np.isin(event, (0.0, 1.0))
+        if bad.any():
+            vals = pd.unique(event[bad])[:5]
+            raise DataValidationError(
+                f"event column '{des.response}' must be 0/1; {int(bad.sum())} rows have other values "
+                f"(e.g. {', '.join(map(str, vals))}); recode it as 1 = event, 0 = no event")
+        stop = _numeric(sub[self.stop], self.stop)
+        start = np.zeros(n) if self.start is None else _numeric(sub[self.start], self.start)
+        bad = stop <= start
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise DataValidationError(
+                f"{int(bad.sum())} rows have stop <= start (first: row {sub.index[i]!r}, "
+                f"{self.start}={start[i]}, {self.stop}={stop[i]}); every interval must have start < stop")
+        if self.weights is not None:
+            w = _numeric(sub[self.weights], self.weights)
+            if np.any(w <= 0):
+                raise DataValidationError(
+                    f"weights column '{self.weights}' has {int((w <= 0).sum())} values <= 0; "
+                    "case weights must be positive (drop those rows)")
+        else:
+            w = np.ones(n)
+        if self.strata:
+            key = sub[self.strata[0]] if len(self.strata) == 1 else pd.MultiIndex.from_frame(sub[self.strata])
+            codes, labels = pd.factorize(key, sort=True)
+            labels = np.asarray(labels)
+            if len(labels) == n and n > 1:
+                raise SpecificationError(
+                    f"strata={self.strata!r} has one row per stratum ({n} strata for {n} rows): no risk set "
+                    "compares two rows. Strata should group many rows (e.g. strata='policy'); "
+                    "did you pass a row or unit id?")
+        else:
+            codes, labels = np.zeros(n, dtype=np.int64), np.array(["(all)"], dtype=object)
+        if event.sum() == 0:
+            raise DataValidationError(f"event column '{des.response}' has no events; nothing to fit")
+        Xraw = des.X
+        rs = cn.build_risk_sets(start, stop, event, w, codes)
+        names = list(des.names)
+        keep, dropped = _identified(rs, Xraw, w, names)
+        if dropped:
+            warnings.warn(
+                "covariates not identified by the partial likelihood were dropped: "
+                + "; ".join(f"'{k}' ({v})" for k, v in dropped.items()),
+                IdentificationWarning, stacklevel=4)
+        if not keep.any():
+            raise SpecificationError(
+                "no covariate is identified by the partial likelihood (each is constant within every "
+                "risk set or collinear); nothing can be estimated")
+        Xk = Xraw[:, keep]
+        means = Xk.mean(axis=0)
+        self._prep = _Prepared(
+            X=Xk - means, Xraw=Xraw, means=means, names=[nm for nm, k in zip(names, keep) if k],
+            all_names=names, dropped=dropped, start=start, stop=stop, event=event.astype(np.int8),
+            w=w, strata=codes.astype(np.int64), strata_labels=labels, rows=np.asarray(sub.index),
+            mask=des.rows, rs=rs)
+        return self._prep
+
+    # -- fitting ----------------------------------------------------------------
+    def fit(self, cov_type: str | None = None, cluster: str | list[str] | None = None,
+            small_sample: bool = False, *, max_iter: int = 50, tol: float = 1e-12) -> CoxResults:
+        """Maximise the partial likelihood (Newton-Raphson with step halving).
+
+        Parameters
+        ----------
+        cov_type : {"classical", "robust", "cluster"}, optional
+            "robust" is the Lin-Wei sandwich (R's ``robust = TRUE``); giving ``cluster``
+            implies "cluster" (R's ``cluster =``).
+        cluster : str or list of two str, optional
+            One column (one-way) or two (Cameron-Gelbach-Miller two-way: V1 + V2 - V12).
+        small_sample : bool
+            Multiply each clustered meat by G/(G-1) (Stata's ``stcox, vce(cluster)``).
+        max_iter, tol : int, float
+            Newton iterations and relative log-likelihood tolerance.
+
+        Returns
+        -------
+        CoxResults
+        """
+        cov_type, ccols = resolve_cov_type(cov_type, cluster, allowed=("classical", "robust", "cluster"),
+                                           data=self.data)
+        P = self._prepared()
+        exact = self.ties == "exact"
+        if exact and cov_type != "classical":
+            raise SpecificationError(
+                "ties='exact' supports only cov_type='classical': a robust (sandwich) variance for the "
+                "exact conditional likelihood is not implemented (R offers none either). Use ties='efron' "
+                "for robust or clustered standard errors")
+        if exact and np.any(P.w != 1):
+            raise SpecificationError("ties='exact' does not take case weights (as R's clogit); "
+                                     "use ties='efron' or drop weights=")
+        rs, X, w = P.rs, P.X, P.w
+        lay = cn.exact_layout(rs) if exact else None
+
+        def ev(b: np.ndarray, info: bool = True, keep: bool = False) -> cn.Evaluation:
+            if exact:
+                return cn.evaluate_exact(rs, lay, X, b, want_info=info)
+            return cn.evaluate(rs, X, w, b, efron=self.ties == "efron", want_info=info, keep=keep)
+
+        p = X.shape[1]
+        beta = np.zeros(p)
+        e0 = ev(beta)
+        e = e0
+        converged, it, halvings = False, 0, 0
+        for it in range(1, max_iter + 1):
+            step = _solve(e.info, e.score)
+            new = beta + step
+            en = ev(new)
+            h = 0
+            while (not np.isfinite(en.loglik) or en.loglik < e.loglik - 1e-10 * (1 + abs(e.loglik))) and h < 40:
+                step = step / 2
+                new = beta + step
+                en = ev(new)
+                h += 1
+            halvings += h
+            change = en.loglik - e.loglik
+            beta, e = new, en
+            if abs(change) <= tol * (1 + abs(e.loglik)) and np.all(np.abs(step) <= 1e-6 * (1 + np.abs(beta))):
+                converged = True
+                break
+            if abs(change) <= tol * (1 + abs(e.loglik)) and it >= 3:
+                # loglik has converged; coefficient still moving means monotone likelihood
+                break
+        # polish / separation check: one more Newton step at the final point
+        last_step = _solve(e.info, e.score)
+        infinite = np.abs(last_step) > np.maximum(1e-6, 1e-4 * np.abs(beta))
+        sep_names = [nm for nm, f in zip(P.names, infinite) if f]
+        if sep_names:
+            converged = False
+            warnings.warn(
+                f"monotone likelihood (separation): the partial likelihood plateaus while "
+                f"{', '.join(repr(s) for s in sep_names)} keep growing (now "
+                f"{', '.join(f'{b:.3g}' for b, f in zip(beta, infinite) if f)}); the estimate is infinite. "
+                "Check for a covariate that perfectly predicts events in the risk sets",
+                SeparationWarning, stacklevel=2)
+        elif not converged:
+            warnings.warn(f"Newton-Raphson did not converge in {max_iter} iterations "
+                          f"(last log-likelihood change {change:.3g}); raise max_iter",
+                          ConvergenceWarning, stacklevel=2)
+        e = ev(beta, keep=not exact)
+        naive = _inv(e.info)
+        if cov_type == "classical":
+            cov, n_clusters = naive, ()
+        else:
+            L, _ = cn.score_residuals(rs, X, e)
+            D = (w[:, None] * L) @ naive
+            if cov_type == "robust":
+                meat, n_clusters = D.T @ D, ()
+                if small_sample:
+                    nn = len(D)
+                    meat = meat * nn / (nn - 1)
+            else:
+                sub = self.data.loc[P.mask]
+                codes = []
+                for c in ccols:
+                    col = sub[c]
+                    if col.isna().any():
+                        raise DataValidationError(
+                            f"cluster column '{c}' has {int(col.isna().sum())} missing values in the rows used; "
+                            "fill or drop them")
+                    codes.append(group_codes(col.to_numpy()))
+                if len(codes) == 1:
+                    g, G = codes[0]
+                    meat = cluster_meat(D, g, G) * (G / (G - 1) if small_sample else 1.0)
+                    n_clusters = (G,)
+                else:
+                    (g1, G1), (g2, G2) = codes
+                    if small_sample:
+                        g12, G12 = group_codes(g1 * (G2 + 1) + g2)
+                        meat = (cluster_meat(D, g1, G1) * G1 / (G1 - 1) + cluster_meat(D, g2, G2) * G2 / (G2 - 1)
+                                - cluster_meat(D, g12, G12) * G12 / (G12 - 1))
+                    else:
+                        meat = multiway_meat(D, g1, g2)
+                    n_clusters = (G1, G2)
+            cov = meat
+        # tests (R's summary.coxph: LR and score use the model-based information)
+        lr = 2 * (e.loglik - e0.loglik)
+        score_stat = float(e0.score @ _solve(e0.info, e0.score))
+        wald = float(beta @ _solve(cov, beta))
+        tests = {name: {"statistic": s, "df": p, "pvalue": float(stats.chi2.sf(s, p))}
+                 for name, s in (("likelihood_ratio", lr), ("wald", wald), ("score", score_stat))}
+        idx = pd.Index(P.names)
+        info = {"Events": int(P.event.sum()), "Strata": len(P.strata_labels) if self.strata else 1,
+                "Ties": self.ties}
+        return CoxResults(
+            model=self, prepared=P, params=pd.Series(beta, index=idx, name="coef"),
+            cov=pd.DataFrame(cov, index=idx, columns=idx),
+            naive_cov=pd.DataFrame(naive, index=idx, columns=idx), nobs=rs.n, loglik=e.loglik,
+            loglik_null=e0.loglik, cov_type=cov_type, cluster=ccols, n_clusters=n_clusters,
+            info=info, formula=self.formula, tests=tests, converged=converged, iterations=it,
+            step_halvings=halvings, evaluation=e, small_sample=small_sample)
+
+
+class CoxResults(Results):
+    """Results of :meth:`CoxHazard.fit` (R's ``coxph`` object, in Python).
+
+    Attributes
+    ----------
+    params, hazard_ratios : pandas.Series
+        Coefficients and ``exp(coef)``.
+    std_errors, naive_std_errors : pandas.Series
+        Standard errors of the chosen ``cov_type`` and the model-based ones.
+    loglik, loglik_null : float
+        Log partial likelihood at the estimate and at zero.
+    tests : dict
+        ``likelihood_ratio``, ``wald`` and ``score`` tests (statistic, df, pvalue).
+    n_events, n_strata, converged, iterations : int, int, bool, int
+    dropped : dict
+        Covariates dropped as not identified, with the reason.
+    """
+
+    model_name = "Cox proportional hazards"
+    stat_name = "z"
+
+    def __init__(self, *, model: CoxHazard, prepared: _Prepared, naive_cov: pd.DataFrame,
+                 loglik_null: float, tests: dict, converged: bool, iterations: int,
+                 step_halvings: int, evaluation: cn.Evaluation, small_sample: bool,
+                 **kw: Any) -> None:
+        super().__init__(**kw)
+        self.model = model
+        self._prep = prepared
+        self._naive_cov = naive_cov
+        self.loglik_null = float(loglik_null)
+        self.tests = tests
+        self.converged = converged
+        self.iterations = iterations
+        self.step_halvings = step_halvings
+        self._eval = evaluation
+        self.small_sample = small_sample
+        self.ties = model.ties
+
+    @property
+    def hazard_ratios(self) -> pd.Series:
+        return np.exp(self.params).rename("exp(coef)")
+
+    @property
+    def naive_cov(self) -> pd.DataFrame:
+        return self._naive_cov.copy()
+
+    @property
+    def naive_std_errors(self) -> pd.Series:
+        return pd.Series(np.sqrt(np.diag(self._naive_cov.values)), index=self._params.index, name="se(coef)")
+
+    @property
+    def n_events(self) -> int:
+        return int(self._prep.event.sum())
+
+    @property
+    def n_strata(self) -> int:
+        return len(self._prep.strata_labels) if self.model.strata else 1
+
+    @property
+    def dropped(self) -> dict[str, str]:
+        return dict(self._prep.dropped)
+
+    @property
+    def linear_predictor(self) -> pd.Series:
+        """``x'beta`` with covariates centred at their means (R's ``linear.predictors``)."""
+        return pd.Series(self._prep.X @ self._params.values, index=self._prep.rows)
+
+    def conf_int_exp(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Hazard-ratio intervals: ``exp(coef)``, ``exp(-coef)``, lower and upper bounds."""
+        ci = np.exp(self.conf_int(alpha))
+        lvl = f"{1 - alpha:.2f}".lstrip("0")
+        return pd.DataFrame({"exp(coef)": self.hazard_ratios, "exp(-coef)": np.exp(-self.params),
+                             f"lower {lvl}": ci["lower"], f"upper {lvl}": ci["upper"]})
+
+    # diagnostics (implemented in cox_diagnostics)
+    def residuals(self, kind: str = "martingale") -> pd.Series | pd.DataFrame:
+        """Residuals: "martingale", "score", "schoenfeld", "dfbeta" (R's ``residuals.coxph``)."""
+        from .cox_diagnostics import residuals
+        return residuals(self, kind)
+
+    def cox_zph(self, transform: str = "km", global_test: bool = True) -> pd.DataFrame:
+        """Proportional-hazards test of R's ``cox.zph`` (survival >= 3.0)."""
+        from .cox_diagnostics import cox_zph
+        return cox_zph(self, transform=transform, global_test=global_test)
+
+    def baseline_hazard(self) -> pd.DataFrame:
+        """Baseline cumulative hazard at covariates 0 (R's ``basehaz(fit, centered=FALSE)``)."""
+        from .cox_diagnostics import baseline_hazard
+        return baseline_hazard(self)
+
+    def predict_survival(self, newdata: pd.DataFrame) -> pd.DataFrame:
+        """Predicted survival curves for new covariate values (R's ``survfit(fit, newdata)``)."""
+        from .cox_diagnostics import predict_survival
+        return predict_survival(self, newdata)
+
+    # presentation
+    def _coef_table(self) -> pd.DataFrame:
+        t = pd.DataFrame({"coef": self._params, "exp(coef)": self.hazard_ratios,
+                          "se(coef)": self.naive_std_errors})
+        if self._cov_type != "classical":
+            t["robust se"] = self.std_errors
+        t["z"] = self.tvalues
+        t["Pr(>|z|)"] = self.pvalues
+        return t
+
+    def _header(self) -> list[tuple[str, str]]:
+        h = [("n", format_number(self._nobs)), ("number of events", format_number(self.n_events))]
+        if self.model.strata:
+            h.append(("strata", f"{', '.join(self.model.strata)} ({self.n_strata})"))
+        h.append(("ties", self.ties))
+        cov = self._cov_type
+        if self._cluster:
+            cov += f" by {' & '.join(self._cluster)} ({' & '.join(map(str, self._n_clusters))} clusters)"
+        h.append(("variance", cov + (" (G/(G-1))" if self.small_sample else "")))
+        h.append(("log-likelihood", f"{format_number(self.loglik_null)} (null), {format_number(self._loglik)}"))
+        h.append(("converged", f"{self.converged} ({self.iterations} iterations)"))
+        return h
+
+    def summary(self) -> Summary:
+        """R's ``summary.coxph`` layout: coefficients, hazard ratios with 95% CI, tests."""
+        title = f"{self.model_name}: {self.formula}"
+        notes = []
+        names = {"likelihood_ratio": "Likelihood ratio test", "wald": "Wald test",
+                 "score": "Score (logrank) test"}
+        for k, lab in names.items():
+            t = self.tests[k]
+            notes.append(f"{lab:<21}= {format_number(t['statistic'])}  on {t['df']} df,   "
+                         f"p={format_number(t['pvalue'])}")
+        if self._cluster:
+            notes.append("(The likelihood ratio and score tests assume independence of observations "
+                         "within a cluster; the Wald test does not.)")
+        if self.dropped:
+            notes.append("Dropped (not identified): " + "; ".join(f"{k}: {v}" for k, v in self.dropped.items()))
+        return Summary(title=title, header=self._header(),
+                       tables=[("", self._coef_table()), ("", self.conf_int_exp())], notes=notes)
+
+
+# -- helpers -----------------------------------------------------------------------
+def _numeric(col: pd.Series, name: str) -> np.ndarray:
+    try:
+        v = np.asarray(col, dtype=float)
+    except (TypeError, ValueError):
+        raise DataValidationError(f"column '{name}' must be numeric, got dtype {col.dtype}") from None
+    if not np.all(np.isfinite(v)):
+        raise DataValidationError(f"column '{name}' has {int((~np.isfinite(v)).sum())} missing or infinite values")
+    return v
+
+
+def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    try:
+        return linalg.solve(A, b, assume_a="pos")
+    except (linalg.LinAlgError, ValueError):
+        return np.linalg.pinv(A) @ b
+
+
+def _inv(A: np.ndarray) -> np.ndarray:
+    try:
+        return linalg.inv(A)
+    except (linalg.LinAlgError, ValueError):
+        return np.linalg.pinv(A)
+
+
+def _identified(rs: cn.RiskSets, X: np.ndarray, w: np.ndarray, names: list[str]
+                ) -> tuple[np.ndarray, dict[str, str]]:
+    """Which columns vary within risk sets (information at beta = 0) and are not collinear."""
+    p = X.shape[1]
+    Xc = X - X.mean(axis=0)
+    e = cn.evaluate(rs, Xc, w, np.zeros(p), efron=False)
+    diag = np.diag(e.info)
+    scale = rs.dw.sum() * np.maximum(Xc.var(axis=0), 1e-300)
+    keep = diag > 1e-10 * scale
+    dropped = {names[j]: "constant within every risk set" for j in range(p) if not keep[j]}
+    idx = np.flatnonzero(keep)
+    if len(idx) > 1:
+        sub = e.info[np.ix_(idx, idx)]
+        d = 1 / np.sqrt(np.diag(sub))
+        C = sub * d[:, None] * d[None, :]
+        _, R, piv = linalg.qr(C, pivoting=True)
+        rank = int(np.sum(np.abs(np.diag(R)) > 1e-9 * abs(R[0, 0])))
+        for j in piv[rank:]:
+            keep[idx[j]] = False
+            dropped[names[idx[j]]] = "collinear with other covariates within risk sets"
+    return keep, dropped
