@@ -175,7 +175,7 @@ class CoxHazard:
         Xk = Xraw[:, keep]
         means = Xk.mean(axis=0)
         self._prep = _Prepared(
-            X=Xk - means, Xraw=Xraw, means=means, names=[nm for nm, k in zip(names, keep) if k],
+            X=Xk - means, Xraw=Xraw, means=means, names=[nm for nm, k in zip(names, keep, strict=True) if k],
             all_names=names, dropped=dropped, start=start, stop=stop, event=event.astype(np.int8),
             w=w, strata=codes.astype(np.int64), strata_labels=labels, rows=np.asarray(sub.index),
             mask=des.rows, rs=rs)
@@ -249,13 +249,14 @@ class CoxHazard:
         # polish / separation check: one more Newton step at the final point
         last_step = _solve(e.info, e.score)
         infinite = np.abs(last_step) > np.maximum(1e-6, 1e-4 * np.abs(beta))
-        sep_names = [nm for nm, f in zip(P.names, infinite) if f]
+        sep_names = [nm for nm, f in zip(P.names, infinite, strict=True) if f]
         if sep_names:
             converged = False
             warnings.warn(
                 f"monotone likelihood (separation): the partial likelihood plateaus while "
                 f"{', '.join(repr(s) for s in sep_names)} keep growing (now "
-                f"{', '.join(f'{b:.3g}' for b, f in zip(beta, infinite) if f)}); the estimate is infinite. "
+                f"{', '.join(f'{b:.3g}' for b, f in zip(beta, infinite, strict=True) if f)}); "
+                "the estimate is infinite. "
                 "Check for a covariate that perfectly predicts events in the risk sets",
                 SeparationWarning, stacklevel=2)
         elif not converged:
