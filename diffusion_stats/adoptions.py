@@ -139,8 +139,9 @@ def _read_r(path: Path, obj: str | None, needed: Sequence[str]) -> pd.DataFrame:
     fits = [k for k, v in frames.items() if all(c in v.columns for c in needed)]
     if len(fits) == 1:
         return frames[fits[0]]
-    why = "several hold" if fits else f"none holds all of the columns {', '.join(map(repr, needed))}; it"
-    raise InputError(f"R file '{path}' holds several data frames and {why}; choose one with object= "
+    why = "several hold" if fits else "none holds"
+    raise InputError(f"R file '{path}' holds several data frames and {why} all of the columns "
+                     f"{', '.join(map(repr, needed))}; choose one with object= "
                      f"(and name its columns with unit=, policy=, year=): {listing}")
 
 
