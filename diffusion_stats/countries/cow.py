@@ -1,0 +1,576 @@
+"""Correlates of War readers: state system membership, contiguity, shared IGOs,
+minimum distance, national capabilities and trade.
+
+Units are COW country codes **as strings** (``"2"`` = USA, ``"255"`` = Germany), so they
+match the package-wide ``unit`` (str) of the adoption layout and ``Weights`` labels; an
+integer ``ccode`` column is kept beside them where useful.
+
+State births, deaths and re-entries
+-----------------------------------
+COW records one row per membership spell. Several states have more than one spell
+(France 1816-1942 and 1944-, the Netherlands, Poland, the Baltic states ...) and the
+big twentieth-century transitions are coded as follows:
+
+* **Germany**: 255 (Germany) 1816-1945 and again from 3 Oct 1990; 260 (German Federal
+  Republic) 1955-1990; 265 (GDR) 1954-1990.
+* **Czechoslovakia**: 315, 1918-1939 and 1945-1992; then 316 (Czech Republic) and
+  317 (Slovakia) from 1993.
+* **Yugoslavia / Serbia**: 345 continuously from 1944 (Serbia keeps the code); the
+  other republics enter with new codes in 1991-2008.
+* **USSR / Russia**: 365 continuously since 1816 (COW does not split the USSR from Russia);
+  the other Soviet republics enter in 1991.
+* **Yemen**: 678 (Yemen Arab Republic) and 680 (Yemen People's Republic) end on 21 May
+  1990; 679 (Yemen) enters on 22 May 1990.
+
+Spells become risk-set spans in years: a state is in the system in year *t* if any
+spell covers any day of *t* (COW's state-year convention), so in 1990 both 260 and 255
+are in the system. ``read_cow_states`` returns one row per spell (a unit may have several
+rows; gaps are years out of the system, e.g. Germany 1946-1989). ``spells="envelope"``
+gives one row per unit instead (first entry .. last exit, gaps reported), for builders
+that take one span per unit.
+
+Successor states can be merged into one unit with ``merge=`` (e.g.
+:data:`CONTINUITY_MERGES`: the German Federal Republic becomes Germany 255,
+Czechoslovakia continues as the Czech Republic 316, the Yemen Arab Republic continues
+as Yemen 679). This matters for treaties: the UN lists Germany's pre-1990 ratifications
+under "Germany", which the date-aware name mapping gives to 260; with merging they
+belong to unit "255", which is then not at risk again after 1990.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from .._accounting import Accounting
+from .._errors import InputError
+from ._io import data_file, read_rda, year_range
+
+__all__ = [
+    "CONTINUITY_MERGES",
+    "read_cow_states",
+    "states_in_system",
+    "state_years",
+    "read_cow_contiguity",
+    "read_cow_igo",
+    "read_cow_mindist",
+    "read_cow_capabilities",
+    "read_cow_trade",
+    "capability_weights",
+]
+
+#: Successor merges for continuity across state transitions: old COW code -> unit.
+CONTINUITY_MERGES: dict[int, int] = {260: 255, 315: 316, 678: 679}
+
+#: Names of the COW direct contiguity types.
+CONTTYPES = {1: "land or river border", 2: "separated by 12 miles of water or less",
+             3: "separated by 24 miles of water or less", 4: "separated by 150 miles of water or less",
+             5: "separated by 400 miles of water or less"}
+
+
+def _merge_map(merge) -> dict[int, int]:
+    if merge is None or merge is False:
+        return {}
+    if merge is True or merge == "continuity":
+        return dict(CONTINUITY_MERGES)
+    if isinstance(merge, Mapping):
+        try:
+            return {int(k): int(v) for k, v in merge.items()}
+        except (TypeError, ValueError):
+            raise InputError(f"merge={merge!r}: give a dict of COW codes {{old: new}}, e.g. {{260: 255}}") from None
+    raise InputError(f"merge={merge!r}: use None, 'continuity' or a dict {{old COW code: new COW code}}")
+
+
+def _date(y, m, d) -> pd.Series:
+    return pd.to_datetime(pd.DataFrame({"year": y, "month": m.fillna(1), "day": d.fillna(1)}).astype(int),
+                          errors="coerce")
+
+
+def read_cow_states(path=None, *, merge=None, spells: str = "all", collapse: bool = True) -> pd.DataFrame:
+    """COW state system membership as unit existence spans.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        ``cow_states.rda`` (peacesciencer's copy of COW ``states2016``); default
+        ``$DIFFUSION_STATS_DATA/cow/cow_states.rda``.
+    merge : None, "continuity" or dict, optional
+        Merge successor codes into one unit (see module notes and :data:`CONTINUITY_MERGES`).
+    spells : {"all", "envelope"}
+        ``"all"``: one row per spell (a unit may have several rows). ``"envelope"``: one
+        row per unit from first entry to last exit; the gap years thus put at risk are
+        reported.
+    collapse : bool
+        Join spells of the same unit that touch or overlap in years (only happens with
+        ``merge``), so years are never counted twice.
+
+    Returns
+    -------
+    DataFrame
+        ``unit`` (str), ``ccode`` (int, the original code of the spell's first row),
+        ``stateabb``, ``statenme``, ``spell`` (1, 2, ... within unit), ``first_year``,
+        ``last_year`` (int64), ``first_date``, ``last_date``; sorted by ccode, first_year.
+        ``attrs["accounting"]`` counts spells and units.
+
+    Examples
+    --------
+    >>> st = read_cow_states()                       # doctest: +SKIP
+    >>> st.loc[st.unit == "255", ["first_year", "last_year"]].values.tolist()  # doctest: +SKIP
+    [[1816, 1945], [1990, 2016]]
+    """
+    if spells not in ("all", "envelope"):
+        raise InputError(f"spells={spells!r}: use 'all' (one row per spell) or 'envelope' (one row per unit)")
+    raw = read_rda(data_file(path, "cow", "cow_states.rda"), "cow_states",
+                   ["ccode", "stateabb", "statenme", "styear", "stmonth", "stday", "endyear", "endmonth", "endday"])
+    acc = Accounting("read_cow_states", counts={"input spells": len(raw)})
+    bad = raw["ccode"].isna() | raw["styear"].isna() | raw["endyear"].isna() | (raw["endyear"] < raw["styear"])
+    acc.exclude(int(bad.sum()), "with missing code/years or end before start: dropped", what="spells",
+                examples=raw.loc[bad, "statenme"].tolist())
+    raw = raw.loc[~bad]
+    df = pd.DataFrame({
+        "ccode": raw["ccode"].astype("int64").to_numpy(),
+        "stateabb": raw["stateabb"].astype(str).to_numpy(),
+        "statenme": raw["statenme"].astype(str).to_numpy(),
+        "first_year": raw["styear"].astype("int64").to_numpy(),
+        "last_year": raw["endyear"].astype("int64").to_numpy(),
+        "first_date": _date(raw["styear"], raw["stmonth"], raw["stday"]).to_numpy(),
+        "last_date": _date(raw["endyear"], raw["endmonth"], raw["endday"]).to_numpy(),
+    })
+    mm = _merge_map(merge)
+    df["unit"] = df["ccode"].map(lambda c: str(mm.get(c, c)))
+    if mm:
+        acc.counts["merged codes"] = ", ".join(f"{k}->{v}" for k, v in mm.items())
+    df = df.sort_values(["unit", "first_date"], kind="stable").reset_index(drop=True)
+    if collapse:
+        prev_last = df.groupby("unit")["last_year"].shift()
+        new = prev_last.isna() | (df["first_year"] > prev_last)
+        grp = new.cumsum()
+        n0 = len(df)
+        df = df.groupby(grp, sort=False).agg(
+            unit=("unit", "first"), ccode=("ccode", "first"), stateabb=("stateabb", "first"),
+            statenme=("statenme", "first"), first_year=("first_year", "min"), last_year=("last_year", "max"),
+            first_date=("first_date", "min"), last_date=("last_date", "max")).reset_index(drop=True)
+        if len(df) < n0:
+            acc.counts["spells joined (touching years after merge)"] = n0 - len(df)
+    if spells == "envelope":
+        years_in = (df["last_year"] - df["first_year"] + 1).groupby(df["unit"]).sum()
+        env = df.groupby("unit", sort=False).agg(
+            ccode=("ccode", "first"), stateabb=("stateabb", "last"), statenme=("statenme", "last"),
+            first_year=("first_year", "min"), last_year=("last_year", "max"),
+            first_date=("first_date", "min"), last_date=("last_date", "max")).reset_index()
+        gap = (env["last_year"] - env["first_year"] + 1).to_numpy() - years_in.reindex(env["unit"]).to_numpy()
+        acc.exclude(int(gap.sum()), "out-of-system gap years (between spells) included by spells='envelope'",
+                    what="unit-years added", examples=env.loc[gap > 0, "statenme"].tolist())
+        df = env
+    df["spell"] = df.groupby("unit").cumcount() + 1
+    df = df.sort_values(["ccode", "first_year"], kind="stable").reset_index(drop=True)
+    df = df[["unit", "ccode", "stateabb", "statenme", "spell", "first_year", "last_year", "first_date", "last_date"]]
+    acc.n_rows = len(df)
+    acc.counts["units"] = int(df["unit"].nunique())
+    df.attrs["accounting"] = acc
+    return df
+
+
+def state_years(states: pd.DataFrame | None = None, *, years=None, path=None, merge=None) -> pd.DataFrame:
+    """Unit-years in the state system (one row per unit and year it was a member).
+
+    Parameters
+    ----------
+    states : DataFrame, optional
+        Output of :func:`read_cow_states` (default: read it).
+    years : int or (first, last), optional
+        Keep only these years.
+    path, merge
+        Passed to :func:`read_cow_states` when ``states`` is None.
+
+    Returns
+    -------
+    DataFrame
+        ``unit`` (str), ``year`` (int64), sorted by year, unit (as ints).
+
+    Examples
+    --------
+    >>> sy = state_years(years=(1990, 1991))   # doctest: +SKIP
+    >>> int((sy.year == 1991).sum())           # doctest: +SKIP
+    167
+    """
+    if states is None:
+        states = read_cow_states(path, merge=merge)
+    n = (states["last_year"] - states["first_year"] + 1).to_numpy()
+    units = np.repeat(states["unit"].to_numpy(), n)
+    start = np.repeat(states["first_year"].to_numpy(), n)
+    offs = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    out = pd.DataFrame({"unit": units, "year": (start + offs).astype("int64")}).drop_duplicates()
+    yr = year_range(years)
+    if yr is not None:
+        out = out[(out["year"] >= yr[0]) & (out["year"] <= yr[1])]
+    key = out["unit"].astype(int)
+    return out.assign(_k=key).sort_values(["year", "_k"]).drop(columns="_k").reset_index(drop=True)
+
+
+def states_in_system(year: int, states: pd.DataFrame | None = None, *, path=None, merge=None) -> pd.DataFrame:
+    """States that were members of the COW system at any time in ``year``.
+
+    Parameters
+    ----------
+    year : int
+    states : DataFrame, optional
+        Output of :func:`read_cow_states` (default: read it).
+    path, merge
+        Passed to :func:`read_cow_states` when ``states`` is None.
+
+    Returns
+    -------
+    DataFrame
+        The spells covering ``year`` (``unit``, ``ccode``, ``stateabb``, ``statenme``, ...),
+        one row per unit, sorted by ccode.
+
+    Examples
+    --------
+    >>> len(states_in_system(1816))   # doctest: +SKIP
+    23
+    """
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise InputError(f"year={year!r}: give one integer year") from None
+    if states is None:
+        states = read_cow_states(path, merge=merge)
+    hit = states[(states["first_year"] <= year) & (states["last_year"] >= year)]
+    return hit.drop_duplicates("unit").reset_index(drop=True)
+
+
+def _expand_years(df: pd.DataFrame, first: pd.Series, last: pd.Series) -> pd.DataFrame:
+    n = (last - first + 1).to_numpy().astype(int)
+    idx = np.repeat(np.arange(len(df)), n)
+    offs = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    out = df.iloc[idx].reset_index(drop=True)
+    out["year"] = (np.repeat(first.to_numpy(), n) + offs).astype("int64")
+    return out
+
+
+def _to_weights(frame: pd.DataFrame, *, value: str | None, symmetric: bool, name: str, units=None):
+    from ..weights import Weights
+
+    return Weights.from_dyads(frame, unit1="unit1", unit2="unit2", value=value, year="year",
+                              units=units, symmetric=symmetric, name=name)
+
+
+def _filter_years(df: pd.DataFrame, yr, acc: Accounting, what: str) -> pd.DataFrame:
+    if yr is None:
+        return df
+    keep = (df["year"] >= yr[0]) & (df["year"] <= yr[1])
+    acc.counts[f"{what} outside years={yr}"] = int((~keep).sum())  # a selection, not a loss: no warning
+    return df.loc[keep]
+
+
+def _restrict_states(df: pd.DataFrame, states, acc: Accounting, what: str) -> pd.DataFrame:
+    if states is None:
+        return df
+    sy = state_years(states).assign(_in=True)
+    ok = np.ones(len(df), bool)
+    for col in ("unit1", "unit2"):
+        hit = df[[col, "year"]].merge(sy.rename(columns={"unit": col}), on=[col, "year"], how="left")["_in"]
+        ok &= hit.notna().to_numpy()
+    acc.exclude(int((~ok).sum()), "with a state outside the state system that year (states=): dropped",
+                what=what, examples=(df.loc[~ok, "unit1"] + "-" + df.loc[~ok, "unit2"] + " "
+                                     + df.loc[~ok, "year"].astype(str)).head(5).tolist())
+    return df.loc[ok]
+
+
+def read_cow_contiguity(path=None, *, max_type: int = 1, years=None, states: pd.DataFrame | None = None,
+                        as_frame: bool = False, name: str | None = None):
+    """COW direct contiguity as a yearly (time-varying) binary ``Weights``.
+
+    Spells (``stdate`` .. ``enddate``) become dyad-years (every calendar year the spell
+    touches). A dyad is a neighbour in year *t* if its closest contiguity type that year
+    is ``<= max_type``: 1 = land or river border, 2 = 12 miles of water, 3 = 24 miles,
+    4 = 150 miles, 5 = 400 miles. Rows with ``conttype`` 0 (spells recorded as *not*
+    directly contiguous) never count and are reported.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        ``cow_contdir.rda``; default ``$DIFFUSION_STATS_DATA/cow/cow_contdir.rda``.
+    max_type : int in 1..5
+        Contiguity-type threshold.
+    years : int or (first, last), optional
+    states : DataFrame, optional
+        Output of :func:`read_cow_states`; drops (and reports) dyad-years where a state
+        is not in the system.
+    as_frame : bool
+        Return the directed dyad-year frame (``unit1``, ``unit2``, ``year``, ``conttype``)
+        instead of ``Weights``.
+    name : str, optional
+        Weights name (default ``"contiguity<=k"``).
+
+    Returns
+    -------
+    Weights or DataFrame
+
+    Examples
+    --------
+    >>> W = read_cow_contiguity(max_type=1, years=(1990, 2014))   # doctest: +SKIP
+    >>> W.neighbors("2", year=2000)                                # doctest: +SKIP
+    ('20', '70')
+    """
+    if not isinstance(max_type, (int, np.integer)) or isinstance(max_type, bool) or not 1 <= max_type <= 5:
+        raise InputError(f"max_type={max_type!r}: give an integer 1..5 "
+                         f"({'; '.join(f'{k} = {v}' for k, v in CONTTYPES.items())})")
+    yr = year_range(years)
+    raw = read_rda(data_file(path, "cow", "cow_contdir.rda"), "cow_contdir",
+                   ["ccode1", "ccode2", "conttype", "stdate", "enddate"])
+    acc = Accounting("read_cow_contiguity", counts={"input spells": len(raw), "max_type": int(max_type)})
+    st = pd.to_datetime(raw["stdate"], errors="coerce")
+    en = pd.to_datetime(raw["enddate"], errors="coerce")
+    bad = raw[["ccode1", "ccode2", "conttype"]].isna().any(axis=1) | st.isna() | en.isna() | (en < st)
+    acc.exclude(int(bad.sum()), "with missing codes/dates or end before start: dropped", what="spells")
+    zero = ~bad & (raw["conttype"] == 0)
+    acc.counts["spells with conttype 0 (not directly contiguous), ignored"] = int(zero.sum())
+    beyond = ~bad & (raw["conttype"] > max_type)
+    acc.counts[f"spells with conttype > {max_type}, ignored"] = int(beyond.sum())
+    keep = ~bad & ~zero & ~beyond
+    sp = pd.DataFrame({"unit1": raw.loc[keep, "ccode1"].astype("int64"),
+                       "unit2": raw.loc[keep, "ccode2"].astype("int64"),
+                       "conttype": raw.loc[keep, "conttype"].astype("int64")})
+    dy = _expand_years(sp, st[keep].dt.year, en[keep].dt.year)
+    dy = _filter_years(dy, yr, acc, "dyad-years")
+    n0 = len(dy)
+    dy = dy.sort_values("conttype").drop_duplicates(["unit1", "unit2", "year"])
+    acc.counts["overlapping spell-years collapsed to the closest type"] = n0 - len(dy)
+    dy = dy.sort_values(["year", "unit1", "unit2"]).reset_index(drop=True)
+    dy["unit1"] = dy["unit1"].astype(str)
+    dy["unit2"] = dy["unit2"].astype(str)
+    dy = _restrict_states(dy, states, acc, "dyad-years")
+    dy = dy[["unit1", "unit2", "year", "conttype"]].reset_index(drop=True)
+    acc.n_rows = len(dy)
+    acc.counts["directed dyad-years"] = len(dy)
+    dy.attrs["accounting"] = acc
+    if as_frame:
+        return dy
+    return _to_weights(dy, value=None, symmetric=False, name=name or f"contiguity<={max_type}")
+
+
+def read_cow_igo(path=None, *, years=None, min_shared: int = 1, binary: bool = False,
+                 states: pd.DataFrame | None = None, as_frame: bool = False, name: str = "igo"):
+    """COW shared IGO memberships by dyad-year as a yearly ``Weights`` (weight = count).
+
+    Parameters
+    ----------
+    path : path-like, optional
+        ``cow_igo_ndy.rda`` (non-directed dyad-years, ``dyadigos`` = number of IGOs in
+        which both are full members); default ``$DIFFUSION_STATS_DATA/cow/cow_igo_ndy.rda``.
+    years : int or (first, last), optional
+    min_shared : int
+        Pairs sharing fewer IGOs are not neighbours (the frame keeps them).
+    binary : bool
+        Weight 1 instead of the count.
+    states : DataFrame, optional
+        Drop (and report) dyad-years where a state is not in the system.
+    as_frame : bool
+        Return the non-directed frame ``unit1``, ``unit2``, ``year``, ``dyadigos`` instead.
+    name : str
+
+    Returns
+    -------
+    Weights (symmetric) or DataFrame
+
+    Examples
+    --------
+    >>> W = read_cow_igo(years=(1990, 2014))   # doctest: +SKIP
+    >>> W.years[:2]                            # doctest: +SKIP
+    (1990, 1991)
+    """
+    yr = year_range(years)
+    raw = read_rda(data_file(path, "cow", "cow_igo_ndy.rda"), "cow_igo_ndy", ["ccode1", "ccode2", "year", "dyadigos"])
+    acc = Accounting("read_cow_igo", counts={"input dyad-years": len(raw)})
+    bad = raw.isna().any(axis=1) | (raw["dyadigos"] < 0)
+    acc.exclude(int(bad.sum()), "with missing values or COW missing codes (<0): dropped", what="dyad-years")
+    df = pd.DataFrame({"unit1": raw.loc[~bad, "ccode1"].astype("int64"),
+                       "unit2": raw.loc[~bad, "ccode2"].astype("int64"),
+                       "year": raw.loc[~bad, "year"].astype("int64"),
+                       "dyadigos": raw.loc[~bad, "dyadigos"].astype("int64")})
+    df = _filter_years(df, yr, acc, "dyad-years")
+    dup = df.duplicated(["unit1", "unit2", "year"])
+    acc.exclude(int(dup.sum()), "duplicated dyad-years: dropped (first kept)", what="dyad-years")
+    df = df.loc[~dup]
+    df["unit1"] = df["unit1"].astype(str)
+    df["unit2"] = df["unit2"].astype(str)
+    df = _restrict_states(df, states, acc, "dyad-years").reset_index(drop=True)
+    acc.n_rows = len(df)
+    df.attrs["accounting"] = acc
+    if as_frame:
+        return df
+    if not isinstance(min_shared, (int, np.integer)) or min_shared < 1:
+        raise InputError(f"min_shared={min_shared!r}: give an integer >= 1")
+    w = df[df["dyadigos"] >= min_shared].copy()
+    if binary:
+        w["dyadigos"] = 1
+    return _to_weights(w, value="dyadigos", symmetric=True, name=name)
+
+
+def read_cow_mindist(path=None, *, years=None, max_distance: float | None = None,
+                     states: pd.DataFrame | None = None, name: str | None = None):
+    """COW minimum distance between states by dyad-year (km).
+
+    Parameters
+    ----------
+    path : path-like, optional
+        ``cow_mindist.rda``; default ``$DIFFUSION_STATS_DATA/cow/cow_mindist.rda``.
+    years : int or (first, last), optional
+    max_distance : float, optional
+        If given, return a yearly binary symmetric ``Weights`` of pairs at most this far
+        apart instead of the frame.
+    states : DataFrame, optional
+        Drop (and report) dyad-years where a state is not in the system.
+    name : str, optional
+
+    Returns
+    -------
+    DataFrame (``unit1`` < ``unit2`` as codes, ``year``, ``mindist``) or Weights
+
+    Examples
+    --------
+    >>> md = read_cow_mindist(years=2000)   # doctest: +SKIP
+    >>> md.columns.tolist()                 # doctest: +SKIP
+    ['unit1', 'unit2', 'year', 'mindist']
+    """
+    yr = year_range(years)
+    raw = read_rda(data_file(path, "cow", "cow_mindist.rda"), "cow_mindist", ["ccode1", "ccode2", "year", "mindist"])
+    acc = Accounting("read_cow_mindist", counts={"input dyad-years": len(raw)})
+    bad = raw.isna().any(axis=1) | (raw["mindist"] < 0)
+    acc.exclude(int(bad.sum()), "with missing or negative distance: dropped", what="dyad-years")
+    df = pd.DataFrame({"unit1": raw.loc[~bad, "ccode1"].astype("int64").astype(str),
+                       "unit2": raw.loc[~bad, "ccode2"].astype("int64").astype(str),
+                       "year": raw.loc[~bad, "year"].astype("int64"),
+                       "mindist": raw.loc[~bad, "mindist"].astype(float)})
+    df = _filter_years(df, yr, acc, "dyad-years")
+    df = _restrict_states(df, states, acc, "dyad-years").reset_index(drop=True)
+    acc.n_rows = len(df)
+    df.attrs["accounting"] = acc
+    if max_distance is None:
+        return df
+    if not np.isfinite(max_distance) or max_distance < 0:
+        raise InputError(f"max_distance={max_distance!r}: give a distance in km >= 0")
+    w = df[df["mindist"] <= max_distance]
+    return _to_weights(w, value=None, symmetric=True, name=name or f"mindist<={max_distance:g}km")
+
+
+def _state_year_reader(path, folder_file, obj, cols, builder, years) -> pd.DataFrame:
+    yr = year_range(years)
+    raw = read_rda(data_file(path, "cow", folder_file), obj, ["ccode", "year", *cols])
+    acc = Accounting(builder, counts={"input state-years": len(raw)})
+    bad = raw[["ccode", "year"]].isna().any(axis=1)
+    acc.exclude(int(bad.sum()), "with missing ccode or year: dropped", what="state-years")
+    raw = raw.loc[~bad]
+    df = pd.DataFrame({"unit": raw["ccode"].astype("int64").astype(str).to_numpy(),
+                       "year": raw["year"].astype("int64").to_numpy()})
+    for c in cols:
+        v = raw[c].astype(float).to_numpy().copy()
+        neg = v < 0
+        v[neg] = np.nan
+        df[c] = v
+        acc.counts[f"{c}: missing"] = int(np.isnan(v).sum())
+        if neg.any():
+            acc.counts[f"{c}: COW missing codes (<0) set to NaN"] = int(neg.sum())
+    df = _filter_years(df, yr, acc, "state-years")
+    dup = df.duplicated(["unit", "year"])
+    acc.exclude(int(dup.sum()), "duplicated state-years: dropped (first kept)", what="state-years")
+    df = df.loc[~dup].reset_index(drop=True)
+    acc.n_rows = len(df)
+    df.attrs["accounting"] = acc
+    return df
+
+
+def read_cow_capabilities(path=None, *, years=None) -> pd.DataFrame:
+    """COW National Material Capabilities (state-year), with the CINC score.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        ``cow_nmc.rda``; default ``$DIFFUSION_STATS_DATA/cow/cow_nmc.rda``.
+    years : int or (first, last), optional
+
+    Returns
+    -------
+    DataFrame
+        ``unit`` (str), ``year``, ``milex``, ``milper``, ``irst``, ``pec``, ``tpop``,
+        ``upop``, ``cinc``; missing values (NaN or COW's negative codes) as NaN, counted
+        in the accounting.
+
+    Examples
+    --------
+    >>> cap = read_cow_capabilities(years=(1990, 2014))   # doctest: +SKIP
+    >>> cap.groupby("year").cinc.sum().round(2).unique()  # doctest: +SKIP
+    array([1.])
+    """
+    return _state_year_reader(path, "cow_nmc.rda", "cow_nmc",
+                              ["milex", "milper", "irst", "pec", "tpop", "upop", "cinc"],
+                              "read_cow_capabilities", years)
+
+
+def read_cow_trade(path=None, *, years=None) -> pd.DataFrame:
+    """COW state-level trade (imports, exports; current US$ millions) by state-year.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        ``cow_trade_sy.rda``; default ``$DIFFUSION_STATS_DATA/cow/cow_trade_sy.rda``.
+    years : int or (first, last), optional
+
+    Returns
+    -------
+    DataFrame
+        ``unit`` (str), ``year``, ``imports``, ``exports`` (NaN where missing).
+
+    Examples
+    --------
+    >>> tr = read_cow_trade(years=2000)   # doctest: +SKIP
+    >>> tr.columns.tolist()               # doctest: +SKIP
+    ['unit', 'year', 'imports', 'exports']
+    """
+    return _state_year_reader(path, "cow_trade_sy.rda", "cow_trade_sy", ["imports", "exports"],
+                              "read_cow_trade", years)
+
+
+def capability_weights(capabilities: pd.DataFrame, *, units: pd.DataFrame | None = None, value: str = "cinc",
+                       name: str = "capability"):
+    """Yearly ``Weights`` with w_ij = capability of j (for all j != i in the system).
+
+    Row-standardised, ``exposure(kind="weighted")`` then gives the share of the other
+    states' capabilities that has already adopted: a coercion (power-weighted) channel.
+
+    Parameters
+    ----------
+    capabilities : DataFrame
+        ``unit``, ``year`` and ``value`` (e.g. from :func:`read_cow_capabilities`).
+    units : DataFrame, optional
+        ``unit``, ``year`` pairs to keep (e.g. :func:`state_years`); default: every
+        unit-year in ``capabilities`` with a non-missing value.
+    value : str
+        Capability column (default ``"cinc"``).
+    name : str
+
+    Returns
+    -------
+    Weights
+
+    Examples
+    --------
+    >>> cap = read_cow_capabilities(years=(2000, 2001))   # doctest: +SKIP
+    >>> W = capability_weights(cap).row_standardize()      # doctest: +SKIP
+    """
+    from .._errors import require_columns
+
+    require_columns(capabilities, ["unit", "year", value], argument="capabilities")
+    cap = capabilities[["unit", "year", value]].dropna()
+    cap = cap[cap[value] > 0].astype({"unit": str})
+    if units is not None:
+        require_columns(units, ["unit", "year"], argument="units")
+        cap = cap.merge(units[["unit", "year"]].astype({"unit": str}), on=["unit", "year"])
+    pairs = cap.merge(cap[["unit", "year", value]].rename(columns={"unit": "unit2"}), on="year",
+                      suffixes=("_i", ""))
+    pairs = pairs[pairs["unit"] != pairs["unit2"]].rename(columns={"unit": "unit1"})
+    return _to_weights(pairs[["unit1", "unit2", "year", value]], value=value, symmetric=False, name=name)
