@@ -1,0 +1,485 @@
+"""The ``diffusion-stats`` command line: an HTML report without writing Python.
+
+Subcommands
+-----------
+``diffusion-stats demo [--out DIR]``
+    The whole job on bundled data (simulated adoptions over the 50 states, state
+    borders): panel with row accounting, border exposure, a fitted model, figures, and
+    an HTML report with LaTeX tables.
+``diffusion-stats analyze ADOPTIONS [--units FILE] [--weights NAME=FILE ...]
+[--covariates FILE] [--model cox|logit|dyadic] --out DIR``
+    The same on your files.
+
+Errors are one line on stderr saying what to fix (exit code 2); ``--debug`` shows the
+traceback. Heavy modules are imported inside the commands so ``--help`` is quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+PROG = "diffusion-stats"
+
+_WEIGHTS_HELP = """\
+weights: --weights NAME=SOURCE[:COLUMN], repeatable; each adds an exposure column NAME
+(share of NAME-neighbours that adopted by t-1). SOURCE is
+  us-borders | us-borders-rook   bundled US state contiguity (queen / rook), labels
+                                 matched to your units (postal codes or names)
+  FILE with columns unit,partner  (or unit1,unit2): partner's adoptions count toward
+                                 unit's exposure (directed)
+  FILE with columns source,target: undirected ties
+Optional columns: year (one matrix per year) and weight/value (tie strength; or name
+the column after a colon, e.g. learn=networks.csv:src_35_300)."""
+
+_EPILOG = """\
+examples:
+  diffusion-stats demo --out demo_report
+  diffusion-stats analyze adoptions.csv --weights border=us-borders --out report/
+  diffusion-stats analyze adopt.csv --weights learn=ties.csv:strength --covariates cov.csv \\
+      --model logit --out report/
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit code 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        raise SystemExit(2)
+
+
+class CLIError(Exception):
+    """A user error found by the command line itself (bad argument value)."""
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog=PROG, description="Event-history, dyadic and spatial models of policy diffusion: "
+                "build the risk set, exposures and models from adoption data and write an HTML report.",
+                epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from . import __version__
+
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="{demo,analyze}", parser_class=_Parser)
+
+    common = _Parser(add_help=False)
+    common.add_argument("--no-progress", action="store_true", help="do not show progress bars")
+    common.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+
+    d = sub.add_parser("demo", parents=[common], help="run the whole job on bundled data and write a report",
+                       description="Run the main job end to end on bundled data: simulated adoptions of "
+                       "policies by the 50 US states (see datasets/README.md for the true parameters), "
+                       "state borders, the event-history panel with its row accounting, the border "
+                       "exposure, a Cox model (strata: policy; clustered by state), figures, and an "
+                       "HTML report with LaTeX tables.")
+    d.add_argument("--out", default="diffusion_stats_demo", metavar="DIR",
+                   help="output folder (default: ./diffusion_stats_demo)")
+
+    a = sub.add_parser("analyze", parents=[common], help="analyse your adoption data and write a report",
+                       description="Build the event-history panel from ADOPTIONS, add one exposure per "
+                       "weight matrix, fit the model and write DIR/report.html (data accounting, tables, "
+                       "figures) and DIR/tables/*.tex.", epilog=_WEIGHTS_HELP,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    a.add_argument("adoptions", metavar="ADOPTIONS",
+                   help="adoption file (.csv, .tsv/.tab, .dta, .RData/.rda/.rds, .parquet): one row per "
+                   "(unit, policy) with the adoption year")
+    a.add_argument("--unit", default="unit", metavar="COL", help="unit column in ADOPTIONS (default: unit)")
+    a.add_argument("--policy", default="policy", metavar="COL",
+                   help="policy column in ADOPTIONS (default: policy)")
+    a.add_argument("--year", default="year", metavar="COL", help="year column in ADOPTIONS (default: year)")
+    a.add_argument("--units", metavar="FILE",
+                   help="unit existence spans: columns unit, first_year, last_year (empty = open)")
+    a.add_argument("--windows", metavar="FILE",
+                   help="per-policy windows: columns policy, first_year, last_year")
+    a.add_argument("--end", type=int, metavar="YEAR", help="last year at risk (default: latest adoption)")
+    a.add_argument("--weights", action="append", default=[], metavar="NAME=SOURCE",
+                   help="weight matrix for an exposure; repeatable (see below)")
+    a.add_argument("--covariates", metavar="FILE",
+                   help="unit-year covariates: columns unit, year and one column per covariate")
+    a.add_argument("--model", choices=("cox", "logit", "dyadic"), default="cox",
+                   help="cox: Cox model stratified by policy (default); logit: discrete-time logit with "
+                   "cubic duration; dyadic: directed-dyad logit (needs --weights)")
+    a.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    return p
+
+
+# ------------------------------------------------------------------------------------------
+# helpers
+# ------------------------------------------------------------------------------------------
+def _read_table(path: str, argument: str):
+    import pandas as pd
+
+    from ._errors import DataNotAvailableError, InputError
+
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise DataNotAvailableError(f"{argument}: file '{p}' not found")
+    ext = p.suffix.lower()
+    try:
+        if ext in (".csv", ".txt"):
+            return pd.read_csv(p, sep=None if ext == ".txt" else ",", engine="python" if ext == ".txt" else "c")
+        if ext in (".tsv", ".tab"):
+            return pd.read_csv(p, sep="\t")
+        if ext == ".dta":
+            return pd.read_stata(p)
+        if ext in (".parquet", ".pq"):
+            return pd.read_parquet(p)
+        if ext in (".rdata", ".rda", ".rds"):
+            import pyreadr
+
+            frames = [v for v in pyreadr.read_r(str(p)).values() if isinstance(v, pd.DataFrame)]
+            if len(frames) != 1:
+                raise InputError(f"{argument}: R file '{p}' must hold exactly one data frame (has {len(frames)})")
+            return frames[0]
+    except (ValueError, OSError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(f"{argument}: could not read '{p}': {exc}") from exc
+    raise InputError(f"{argument}: unsupported file type '{p.suffix}' for '{p.name}'; use .csv, .tsv/.tab, .dta, "
+                     ".parquet or .RData/.rds")
+
+
+def _looks_like_names(units: Sequence[str]) -> bool:
+    return sum(len(str(u)) > 2 for u in units) > len(units) / 2
+
+
+def _parse_weights(spec: str, units: Sequence[str]):
+    import diffusion_stats as ds
+
+    from ._errors import InputError
+
+    if "=" not in spec:
+        raise InputError(f"--weights '{spec}': use NAME=SOURCE, e.g. border=us-borders or learn=ties.csv")
+    name, src = spec.split("=", 1)
+    name = name.strip()
+    if not name.isidentifier():
+        raise InputError(f"--weights '{spec}': NAME '{name}' must be a simple column name (letters, digits, _)")
+    if src in ("us-borders", "us-borders-rook", "us-borders-queen"):
+        contiguity = "rook" if src.endswith("rook") else "queen"
+        labels = "name" if _looks_like_names(units) else "postal"
+        return name, ds.Weights.us_borders(contiguity, labels=labels, include_dc=any(
+            str(u) in ("DC", "District of Columbia") for u in units), name=name)
+    column = None
+    if ":" in src and not Path(src).exists():
+        src, column = src.rsplit(":", 1)
+    df = _read_table(src, f"--weights {name}")
+    cols = {c.lower(): c for c in df.columns}
+    year = cols.get("year")
+    weight = column
+    if weight is not None and weight not in df.columns:
+        from ._errors import did_you_mean
+
+        raise InputError(f"--weights {name}: column '{weight}' not in '{src}'{did_you_mean(weight, df.columns)}")
+    if weight is None:
+        weight = cols.get("weight") or cols.get("value")
+    for a, b, kind in (("unit", "partner", "dyads"), ("unit1", "unit2", "dyads"), ("source", "target", "edges")):
+        if a in cols and b in cols:
+            if weight is None:
+                others = [c for c in df.columns if c not in (cols[a], cols[b], year)]
+                if others:
+                    raise InputError(f"--weights {name}: '{src}' has extra columns {others}; say which holds the "
+                                     f"tie strength with {name}={src}:COLUMN (or drop them)")
+            if kind == "dyads":
+                return name, ds.Weights.from_dyads(df, unit1=cols[a], unit2=cols[b], value=weight, year=year,
+                                                   name=name)
+            return name, ds.Weights.from_edges(df, source=cols[a], target=cols[b], weight=weight, year=year,
+                                               name=name)
+    raise InputError(f"--weights {name}: '{src}' needs columns unit,partner (directed), unit1,unit2 or "
+                     f"source,target (undirected); it has {list(df.columns)[:10]}")
+
+
+class _Steps:
+    """Named pipeline steps behind one progress bar."""
+
+    def __init__(self, total: int, desc: str) -> None:
+        from ._progress import progress
+
+        self._bar = progress(range(total), desc=desc, total=total)
+        self._it = iter(self._bar)
+
+    def step(self, name: str) -> None:
+        if hasattr(self._bar, "set_description"):
+            self._bar.set_description(name)
+        next(self._it, None)
+
+    def close(self) -> None:
+        for _ in self._it:
+            pass
+        if hasattr(self._bar, "close"):
+            self._bar.close()
+
+
+def _available(name: str) -> bool:
+    import diffusion_stats as ds
+
+    try:
+        getattr(ds, name)
+    except (ImportError, AttributeError):
+        return False
+    return True
+
+
+def _fit_models(panel, exposures: list[str], covariates: list[str], model: str) -> tuple[dict, str]:
+    """Fit the requested model; one column per exposure alone plus all together."""
+    import diffusion_stats as ds
+
+    specs: dict[str, list[str]] = {}
+    if len(exposures) > 1:
+        for e in exposures:
+            specs[e] = [e, *covariates]
+        specs["all channels"] = [*exposures, *covariates]
+    else:
+        specs["model"] = [*exposures, *covariates]
+    if model == "cox":
+        if not _available("CoxHazard"):
+            if not _available("EventLogit"):
+                return {}, "none"
+            model = "logit"
+    fits = {}
+    for label, terms in specs.items():
+        if not terms:
+            continue
+        formula = "event ~ " + " + ".join(terms)
+        if model == "cox":
+            fits[label] = ds.CoxHazard(formula, panel, strata="policy").fit(cov_type="cluster", cluster="unit")
+        else:
+            fits[label] = ds.EventLogit(formula, panel, duration="cubic").fit(cov_type="cluster", cluster="unit")
+    return fits, model
+
+
+def _us_units(units: Sequence[str]) -> bool:
+    from .plots import _state_code
+
+    return sum(_state_code(u) is not None for u in units) >= 0.8 * len(units) and len(units) >= 10
+
+
+def run_pipeline(adoptions, *, weights: list[tuple[str, Any]], out: str, title: str, subtitle: str,
+                 units=None, windows=None, covariates=None, end: int | None = None, model: str = "cox",
+                 notes: Sequence[str] = (), echo: Callable[[str], None] = print) -> dict[str, Path]:
+    """Panel, exposures, models, figures and the HTML report; returns the written paths."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import diffusion_stats as ds
+
+    from . import plots
+    from .report import Report
+
+    rep = Report(title, subtitle=subtitle)
+    for n in notes:
+        rep.text(n)
+    steps = _Steps(5 + len(weights), desc=PROG)
+    caught: list[str] = []
+    with warnings.catch_warnings(record=True) as wlist:
+        warnings.simplefilter("always")
+        steps.step("event-history panel")
+        acc_in = getattr(adoptions, "attrs", {}).get("accounting")
+        panel = ds.event_history(adoptions, end=end, windows=windows, units=units, covariates=covariates)
+        acc = ds.accounting(panel)
+        exposures = []
+        for name, W in weights:
+            steps.step(f"exposure {name}")
+            panel = ds.exposure(panel, adoptions, W, lag=1, kind="share", name=name)
+            exposures.append(name)
+        covs = []
+        if covariates is not None:
+            covs = [c for c in covariates.columns if c not in ("unit", "year") and c in panel.columns]
+        fits: dict = {}
+        used = "none"
+        if model == "dyadic":
+            steps.step("directed dyads + dyadic logit")
+            fits, used = _fit_dyadic(adoptions, weights, end=end, windows=windows, units=units)
+        elif exposures or covs:
+            steps.step("fitting models")
+            fits, used = _fit_models(panel, exposures, covs, model)
+        else:
+            steps.step("no exposures: no model")
+        steps.step("figures")
+        rep.heading("Data accounting")
+        if acc_in is not None:
+            rep.accounting(acc_in, title="Adoptions read")
+        rep.accounting(acc, title="Event-history panel (one row per policy, unit and year at risk)")
+        for name, W in weights:
+            wacc = getattr(W, "accounting", None)
+            if wacc is not None and getattr(wacc, "exclusions", None):
+                rep.accounting(wacc, title=f"Weights {name}")
+        pacc = ds.accounting(panel)
+        if pacc is not acc and getattr(pacc, "exclusions", None):
+            rep.accounting(pacc, title="Exposures")
+        rep.heading("Models")
+        if fits:
+            cmp = ds.compare(fits, exponentiate="auto", stars=False)
+            what = {"cox": "Cox proportional hazards (Efron ties), strata: policy",
+                    "logit": "Discrete-time logit with cubic duration",
+                    "dyadic": "Directed-dyad logit"}.get(used, used)
+            rep.text(f"{what}; standard errors clustered by unit. Exposures: share of neighbours (by each "
+                     "weight matrix) that had adopted by the year before.")
+            rep.table(cmp, "Estimates", name="models")
+        else:
+            rep.text("No model fitted: " + ("give at least one --weights or --covariates." if not
+                     (exposures or covs) else "no estimator is available in this installation."), css_class="warn")
+        rep.heading("Figures")
+        pols = list(adoptions["policy"].astype(str).value_counts().index)
+        rep.figure(plots.adoption_curves(adoptions, highlight=pols[:5] if len(pols) > 8 else None),
+                   "Cumulative share of units that have adopted, by policy.", name="adoption_curves")
+        if _us_units(list(adoptions["unit"].astype(str).unique())):
+            top = pols[0]
+            rep.figure(plots.tile_map(adoptions, top),
+                       f"Adoption timing of '{top}' (the most adopted policy) by state.", name="tile_map")
+        for e in exposures:
+            rep.figure(plots.exposure_hazard(panel, e),
+                       f"Observed hazard by exposure '{e}' (Wilson 95% intervals).", name=f"exposure_{e}")
+        if fits:
+            last = list(fits)[-1]
+            rep.figure(plots.forest(fits[last], exponentiate=used == "cox",
+                                    title=f"Estimates: {last}"), "Estimates with 95% intervals" +
+                       (" (hazard ratios)." if used == "cox" else "."), name="forest")
+            if used == "cox" and exposures:
+                try:
+                    ax = plots.schoenfeld(fits[last], exposures[0])
+                except ds.DiffusionStatsError:
+                    ax = None
+                if ax is not None:
+                    rep.figure(ax, f"Schoenfeld residuals of '{exposures[0]}' against time.", name="schoenfeld")
+        if fits:
+            rep.heading("Full results")
+            for label, f in fits.items():
+                rep.table(f.summary() if hasattr(f, "summary") else f, label, name=f"model_{_slug(label)}")
+        caught = [f"{w.category.__name__}: {w.message}" for w in wlist
+                  if issubclass(w.category, ds.DiffusionStatsWarning)]
+    if caught:
+        rep.heading("Warnings")
+        for c in caught:
+            rep.text(c, css_class="warn")
+    steps.step("writing report")
+    paths = rep.write(out)
+    steps.close()
+    for c in caught:
+        echo(f"note: {c}")
+    echo(f"panel: {acc.n_rows:,} rows, {int(panel['event'].sum()):,} events"
+         + (f"; model: {used} ({len(fits)} columns)" if fits else "; no model fitted"))
+    echo(f"wrote {paths['report']} ({len(rep.figure_names)} figures, {len(rep.latex)} LaTeX tables in "
+         f"{Path(out) / 'tables'})")
+    return paths
+
+
+def _slug(s: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in s).strip("_") or "model"
+
+
+def _fit_dyadic(adoptions, weights, *, end=None, windows=None, units=None) -> tuple[dict, str]:
+    import diffusion_stats as ds
+
+    from ._errors import InputError
+
+    if not weights:
+        raise InputError("--model dyadic needs at least one --weights (the ties that define potential sources)")
+    fits = {}
+    for name, W in weights:
+        d = ds.dyads(adoptions, W, end=end, windows=windows, units=units)
+        terms = [c for c in ("source_adopted", "tie", name) if c in d.columns]
+        fits[name] = ds.DyadicLogit("event ~ " + " + ".join(terms), d).fit(cov_type="dyadic")
+    return fits, "dyadic"
+
+
+# ------------------------------------------------------------------------------------------
+# commands
+# ------------------------------------------------------------------------------------------
+def _cmd_demo(args: argparse.Namespace) -> int:
+    import diffusion_stats as ds
+
+    adoptions = ds.datasets.load_demo()
+    if isinstance(adoptions, tuple):
+        adoptions = adoptions[0]
+    W = ds.Weights.us_borders("queen", labels="name" if _looks_like_names(
+        list(adoptions["unit"].astype(str).unique())) else "postal", name="border")
+    run_pipeline(adoptions, weights=[("border", W)], out=args.out, title="diffusion_stats demo",
+                 subtitle=f"{PROG} demo --out {args.out}",
+                 notes=["Simulated adoptions of policies by the 50 US states from the bundled, seeded simulator "
+                        "(datasets/README.md gives the true parameters), with queen contiguity of the states as "
+                        "the diffusion channel."])
+    return 0
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    import diffusion_stats as ds
+
+    adoptions = ds.read_adoptions(args.adoptions, unit=args.unit, policy=args.policy, year=args.year)
+    units = _read_table(args.units, "--units") if args.units else None
+    windows = _read_table(args.windows, "--windows") if args.windows else None
+    covariates = _read_table(args.covariates, "--covariates") if args.covariates else None
+    if covariates is not None:
+        from ._errors import require_columns
+
+        require_columns(covariates, ["unit", "year"], argument="--covariates")
+        covariates = covariates.assign(unit=covariates["unit"].astype(str))
+    ulabels = sorted(adoptions["unit"].astype(str).unique())
+    if units is not None and "unit" in units.columns:
+        ulabels = sorted(set(ulabels) | set(units["unit"].astype(str)))
+    weights = [_parse_weights(w, ulabels) for w in args.weights]
+    names = [n for n, _ in weights]
+    if len(set(names)) != len(names):
+        raise CLIError(f"--weights names must differ, got {names}")
+    notes = []
+    if units is None:
+        # units that never adopted anything are absent from ADOPTIONS: take the universe from the other inputs
+        adopters = set(adoptions["unit"].astype(str))
+        if covariates is not None:
+            universe, source = set(covariates["unit"].astype(str)) | adopters, "the --covariates file"
+        elif weights:
+            universe = adopters.union(*(set(W.labels) for _, W in weights))
+            source = "the weight matrices"
+        else:
+            universe, source = adopters, ""
+        units = sorted(universe)
+        if source:
+            notes.append(f"Units at risk: the {len(units)} units in ADOPTIONS or {source} "
+                         f"({len(units) - len(adopters)} never adopted anything). Pass --units to set them.")
+        else:
+            notes.append(f"Units at risk: only the {len(units)} units that adopted something (no --units, "
+                         "--covariates or --weights name the others); pass --units to add never-adopters.")
+    cmd = " ".join([PROG, "analyze", *sys.argv[2:]]) if len(sys.argv) > 2 else f"{PROG} analyze"
+    run_pipeline(adoptions, weights=weights, out=args.out, title=f"diffusion_stats: {Path(args.adoptions).name}",
+                 subtitle=cmd, units=units, windows=windows, covariates=covariates, end=args.end, model=args.model,
+                 notes=notes)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``diffusion-stats`` console script; returns the exit code."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    from ._progress import set_progress
+
+    if args.no_progress:
+        set_progress(False)
+    try:
+        if args.command == "demo":
+            return _cmd_demo(args)
+        return _cmd_analyze(args)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{PROG}: interrupted\n")
+        return 130
+    except Exception as exc:
+        from ._errors import DiffusionStatsError
+
+        if args.debug:
+            raise
+        msg = " ".join(str(exc).split()) or type(exc).__name__
+        if isinstance(exc, (DiffusionStatsError, CLIError, FileNotFoundError, PermissionError)):
+            sys.stderr.write(f"{PROG}: error: {msg}\n")
+            return 2
+        sys.stderr.write(f"{PROG}: internal error ({type(exc).__name__}): {msg} (rerun with --debug for the "
+                         "traceback and please report it)\n")
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
