@@ -650,6 +650,7 @@ class Weights:
                 raise DataValidationError(f"{argument}['{weight}']: {int(nonnum.sum())} non-numeric weight(s), e.g. "
                                           f"{df[weight][nonnum].head(3).tolist()}")
         yr = _as_years(df[year].to_numpy(), argument=f"{argument}['{year}']") if year is not None else None
+        seen = set(ri) | set(ci)  # every listed unit is a unit, even with only zero/NaN/self rows
         keep = np.ones(len(df), dtype=bool)
         selfp = ri == ci
         if selfp.any():
@@ -687,13 +688,13 @@ class Weights:
             if len(set(lab)) != len(lab):
                 dup = pd.Series(lab)[pd.Series(lab).duplicated()].unique()
                 raise InputError(f"units: duplicated label(s) {_examples(dup)}")
-            unknown = sorted((set(ri) | set(ci)) - set(lab))
+            unknown = sorted(seen - set(lab))
             if unknown:
                 raise InputError(f"{argument}: {len(unknown)} unit label(s) not in units=: {_examples(unknown)}; "
                                  f"add them to units= or drop those rows")
             labels = list(lab)
         else:
-            labels = sorted(set(ri) | set(ci))
+            labels = sorted(seen)
         index = pd.Index(labels)
         rc, cc = index.get_indexer(ri), index.get_indexer(ci)
         # duplicates and conflicts
@@ -825,7 +826,7 @@ class Weights:
     @classmethod
     def _distance_weights(cls, lab: np.ndarray, rows: np.ndarray, cols: np.ndarray, d: np.ndarray, *,
                           power: float, binary: bool, name: str, builder: str, argument: str,
-                          years: np.ndarray | None = None, n_input: int | None = None) -> Weights:
+                          years: np.ndarray | None = None, acc: Accounting | None = None) -> Weights:
         if not binary and (d == 0).any():
             z = np.flatnonzero(d == 0)[:3]
             ex = ", ".join(f"{lab[rows[i]]}-{lab[cols[i]]}" for i in z)
@@ -841,11 +842,10 @@ class Weights:
             for y0 in np.unique(years):
                 s = years == y0
                 mats[int(y0)] = sp.csr_matrix((w[s], (rows[s], cols[s])), shape=(n, n))
-        acc = Accounting(builder, n_rows=len(d))
+        acc = acc if acc is not None else Accounting(builder)
+        acc.n_rows = len(d)
         acc.counts["units"] = n
         acc.counts["ties"] = int(len(d))
-        if n_input is not None:
-            acc.counts["input rows"] = n_input
         return cls(mats, lab, name=name, accounting=acc)
 
     @classmethod
@@ -881,6 +881,7 @@ class Weights:
         if missing not in ("raise", "drop"):
             raise InputError(f"missing='{missing}': use 'raise' or 'drop'")
         acc = Accounting("Weights.from_distances", n_rows=len(distances))
+        acc.counts["input rows"] = len(distances)
         a = as_labels(distances[unit1].to_numpy(), argument=f"distances['{unit1}']")
         b = as_labels(distances[unit2].to_numpy(), argument=f"distances['{unit2}']")
         d = pd.to_numeric(distances[distance], errors="coerce").to_numpy(dtype=float)
@@ -924,7 +925,7 @@ class Weights:
         return cls._distance_weights(lab, t["r"].to_numpy(), t["c"].to_numpy(), t["d"].to_numpy(), power=power,
                                      binary=binary, name=name, builder="Weights.from_distances",
                                      argument="distances", years=t["y"].to_numpy() if year else None,
-                                     n_input=len(distances))
+                                     acc=acc)
 
     @classmethod
     def from_libpysal(cls, w: Any, *, name: str | None = None) -> Weights:
