@@ -134,7 +134,6 @@ pol$state <- state.abb[match(pol$statenam, state.name)]
 stopifnot(!anyNA(pol$state))
 pol$first_year <- meta$first_year[match(pol$policy, meta$policy)]
 early <- pol[pol$adopt_year < pol$first_year, ]  # 2 (gambling_casino: NV 1931, NJ 1976)
-pol <- pol[pol$adopt_year >= pol$first_year, ]
 borders <- read.csv(file.path(here, "us_state_borders.csv"))
 B <- rbind(borders, setNames(borders[, 2:1], names(borders)))
 states <- sort(state.abb)
@@ -142,6 +141,8 @@ states <- sort(state.abb)
 grid <- merge(meta[, c("policy", "first_year", "last_year")], data.frame(state = states), by = NULL)
 grid$adopt_year <- pol$adopt_year[match(paste(grid$policy, grid$state), paste(pol$policy, pol$state))]
 grid$end <- pmin(ifelse(is.na(grid$adopt_year), grid$last_year, grid$adopt_year), grid$last_year)
+# the 2 early adopters are not at risk (they adopted before the window opened) but do
+# count as adopted neighbours in the exposure
 grid <- grid[!paste(grid$policy, grid$state) %in% paste(early$policy, early$state), ]
 grid <- grid[grid$end >= grid$first_year, ]
 len <- grid$end - grid$first_year + 1
