@@ -16,8 +16,11 @@ distinct ``s`` (incrementally for static ``W``); there is no loop over rows.
 from __future__ import annotations
 
 import copy
+import sys
+import types
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -316,3 +319,15 @@ def _warn(r: ExposureReport) -> None:
     if msgs:
         warnings.warn(f"exposure '{r.name}' (W '{r.weights}'): " + "; ".join(msgs), RowAccountingWarning,
                       stacklevel=3)
+
+
+class _CallableModule(types.ModuleType):
+    """Importing ``diffusion_stats.exposure`` (the module) sets ``ds.exposure`` to the
+    module, shadowing the function of the same name; calling the module calls the
+    function, so ``ds.exposure(panel, ...)`` works whatever was imported first."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
+        return exposure(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
