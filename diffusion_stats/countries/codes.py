@@ -304,7 +304,9 @@ def iso3_to_cow(iso3, dates, *, table: pd.DataFrame | None = None) -> np.ndarray
     if len(d) != len(iso3):
         raise InputError(f"iso3 and dates differ in length ({len(iso3)} vs {len(d)})")
     q = pd.DataFrame({"iso3": iso3.values, "date": d.values, "_i": np.arange(len(iso3))})
-    m = q.merge(table[["iso3", "ccode", "first_date", "last_date"]], on="iso3", how="inner")
+    tab = table.loc[table["iso3"].notna(), ["iso3", "ccode", "first_date", "last_date"]]
+    # pandas would match missing keys with each other: only real codes may join
+    m = q[q["iso3"].notna()].merge(tab, on="iso3", how="inner")
     inside = (m["date"] >= m["first_date"]) & (m["date"] <= m["last_date"])
     after = m["first_date"] > m["date"]
     # rank candidates: inside (0, shortest distance), then next future spell (1), then last past spell (2)

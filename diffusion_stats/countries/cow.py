@@ -103,8 +103,9 @@ def read_cow_states(path=None, *, merge=None, spells: str = "all", collapse: boo
         row per unit from first entry to last exit; the gap years thus put at risk are
         reported.
     collapse : bool
-        Join spells of the same unit that touch or overlap in years (only happens with
-        ``merge``), so years are never counted twice.
+        Join spells of the same unit that overlap or follow each other without a gap
+        year (only happens with ``merge``: e.g. Czechoslovakia to 1992, Czech Republic
+        from 1993), so no year is counted twice and spans have no empty gaps.
 
     Returns
     -------
@@ -145,7 +146,7 @@ def read_cow_states(path=None, *, merge=None, spells: str = "all", collapse: boo
     df = df.sort_values(["unit", "first_date"], kind="stable").reset_index(drop=True)
     if collapse:
         prev_last = df.groupby("unit")["last_year"].shift()
-        new = prev_last.isna() | (df["first_year"] > prev_last)
+        new = prev_last.isna() | (df["first_year"] > prev_last + 1)
         grp = new.cumsum()
         n0 = len(df)
         df = df.groupby(grp, sort=False).agg(
@@ -153,7 +154,7 @@ def read_cow_states(path=None, *, merge=None, spells: str = "all", collapse: boo
             statenme=("statenme", "first"), first_year=("first_year", "min"), last_year=("last_year", "max"),
             first_date=("first_date", "min"), last_date=("last_date", "max")).reset_index(drop=True)
         if len(df) < n0:
-            acc.counts["spells joined (touching years after merge)"] = n0 - len(df)
+            acc.counts["spells joined (adjacent or overlapping years after merge)"] = n0 - len(df)
     if spells == "envelope":
         years_in = (df["last_year"] - df["first_year"] + 1).groupby(df["unit"]).sum()
         env = df.groupby("unit", sort=False).agg(
