@@ -32,7 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["RiskSets", "Evaluation", "ExactLayout", "build_risk_sets", "evaluate", "evaluate_exact", "exact_layout",
+__all__ = ["RiskSets", "Evaluation", "ExactLayout", "Workspace", "workspace", "build_risk_sets",
+           "evaluate", "evaluate_exact", "exact_layout",
            "score_residuals"]
 
 
@@ -60,28 +61,34 @@ def build_risk_sets(start: np.ndarray, stop: np.ndarray, event: np.ndarray,
                     weights: np.ndarray, strata: np.ndarray) -> RiskSets:
     """Expand rows into sorted (risk set, row) pairs; see the module docstring."""
     n = len(stop)
-    times, inv = np.unique(np.concatenate([start, stop]), return_inverse=True)
-    ra, rb = inv[:n].astype(np.int64), inv[n:].astype(np.int64)
-    M = np.int64(len(times) + 1)
     s = strata.astype(np.int64)
     ev = event.astype(bool)
-    death_key_all = s[ev] * M + rb[ev]
+    etimes = np.unique(stop[ev])                  # distinct event times (all strata)
+    M = np.int64(len(etimes) + 2)
+    drow = np.flatnonzero(ev)
+    death_key_all = s[drow] * M + np.searchsorted(etimes, stop[drow], side="right")
     set_keys = np.unique(death_key_all)
     K = len(set_keys)
+    # risk sets of row i: event times t of its stratum with start_i < t <= stop_i
+    ra = np.searchsorted(etimes, start, side="right")
+    rb = np.searchsorted(etimes, stop, side="right")
     lo = np.searchsorted(set_keys, s * M + ra, side="right")
     hi = np.searchsorted(set_keys, s * M + rb, side="right")
     counts = hi - lo
     P = int(counts.sum())
-    pair_row = np.repeat(np.arange(n, dtype=np.int64), counts)
-    offs = np.cumsum(counts) - counts
-    pair_set = lo[pair_row] + (np.arange(P, dtype=np.int64) - offs[pair_row])
-    if n and P and not np.all(np.diff(pair_set) >= 0):
-        order = np.argsort(pair_set, kind="stable")
-        pair_row, pair_set = pair_row[order], pair_set[order]
+    if P == n and np.all(counts == 1):
+        pair_row = np.argsort(lo, kind="stable")
+        pair_set = lo[pair_row]
+    else:
+        pair_row = np.repeat(np.arange(n, dtype=np.int64), counts)
+        offs = np.cumsum(counts) - counts
+        pair_set = lo[pair_row] + (np.arange(P, dtype=np.int64) - offs[pair_row])
+        if P and not np.all(np.diff(pair_set) >= 0):
+            order = np.argsort(pair_set, kind="stable")
+            pair_row, pair_set = pair_row[order], pair_set[order]
     pair_death = ev[pair_row] & (pair_set == hi[pair_row] - 1)
     set_size = np.bincount(pair_set, minlength=K)
     set_ptr = np.concatenate([[0], np.cumsum(set_size)[:-1]]).astype(np.int64)
-    drow = np.flatnonzero(ev)
     dset = np.searchsorted(set_keys, death_key_all)
     order = np.argsort(dset, kind="stable")
     drow, dset = drow[order], dset[order]
@@ -90,7 +97,7 @@ def build_risk_sets(start: np.ndarray, stop: np.ndarray, event: np.ndarray,
     dw = np.bincount(dset, weights=weights[drow], minlength=K)
     return RiskSets(n=n, n_sets=K, pair_row=pair_row, pair_set=pair_set, pair_death=pair_death,
                     set_ptr=set_ptr, death_rows=drow, death_set=dset, death_ptr=dptr,
-                    n_death=nd, dw=dw, set_time=times[set_keys % M],
+                    n_death=nd, dw=dw, set_time=etimes[set_keys % M - 1],
                     set_stratum=set_keys // M, set_size=set_size)
 
 
@@ -111,54 +118,97 @@ def _reduce(values: np.ndarray, ptr: np.ndarray) -> np.ndarray:
     return np.add.reduceat(values, ptr, axis=0)
 
 
+@dataclass
+class Workspace:
+    """Data laid out in pair (risk-set) order once per fit, reused by every evaluation."""
+
+    Xp: np.ndarray            # (P, p) covariates of each pair
+    wp: np.ndarray            # (P,) case weights of each pair
+    XXp: np.ndarray | None    # (P, p*p) outer products, None when too large
+    Xd: np.ndarray            # (E, p) covariates of the deaths (set order)
+    wd: np.ndarray
+    XXd: np.ndarray
+    j: np.ndarray             # Efron sub-step index of each death within its set
+    X: np.ndarray
+    w: np.ndarray
+
+
+def workspace(rs: RiskSets, X: np.ndarray, w: np.ndarray, max_cells: int = 30_000_000) -> Workspace:
+    p = X.shape[1]
+    Xp = np.ascontiguousarray(X[rs.pair_row])
+    XXp = None
+    if len(Xp) * p * p <= max_cells:
+        XXp = (Xp[:, :, None] * Xp[:, None, :]).reshape(len(Xp), p * p)
+    Xd = X[rs.death_rows]
+    XXd = (Xd[:, :, None] * Xd[:, None, :]).reshape(len(Xd), p * p)
+    j = np.arange(len(rs.death_rows)) - rs.death_ptr[rs.death_set]
+    return Workspace(Xp=Xp, wp=w[rs.pair_row], XXp=XXp, Xd=Xd, wd=w[rs.death_rows], XXd=XXd, j=j,
+                     X=X, w=w)
+
+
+def _set_max(rs: RiskSets, eta_p: np.ndarray) -> np.ndarray:
+    """Shift per risk set: one global shift when the spread of ``eta`` over the pairs is
+    < 500 (no exp can overflow or underflow to zero, and every risk-set sum adds positive
+    terms only), the maximum of each set otherwise (log-sum-exp)."""
+    if not rs.n_sets:
+        return np.zeros(0)
+    hi = float(eta_p.max())
+    if hi - float(eta_p.min()) < 500.0:
+        return np.full(rs.n_sets, hi)
+    return np.maximum.reduceat(eta_p, rs.set_ptr)
+
+
 def evaluate(rs: RiskSets, X: np.ndarray, w: np.ndarray, beta: np.ndarray, *,
-             efron: bool, want_info: bool = True, keep: bool = False) -> Evaluation:
+             efron: bool, want_info: bool = True, keep: bool = False,
+             ws: Workspace | None = None) -> Evaluation:
     """Breslow / Efron log partial likelihood, score and information."""
+    if ws is None:
+        ws = workspace(rs, X, w)
     p = X.shape[1]
     K = rs.n_sets
-    eta = X @ beta
-    eta_p = eta[rs.pair_row]
-    m = np.maximum.reduceat(eta_p, rs.set_ptr) if K else np.zeros(0)
-    z = eta_p - m[rs.pair_set]
+    eta_p = ws.Xp @ beta
+    m = _set_max(rs, eta_p)
+    if np.all(m == m[0]) if K else True:
+        z = eta_p - (m[0] if K else 0.0)
+    else:
+        z = eta_p - m[rs.pair_set]
     ez = np.exp(z)
-    r = w[rs.pair_row] * ez
-    Xp = X[rs.pair_row]
-    rX = r[:, None] * Xp
+    r = ws.wp * ez
     S0 = _reduce(r, rs.set_ptr)
-    S1 = _reduce(rX, rs.set_ptr)
-    dr = rs.death_rows
-    eta_d = eta[dr]
-    rd = w[dr] * np.exp(eta_d - m[rs.death_set])
-    Xd = X[dr]
+    S1 = _reduce(r[:, None] * ws.Xp, rs.set_ptr)
+    eta_d = ws.Xd @ beta
+    rd = ws.wd * np.exp(eta_d - m[rs.death_set])
     nd = rs.n_death
     meanwt = rs.dw / nd
     step_set = rs.death_set                       # one Efron sub-step per death
-    j = np.arange(len(dr)) - rs.death_ptr[step_set]
     if efron:
         D0 = _reduce(rd, rs.death_ptr)
-        D1 = _reduce(rd[:, None] * Xd, rs.death_ptr)
-        f = j / nd[step_set]
+        D1 = _reduce(rd[:, None] * ws.Xd, rs.death_ptr)
+        f = ws.j / nd[step_set]
+        den = S0[step_set] - f * D0[step_set]
+        a = (S1[step_set] - f[:, None] * D1[step_set]) / den[:, None]
     else:
-        D0 = np.zeros(K)
-        D1 = np.zeros((K, p))
-        f = np.zeros(len(dr))
-    den = S0[step_set] - f * D0[step_set]
-    a = (S1[step_set] - f[:, None] * D1[step_set]) / den[:, None]
+        f = np.zeros(len(step_set))
+        den = S0[step_set]
+        a = S1[step_set] / den[:, None]
     mw = meanwt[step_set]
-    wd = w[dr]
-    loglik = float(wd @ eta_d - np.sum(mw * (np.log(den) + m[step_set])))
-    score = wd @ Xd - mw @ a
+    loglik = float(ws.wd @ eta_d - np.sum(mw * (np.log(den) + m[step_set])))
+    score = ws.wd @ ws.Xd - mw @ a
     info = np.zeros((p, p))
     if want_info:
-        S2 = _reduce(rX[:, :, None] * Xp[:, None, :], rs.set_ptr)
+        if ws.XXp is not None:
+            S2 = _reduce(r[:, None] * ws.XXp, rs.set_ptr)
+        else:
+            rX = r[:, None] * ws.Xp
+            S2 = _reduce((rX[:, :, None] * ws.Xp[:, None, :]).reshape(len(r), p * p), rs.set_ptr)
         M2 = S2[step_set]
         if efron:
-            D2 = _reduce((rd[:, None] * Xd)[:, :, None] * Xd[:, None, :], rs.death_ptr)
-            M2 = M2 - f[:, None, None] * D2[step_set]
-        info = np.einsum("s,sij->ij", mw / den, M2) - np.einsum("s,si,sj->ij", mw, a, a)
+            D2 = _reduce(rd[:, None] * ws.XXd, rs.death_ptr)
+            M2 = M2 - f[:, None] * D2[step_set]
+        info = ((mw / den) @ M2).reshape(p, p) - (mw[:, None] * a).T @ a
     parts = None
     if keep:
-        parts = dict(m=m, ez=ez, den=den, a=a, mw=mw, f=f, step_set=step_set, eta=eta)
+        parts = dict(m=m, ez=ez, den=den, a=a, mw=mw, f=f, step_set=step_set, eta_d=eta_d)
     return Evaluation(loglik=loglik, score=score, info=info, parts=parts)
 
 
@@ -245,8 +295,7 @@ def evaluate_exact(rs: RiskSets, lay: ExactLayout, X: np.ndarray, beta: np.ndarr
     eta = X @ beta
     # single-death sets: breslow form restricted to those sets
     eta_p = eta[rs.pair_row]
-    K = rs.n_sets
-    m = np.maximum.reduceat(eta_p, rs.set_ptr) if K else np.zeros(0)
+    m = _set_max(rs, eta_p)
     z = eta_p - m[rs.pair_set]
     r = np.exp(z)
     Xp = X[rs.pair_row]

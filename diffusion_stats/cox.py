@@ -9,6 +9,7 @@ cluster-robust (Lin-Wei) variance. Numerics live in :mod:`._cox_numerics`, diagn
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +29,7 @@ from ._errors import (
     SpecificationError,
     require_columns,
 )
-from ._formula import design_matrices
+from ._formula import Design, design_matrices
 from ._results import Results
 from ._summary import Summary, format_number
 
@@ -115,11 +116,18 @@ class CoxHazard:
         if self._prep is not None:
             return self._prep
         data = self.data
-        extra = (self.start, self.stop, self.weights, *self.strata)
-        des = design_matrices(self.formula, data, intercept=False, missing=self.missing, extra=extra)
+        scodes, slabels = None, None
+        if self.strata:
+            key = data[self.strata[0]] if len(self.strata) == 1 else pd.MultiIndex.from_frame(data[self.strata])
+            scodes, slabels = pd.factorize(key, sort=True)
+        extra: tuple[str | None, ...] = (self.start, self.stop, self.weights)
+        if scodes is not None and np.any(scodes < 0):
+            extra = extra + tuple(self.strata)  # let the formula layer report / drop them
+        des = _fast_design(self.formula, data, extra) or design_matrices(
+            self.formula, data, intercept=False, missing=self.missing, extra=extra)
         if des.X.shape[1] == 0:
             raise SpecificationError(f"formula {self.formula!r} has no covariates; add terms after '~'")
-        sub = data.loc[des.rows]
+        sub = data.loc[des.rows] if not des.rows.all() else data
         n = len(sub)
         if n == 0:
             raise DataValidationError("no rows left to fit the Cox model")
@@ -147,9 +155,12 @@ class CoxHazard:
         else:
             w = np.ones(n)
         if self.strata:
-            key = sub[self.strata[0]] if len(self.strata) == 1 else pd.MultiIndex.from_frame(sub[self.strata])
-            codes, labels = pd.factorize(key, sort=True)
-            labels = np.asarray(labels)
+            codes = scodes[des.rows]
+            used = np.bincount(codes, minlength=len(slabels)) > 0
+            if not used.all():  # renumber strata left after dropping rows
+                remap = np.cumsum(used) - 1
+                codes, slabels = remap[codes], slabels[used]
+            labels = np.asarray(slabels)
             if len(labels) == n and n > 1:
                 raise SpecificationError(
                     f"strata={self.strata!r} has one row per stratum ({n} strata for {n} rows): no risk set "
@@ -216,11 +227,12 @@ class CoxHazard:
                                      "use ties='efron' or drop weights=")
         rs, X, w = P.rs, P.X, P.w
         lay = cn.exact_layout(rs) if exact else None
+        ws = None if exact else cn.workspace(rs, X, w)
 
-        def ev(b: np.ndarray, info: bool = True, keep: bool = False) -> cn.Evaluation:
+        def ev(b: np.ndarray, info: bool = True) -> cn.Evaluation:
             if exact:
                 return cn.evaluate_exact(rs, lay, X, b, want_info=info)
-            return cn.evaluate(rs, X, w, b, efron=self.ties == "efron", want_info=info, keep=keep)
+            return cn.evaluate(rs, X, w, b, efron=self.ties == "efron", want_info=info, keep=True, ws=ws)
 
         p = X.shape[1]
         beta = np.zeros(p)
@@ -263,7 +275,6 @@ class CoxHazard:
             warnings.warn(f"Newton-Raphson did not converge in {max_iter} iterations "
                           f"(last log-likelihood change {change:.3g}); raise max_iter",
                           ConvergenceWarning, stacklevel=2)
-        e = ev(beta, keep=not exact)
         naive = _inv(e.info)
         if cov_type == "classical":
             cov, n_clusters = naive, ()
@@ -276,15 +287,14 @@ class CoxHazard:
                     nn = len(D)
                     meat = meat * nn / (nn - 1)
             else:
-                sub = self.data.loc[P.mask]
                 codes = []
                 for c in ccols:
-                    col = sub[c]
-                    if col.isna().any():
+                    g, G = group_codes(self.data[c].to_numpy()[P.mask])
+                    if np.any(g < 0):
                         raise DataValidationError(
-                            f"cluster column '{c}' has {int(col.isna().sum())} missing values in the rows used; "
+                            f"cluster column '{c}' has {int((g < 0).sum())} missing values in the rows used; "
                             "fill or drop them")
-                    codes.append(group_codes(col.to_numpy()))
+                    codes.append((g, G))
                 if len(codes) == 1:
                     g, G = codes[0]
                     meat = cluster_meat(D, g, G) * (G / (G - 1) if small_sample else 1.0)
@@ -455,6 +465,33 @@ class CoxResults(Results):
 
 
 # -- helpers -----------------------------------------------------------------------
+_SIMPLE = re.compile(r"^\s*([A-Za-z_]\w*)\s*~\s*([A-Za-z_]\w*(?:\s*\+\s*[A-Za-z_]\w*)*)\s*$")
+
+
+def _fast_design(formula: str, data: pd.DataFrame, extra: tuple[str | None, ...]) -> Design | None:
+    """``y ~ a + b`` with numeric, complete columns: build the arrays directly (same
+    result as formulaic, without its overhead on large panels); otherwise ``None``."""
+    m = _SIMPLE.match(formula) if isinstance(formula, str) else None
+    if m is None:
+        return None
+    lhs, rhs = m.group(1), [t.strip() for t in m.group(2).split("+")]
+    cols = [lhs, *rhs]
+    if len(set(rhs)) != len(rhs) or any(c not in data.columns for c in cols):
+        return None
+    if not all(pd.api.types.is_numeric_dtype(data[c]) and not isinstance(data[c].dtype, pd.CategoricalDtype)
+               for c in cols):
+        return None
+    y = data[lhs].to_numpy(dtype=float)
+    X = np.column_stack([data[c].to_numpy(dtype=float) for c in rhs])
+    bad = np.isnan(y) | np.isnan(X).any(axis=1)
+    for c in extra:
+        if c is not None:
+            bad |= data[c].isna().to_numpy()
+    if bad.any():
+        return None
+    return Design(y=y, X=X, names=rhs, rows=np.ones(len(data), dtype=bool), response=lhs, n_dropped=0)
+
+
 def _numeric(col: pd.Series, name: str) -> np.ndarray:
     try:
         v = np.asarray(col, dtype=float)

@@ -151,7 +151,7 @@ def cox_zph(res: CoxResults, transform: str = "km", global_test: bool = True) ->
     S2 = np.add.reduceat((r[:, None] * Xp)[:, :, None] * Xp[:, None, :], rs.set_ptr, axis=0)
     M2 = S2[ss]
     if res.ties == "efron":
-        rd = P.w[dr] * np.exp(pr["eta"][dr] - pr["m"][ss])
+        rd = P.w[dr] * np.exp(pr["eta_d"] - pr["m"][ss])
         D2 = np.add.reduceat((rd[:, None] * X[dr])[:, :, None] * X[dr][:, None, :], rs.death_ptr, axis=0)
         M2 = M2 - f[:, None, None] * D2[ss]
     Is = (mw / den)[:, None, None] * M2 - mw[:, None, None] * a[:, :, None] * a[:, None, :]
