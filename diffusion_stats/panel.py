@@ -114,6 +114,7 @@ def _policy_windows(ad: pd.DataFrame, windows: pd.DataFrame | None, start: int |
     if end is not None:
         e = np.minimum(e, end)
     known = ad["policy"].isin(set(labels)).to_numpy()
+    acc.counts.setdefault("adoptions by outcome", {})["policy not in windows="] = int((~known).sum())
     if not known.all():
         gone = ad.loc[~known]
         acc.exclude(len(gone), f"belong to {gone['policy'].nunique():,} policies with no row in windows=: "
@@ -237,6 +238,9 @@ def event_history(adoptions: pd.DataFrame, *, start: int | None = None, end: int
         - policies whose window is empty.
 
         Each is also warned about (:class:`~diffusion_stats.RowAccountingWarning`).
+        ``counts["adoptions by outcome"]`` splits the input adoptions by what became of
+        them (``event`` plus the non-zero reasons above); its values sum to
+        ``counts["adoptions"]``.
 
     Examples
     --------
@@ -259,6 +263,7 @@ def event_history(adoptions: pd.DataFrame, *, start: int | None = None, end: int
       units: 3
       adoptions: 2
       unit-policy pairs at risk: 3
+      adoptions by outcome: {'event': 2}
       nothing excluded
     """
     acc = Accounting("event_history")
@@ -268,6 +273,8 @@ def event_history(adoptions: pd.DataFrame, *, start: int | None = None, end: int
     if start is not None and end is not None and start > end:
         raise InputError(f"start={start} is after end={end}")
     n_adopt = len(ad)
+    outcome: dict[str, int] = {}
+    acc.counts["adoptions by outcome"] = outcome
 
     # units
     if units is None:
@@ -277,6 +284,7 @@ def event_history(adoptions: pd.DataFrame, *, start: int | None = None, end: int
     else:
         unit_labels, u_first, u_last = _units_table(units)
         known = ad["unit"].isin(set(unit_labels)).to_numpy()
+        outcome["unit not in units="] = int((~known).sum())
         if not known.all():
             gone = ad.loc[~known]
             acc.exclude(len(gone), f"are by {gone['unit'].nunique():,} units not in units=: excluded",
@@ -310,6 +318,14 @@ def event_history(adoptions: pd.DataFrame, *, start: int | None = None, end: int
     length = np.where(ok, last - eff_s + 1, 0)
 
     # accounting of every adoption and pair
+    outcome.update({
+        "event": int(ev.sum()),
+        "before the policy's window": int(pre_pol.sum()),
+        "before the unit's first_year": int(pre_unit.sum()),
+        "after the window (censored)": int(post.sum()),
+        "unit span outside the window": int((no_overlap & adopted).sum()),
+        "policy window empty": int((adopted & empty_pol).sum()),
+    })
     def pairs_ex(mask: np.ndarray, with_year: bool = True) -> list[str]:
         i, j = np.nonzero(mask)
         i, j = i[:10], j[:10]
@@ -355,12 +371,14 @@ def event_history(adoptions: pd.DataFrame, *, start: int | None = None, end: int
     })
     n_events = int(event.sum())
     acc.n_rows = total
+    outcome = acc.counts.pop("adoptions by outcome")
     acc.counts.update({
         "events": n_events,
         "policies": int(P),
         "units": int(U),
         "adoptions": int(n_adopt),
         "unit-policy pairs at risk": int(len(pair)),
+        "adoptions by outcome": {"event": outcome.pop("event"), **{k: v for k, v in outcome.items() if v}},
     })
     if covariates is not None:
         panel = _merge_covariates(panel, covariates, unit_labels, pol_labels, pcode, ucode, acc)
