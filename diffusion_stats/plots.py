@@ -142,7 +142,11 @@ def adoption_curves(adoptions: pd.DataFrame, policies: str | Sequence[str] | Non
     sub = a[a["policy"].astype(str).isin(pols)]
     lo, hi = int(sub["year"].min()), int(sub["year"].max())
     k = 0
+    grid = np.arange(lo, hi + 1)
+    curves = []
     for p, g in sub.groupby(sub["policy"].astype(str), sort=False):
+        c = g.groupby("year").size().reindex(grid, fill_value=0).cumsum().to_numpy(float)
+        curves.append(c / n if share else c)
         counts = g.groupby("year").size().sort_index().cumsum()
         years = np.r_[counts.index.values.astype(int), hi]
         vals = np.r_[counts.values, counts.values[-1]].astype(float)
@@ -154,7 +158,13 @@ def adoption_curves(adoptions: pd.DataFrame, policies: str | Sequence[str] | Non
             ax.step(years, vals, where="post", lw=2, color=_PALETTE[k % len(_PALETTE)], label=p, zorder=3)
             k += 1
         else:
-            ax.step(years, vals, where="post", lw=0.6, color="#9a9a9a", alpha=0.35, zorder=2)
+            ax.step(years, vals, where="post", lw=0.6, color="#8a8a8a", alpha=0.45 if len(pols) < 50 else 0.2,
+                    zorder=2)
+    if many and not highlight:
+        # average of the policies' curves, year by year (calendar time)
+        ax.step(grid, np.mean(curves, axis=0), where="post", lw=2.2, color="black", zorder=4,
+                label=f"mean of {len(pols)} policies")
+        k = 2
     ax.set_xlim(lo - 0.5, hi + 0.5)
     ax.set_xlabel("Year")
     ax.set_ylabel("Share of units that have adopted" if share else "Units that have adopted")
@@ -162,8 +172,11 @@ def adoption_curves(adoptions: pd.DataFrame, policies: str | Sequence[str] | Non
         ax.set_ylim(0, 1.02)
     title = f"Cumulative adoption: {pols[0]}" if len(pols) == 1 else f"Cumulative adoption ({len(pols)} policies)"
     ax.set_title(title)
-    if k > 1 or (k == 1 and many):
-        ax.legend(frameon=True, framealpha=0.9, edgecolor="none", fontsize="small", loc="best")
+    if k > 1 or (k == 1 and many) or (many and not highlight):
+        if k > 5:  # many entries: outside, right of the axes
+            ax.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        else:
+            ax.legend(frameon=True, framealpha=0.9, edgecolor="none", fontsize="small", loc="best")
     _style(ax)
     return ax
 
@@ -185,8 +198,8 @@ def _state_code(unit: Any) -> str | None:
 
 
 def tile_map(data: pd.DataFrame | pd.Series | Mapping[str, Any], policy: str | None = None, *,
-             cmap: str = "viridis", title: str | None = None, label: str = "Adoption year",
-             annotate: bool = True, ax: Axes | None = None) -> Axes:
+             units: Sequence[str] | None = None, cmap: str = "viridis", title: str | None = None,
+             label: str = "Adoption year", annotate: bool = True, ax: Axes | None = None) -> Axes:
     """US tile-grid map of adoption timing (one square per state; no GIS needed).
 
     Parameters
@@ -197,6 +210,9 @@ def tile_map(data: pd.DataFrame | pd.Series | Mapping[str, Any], policy: str | N
         names ("California"); states without a value are drawn hatched grey ("never").
     policy : str, optional
         Policy to map when ``data`` holds several.
+    units : list of str, optional
+        The states in the study (codes or names). States outside it are drawn as blank
+        outlines ("not in data") rather than as non-adopters. Default: all 51.
     cmap : str, default "viridis"
         Colour map of the values (early = dark).
     title, label : str
@@ -245,6 +261,13 @@ def tile_map(data: pd.DataFrame | pd.Series | Mapping[str, Any], policy: str | N
     if unknown and len(unknown) == len(values):
         raise InputError(f"no unit is a US state (postal code or name), e.g. {unknown[:3]}; tile_map draws the "
                          "50 states and DC")
+    if units is None:
+        in_study = set(US_TILES)
+    else:
+        in_study = {c for c in (_state_code(u) for u in units) if c is not None}
+        if not in_study:
+            raise InputError(f"units= names no US state (postal code or name), e.g. {list(units)[:3]}")
+        in_study |= set(vals)
     ax = _get_ax(ax, figsize=(8.4, 5.4))
     cm = mpl.colormaps[cmap]
     if vals:
@@ -257,7 +280,10 @@ def tile_map(data: pd.DataFrame | pd.Series | Mapping[str, Any], policy: str | N
     integer = all(float(v).is_integer() for v in vals.values())
     for code, (r, c, _) in US_TILES.items():
         v = vals.get(code)
-        if v is None:
+        if code not in in_study:
+            ax.add_patch(Rectangle((c, -r), 0.92, -0.92, facecolor="white", edgecolor="#dddddd", linewidth=0.6))
+            color = "#bbbbbb"
+        elif v is None:
             ax.add_patch(Rectangle((c, -r), 0.92, -0.92, facecolor="#eeeeee", edgecolor="#bbbbbb",
                                    hatch="////", linewidth=0.6))
             color = "#777777"
@@ -283,7 +309,7 @@ def tile_map(data: pd.DataFrame | pd.Series | Mapping[str, Any], policy: str | N
         if integer:
             cb.ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(nbins=6, integer=True))
             cb.ax.xaxis.set_major_formatter(mpl.ticker.FormatStrFormatter("%d"))
-    never = len(US_TILES) - len(vals)
+    never = len(in_study) - len(vals)
     if title is None:
         title = f"{policy}: adoption timing" if policy else label
         if never:
@@ -680,19 +706,40 @@ def weight_sensitivity(table: Any, term: str | None = None, *, exponentiate: boo
 # --------------------------------------------------------------------------------------
 # Schoenfeld residuals
 # --------------------------------------------------------------------------------------
-def _schoenfeld_frame(results: Any) -> pd.DataFrame:
+def _schoenfeld_frame(results: Any) -> tuple[pd.DataFrame, bool]:
+    """Residual table and whether it is already scaled (beta(t) around the coefficient)."""
     if isinstance(results, pd.DataFrame):
-        return results
-    for call in (lambda r: r.residuals("scaled_schoenfeld"), lambda r: r.residuals("schoenfeld"),
-                 lambda r: r.schoenfeld_residuals()):
+        return results, False
+    res_fn = getattr(results, "residuals", None)
+    if callable(res_fn):
         try:
-            out = call(results)
-        except (AttributeError, TypeError, ValueError, KeyError):
-            continue
-        if isinstance(out, pd.DataFrame):
-            return out
+            return res_fn("scaled_schoenfeld"), True
+        except (TypeError, ValueError, KeyError):
+            pass
+        try:
+            raw = res_fn("schoenfeld")
+        except (TypeError, ValueError, KeyError):
+            raw = None
+        if isinstance(raw, pd.DataFrame):
+            return _scale_schoenfeld(results, raw), True
     raise InputError(f"schoenfeld: {type(results).__name__} has no Schoenfeld residuals; pass a Cox model's "
                      "results (with .residuals('schoenfeld')) or a DataFrame of residuals indexed by event time")
+
+
+def _scale_schoenfeld(results: Any, raw: pd.DataFrame) -> pd.DataFrame:
+    """Grambsch & Therneau (1994) scaled residuals: beta + d * V r_k (V: model-based variance)."""
+    params = results.params
+    terms = [t for t in params.index if t in raw.columns]
+    if not terms:
+        return raw
+    V = getattr(results, "naive_cov", None)
+    V = results.cov if V is None else V
+    V = V.loc[terms, terms].to_numpy(float)
+    r = raw[terms].to_numpy(float)
+    d = len(raw)
+    out = raw.copy()
+    out[terms] = params[terms].to_numpy(float) + d * r @ V
+    return out
 
 
 def _lowess(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -703,16 +750,18 @@ def _lowess(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def schoenfeld(results: Any, term: str | None = None, *, time: str | None = None, ax: Axes | None = None) -> Axes:
-    """(Scaled) Schoenfeld residuals of a Cox model against event time, with a lowess curve.
+    """Scaled Schoenfeld residuals of a Cox model against event time, with a lowess curve.
 
-    Under proportional hazards the residuals scatter flat around the coefficient (as in
-    R's ``plot(cox.zph(fit))``); a trend says the effect changes over time.
+    Under proportional hazards the scaled residuals (beta + d V r_k, Grambsch & Therneau
+    1994, with d events and V the model-based variance) scatter flat around the
+    coefficient, as in R's ``plot(cox.zph(fit))``; a trend says the effect changes over
+    time. A DataFrame is plotted as given (reference line at 0).
 
     Parameters
     ----------
     results : Cox Results or DataFrame
-        Results with ``residuals("scaled_schoenfeld")`` or ``residuals("schoenfeld")``,
-        or a DataFrame with one column per term, indexed by event time (or with a
+        Results with ``residuals("schoenfeld")`` (scaled here) or a DataFrame with one
+        column per term, indexed by event time (or with a
         ``time``/``stop`` column).
     term : str, optional
         Term to plot (default: the first).
@@ -730,7 +779,8 @@ def schoenfeld(results: Any, term: str | None = None, *, time: str | None = None
     >>> r = pd.DataFrame({"x": np.sin(np.arange(30))}, index=pd.Index(np.arange(30.), name="time"))
     >>> ax = schoenfeld(r)
     """
-    df = _schoenfeld_frame(results).copy()
+    df, scaled = _schoenfeld_frame(results)
+    df = df.copy()
     tcol = time or next((c for c in ("time", "stop", "event_time") if c in df.columns), None)
     if tcol is not None:
         require_columns(df, [tcol], argument="residuals")
@@ -753,14 +803,14 @@ def schoenfeld(results: Any, term: str | None = None, *, time: str | None = None
     if len(t) >= 5 and np.ptp(t) > 0:
         xs, ys = _lowess(t, y)
         ax.plot(xs, ys, color="#d62728", lw=2, zorder=3, label="lowess")
-    coef = None
-    if not isinstance(results, pd.DataFrame) and hasattr(results, "params") and term in results.params.index:
+    if scaled and hasattr(results, "params") and term in results.params.index:
         coef = float(results.params[term])
         ax.axhline(coef, color="#555555", lw=1, ls="--", zorder=1, label=f"coefficient ({coef:.3g})")
+        ax.set_ylabel(f"Beta(t) for {term} (scaled Schoenfeld)")
     else:
         ax.axhline(0, color="#555555", lw=1, ls="--", zorder=1)
+        ax.set_ylabel(f"Schoenfeld residual: {term}")
     ax.set_xlabel("Event time")
-    ax.set_ylabel(f"Schoenfeld residual: {term}")
     ax.set_title(f"Proportional-hazards check: {term}")
     ax.legend(frameon=False, fontsize="small", loc="best")
     _style(ax)
