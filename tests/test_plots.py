@@ -145,3 +145,22 @@ def test_errors():
     with pytest.raises(ds.InputError, match="reference"):
         plots.weight_sensitivity(pd.DataFrame({"estimate": [1.0], "se": [0.1]}, index=["a"]), reference="b")
     plt.close("all")
+
+
+def test_scaled_schoenfeld_matches_r_cox_zph(reference_dir):
+    """The plotted points equal R's cox.zph(fit, transform='identity')$y (tests/reference/plots/)."""
+    import json
+
+    ref = json.loads((reference_dir / "plots" / "scaled_schoenfeld.json").read_text())
+    d = pd.read_csv(reference_dir / "plots" / "scaled_schoenfeld_data.csv", skipinitialspace=True)
+    fit = ds.CoxHazard("event ~ x1 + x2", d).fit()
+    np.testing.assert_allclose(fit.params.to_numpy(), ref["coef"], rtol=1e-6)
+    scaled, is_scaled = plots._schoenfeld_frame(fit)
+    assert is_scaled
+    scaled = scaled.sort_values("time")
+    np.testing.assert_allclose(scaled["time"].to_numpy(), ref["time"], rtol=1e-12)
+    np.testing.assert_allclose(scaled["x1"].to_numpy(), ref["x1"], rtol=1e-6)
+    np.testing.assert_allclose(scaled["x2"].to_numpy(), ref["x2"], rtol=1e-6)
+    ax = plots.schoenfeld(fit, "x1")
+    assert ax.get_lines()[-1].get_ydata()[0] == pytest.approx(ref["coef"][0])  # reference line at the coefficient
+    plt.close(ax.figure)
