@@ -342,8 +342,9 @@ def event_history(adoptions: pd.DataFrame, *, start: int | None = None, end: int
     acc.exclude(int(pre_unit.sum()), "came before the unit's first_year (units=): the unit is excluded from "
                 "that policy's risk set", what="adoptions", examples=pairs_ex(pre_unit))
     if no_overlap.any():
+        n_lost = int((no_overlap & adopted).sum())
         acc.exclude(int(no_overlap.sum()), "have a unit existence span that does not overlap the policy window: "
-                    f"no rows ({int((no_overlap & adopted).sum()):,} of them with an adoption)",
+                    "no rows" + (f" ({n_lost:,} of them with an adoption, excluded)" if n_lost else ""),
                     what="unit-policy pairs", examples=pairs_ex(no_overlap, with_year=False))
     acc.exclude(int(post.sum()), "came after the window (or the unit's span) closed: censored, the unit is at "
                 "risk with event 0 through the window end", what="adoptions", examples=pairs_ex(post))

@@ -147,11 +147,7 @@ def test_spid_with_statehood_spans(spid, shared_data):
 
 
 def _pairs_with_adoptions(acc) -> int:
-    n = 0
-    for e in acc.exclusions:
-        if e.what == "unit-policy pairs" and "with an adoption" in e.reason:
-            n += int(e.reason.split("(")[1].split()[0].replace(",", ""))
-    return n
+    return acc.counts["adoptions by outcome"].get("unit span outside the window", 0)
 
 
 def test_spid_panel_is_fast_enough_to_build_repeatedly(spid):
