@@ -199,25 +199,24 @@ def exposure(panel: pd.DataFrame, adoptions: pd.DataFrame, W: Weights, *, lag: i
 
     # --- codes -------------------------------------------------------------------------
     n_rows = len(panel)
-    p_unit = as_labels(panel["unit"].to_numpy(), argument="panel['unit']")
-    p_pol = as_labels(panel["policy"].to_numpy(), argument="panel['policy']")
+    u_codes, u_labels = _factorize(panel["unit"], "panel['unit']")
+    pi, p_labels = _factorize(panel["policy"], "panel['policy']")
     yv = pd.to_numeric(panel["year"], errors="coerce").to_numpy(dtype=float)
     if np.isnan(yv).any() or (yv != np.round(yv)).any():
-        raise DataValidationError("panel['year']: years must be whole numbers without NaN")
+        raise DataValidationError("panel['year']: years must be whole numbers without NaN; fill or drop those rows")
     s_row = yv.astype(np.int64) - lag
     widx = pd.Index(W.labels)
-    ui = widx.get_indexer(p_unit)
+    ui = widx.get_indexer(u_labels)[u_codes] if n_rows else np.zeros(0, dtype=np.int64)
     report = ExposureReport(name=name, kind=kind, lag=lag, weights=W.name)
     miss = ui < 0
     if miss.any():
-        mu = tuple(sorted(set(p_unit[miss])))
+        mu = tuple(sorted(u_labels[np.unique(u_codes[miss])]))
         if missing_units == "raise":
             raise InputError(f"panel: {len(mu)} unit(s) not in W '{W.name}': {', '.join(mu[:10])}"
                              f"{', ...' if len(mu) > 10 else ''}; add them to W (units= when building it), drop "
                              f"them from the panel, or pass missing_units='zero' for exposure 0")
         report.missing_units, report.missing_unit_rows = mu, int(miss.sum())
-    pols = pd.Index(pd.unique(p_pol))
-    pi = pols.get_indexer(p_pol)
+    pols = pd.Index(p_labels)
     a_unit = ad["unit"].to_numpy(dtype=object)
     a_u = widx.get_indexer(a_unit)
     a_p = pols.get_indexer(ad["policy"].to_numpy(dtype=object))
@@ -240,21 +239,25 @@ def exposure(panel: pd.DataFrame, adoptions: pd.DataFrame, W: Weights, *, lag: i
     n_u, n_p = W.n, len(pols)
     acc = np.zeros((n_u, n_p))
     deg = np.zeros(n_u)
-    mat = sp.csr_matrix((n_u, n_u))
+    # columns of the operator at the adopters, one column per adoption (sorted by year):
+    # adding adoptions (ptr, top] adds entries indptr[ptr]:indptr[top] of this CSC matrix
+    cols = sp.csc_matrix((n_u, len(a_u)))
+    ent_pol = np.zeros(0, dtype=np.int64)
     prev_key: int | None = None
     ptr = 0
     for i_s, (s, key, lo, hi) in enumerate(zip(s_values, keys, starts, ends, strict=True)):
         top = int(np.searchsorted(a_y, s, side="right"))
-        if i_s == 0 or key != prev_key:  # new matrix: recompute W_s @ A_s from scratch
+        if i_s == 0 or key != prev_key:  # new matrix (first year, or W_t changes): start from scratch
             mat = _operator(W, key, kind)
-            a_mat = sp.csr_matrix((np.ones(top), (a_u[:top], a_p[:top])), shape=(n_u, n_p))
-            acc = (mat @ a_mat).toarray()
             deg = np.diff(mat.indptr).astype(np.float64)
-            prev_key = key
-        elif top > ptr:  # same matrix: add the adoptions of years (previous s, s]
-            d_mat = sp.csr_matrix((np.ones(top - ptr), (a_u[ptr:top], a_p[ptr:top])), shape=(n_u, n_p))
-            prod = (mat @ d_mat).tocoo()
-            np.add.at(acc, (prod.row, prod.col), prod.data)
+            cols = mat.tocsc()[:, a_u]
+            cols.sort_indices()
+            ent_pol = np.repeat(a_p, np.diff(cols.indptr))
+            acc = np.zeros((n_u, n_p))
+            prev_key, ptr = key, 0
+        if top > ptr:  # add the adoptions of years (previous s, s]
+            e0, e1 = cols.indptr[ptr], cols.indptr[top]
+            np.add.at(acc, (cols.indices[e0:e1], ent_pol[e0:e1]), cols.data[e0:e1])
         ptr = top
         rows = row_order[lo:hi]
         ok = rows[ui[rows] >= 0]
@@ -269,7 +272,7 @@ def exposure(panel: pd.DataFrame, adoptions: pd.DataFrame, W: Weights, *, lag: i
     out = panel.copy()
     out[name] = np.rint(values).astype(np.int64) if kind == "count" else values
     report.isolate_rows = int(iso.sum())
-    report.isolates = tuple(sorted(set(p_unit[iso])))
+    report.isolates = tuple(sorted(u_labels[np.unique(u_codes[iso])]))
     if fallback:
         report.year_map = fallback
         report.year_fallback_rows = int(np.isin(s_row, np.fromiter(fallback, dtype=np.int64)).sum())
@@ -287,6 +290,16 @@ def exposure(panel: pd.DataFrame, adoptions: pd.DataFrame, W: Weights, *, lag: i
     out.attrs["exposure"] = reports
     _warn(report)
     return out
+
+
+def _factorize(values: pd.Series, argument: str) -> tuple[np.ndarray, np.ndarray]:
+    """Codes into unique ``str`` labels (fast for long panels: only uniques are converted)."""
+    codes, uniq = pd.factorize(values, use_na_sentinel=True)
+    if (codes < 0).any():
+        raise DataValidationError(f"{argument}: {int((codes < 0).sum())} missing (NaN) label(s); drop or fill them")
+    labels = as_labels(np.asarray(uniq, dtype=object), argument=argument)
+    codes2, uniq2 = pd.factorize(labels)  # e.g. 1 and "1" become the same label
+    return codes2[codes].astype(np.int64), np.asarray(uniq2, dtype=object)
 
 
 def _operator(W: Weights, key: int | None, kind: str) -> sp.csr_matrix:
