@@ -145,8 +145,9 @@ def _merge_covariates(panel: pd.DataFrame, covariates: pd.DataFrame, unit_labels
         ex = _examples(pd.DataFrame({"unit": cu[dup], "year": cy[dup]}))
         raise DataValidationError(f"covariates= has {dup.sum():,} rows sharing a ({', '.join(keys)}) key (e.g. "
                                   f"{'; '.join(ex)}); merging them would duplicate panel rows: aggregate first")
-    y0 = min(int(cy.min()), int(panel["year"].min())) if len(cy) else 0
-    span = max(int(cy.max()), int(panel["year"].max())) - y0 + 1 if len(cy) else 1
+    years = np.concatenate([cy, panel["year"].to_numpy()])
+    y0 = int(years.min()) if len(years) else 0
+    span = int(years.max()) - y0 + 1 if len(years) else 1
     cu_code = pd.Index(unit_labels).get_indexer(cu)
     ckey = cu_code.astype("int64") * span + (cy - y0)
     pkey = ucode.astype("int64") * span + (panel["year"].to_numpy() - y0)

@@ -425,3 +425,24 @@ def test_property_splitting_time_at_a_year(data, cut):
     b["stop"] += cut - start
     stacked = pd.concat([a, b]).sort_values(["policy", "unit", "year"]).reset_index(drop=True)
     check_equal(full, stacked[COLS].astype({"event": "int8"}))
+
+
+def test_covariates_with_empty_sides():
+    cov = pd.DataFrame({"unit": ["A"], "year": [2000], "x": [1.0]})
+    empty = ds.event_history(AD.iloc[:0], covariates=cov)
+    assert len(empty) == 0 and list(empty.columns) == [*COLS, "x"]
+    with pytest.warns(ds.RowAccountingWarning, match="12 panel rows have no matching"):
+        panel = ds.event_history(AD, covariates=cov.iloc[:0])
+    assert len(panel) == 12 and panel["x"].isna().all()
+
+
+def test_nullable_integer_spans_and_windows():
+    units = pd.DataFrame({"unit": ["A", "B", "C"], "first_year": pd.array([2001, None, None], dtype="Int64"),
+                          "last_year": pd.array([None, None, None], dtype="Int64")})
+    got = quiet(ds.event_history, AD, units=units)
+    want = naive_panel(AD, units=units.astype({"first_year": float, "last_year": float}))
+    check_equal(got, want)
+    win = pd.DataFrame({"policy": ["p", "q"], "first_year": pd.array([1999, None], dtype="Int64"),
+                        "last_year": pd.array([2003, 2003], dtype="Int64")})
+    got = ds.event_history(AD, windows=win)
+    assert got.groupby("policy")["year"].agg(["min", "max"]).values.tolist() == [[1999, 2003], [2001, 2003]]
