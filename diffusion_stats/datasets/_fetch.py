@@ -114,7 +114,7 @@ def fetch(name: str, *, download: bool = True) -> Path:
     except OSError as exc:  # URLError, HTTPError, timeouts are all OSError
         where = f" ({DATA_ENV}={env} has no {name})" if env else ""
         raise DataNotAvailableError(f"could not download '{name}' ({exc}){where}; to use it offline, "
-                                    f"{_how_to(name)}") from exc
+                                    f"{_how_to(name)}") from None  # the cause is in the message
     got = hashlib.sha256(payload).hexdigest()
     if got != digest:
         raise DataNotAvailableError(
