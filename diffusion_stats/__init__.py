@@ -71,7 +71,6 @@ _LAZY: dict[str, str] = {
     "simulate_diffusion": "diffusion_stats.simulate",
     # output
     "compare": "diffusion_stats.compare",
-    "plots": "diffusion_stats.plots",
 }
 _SUBMODULES = {"datasets", "countries", "mechanisms", "plots"}
 
