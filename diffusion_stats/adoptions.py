@@ -60,16 +60,18 @@ def labels_to_str(values: pd.Series, *, argument: str, column: str) -> np.ndarra
         finite = s.notna()
         if finite.all() and np.all(np.mod(s.to_numpy(), 1) == 0):
             s = s.astype("int64")
-    missing = s.isna().to_numpy()
+    # convert the distinct labels only (fast for long panels with few units/policies)
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    missing = codes < 0
     if not missing.any():
-        out = s.astype(str).str.strip()
-        missing = (out == "").to_numpy()
+        ustr = np.asarray([str(u).strip() for u in np.asarray(uniq, dtype=object)], dtype=object)
+        missing = (ustr == "")[codes] if len(ustr) else missing
     if missing.any():
         rows = np.flatnonzero(missing)
         raise DataValidationError(
             f"{missing.sum():,} rows of {argument} have no '{column}' label (rows {_examples(rows)}); "
             f"drop or fill them before reading")
-    return out.to_numpy(dtype=object)
+    return ustr[codes] if len(codes) else np.array([], dtype=object)
 
 
 def years_to_int(values: pd.Series, *, argument: str, column: str, context: pd.DataFrame | None = None,

@@ -165,7 +165,8 @@ def _merge_covariates(panel: pd.DataFrame, covariates: pd.DataFrame, unit_labels
     merged.index = panel.index
     out = pd.concat([panel, merged], axis=1)
     n_un = int(unmatched.sum())
-    miss = {str(c): int(merged[c].isna().sum()) for c in cols}
+    hit = idx[~unmatched]
+    miss = {str(c): n_un + int(cov[c].isna().to_numpy()[hit].sum()) for c in cols}
     acc.counts["rows without a covariates match"] = n_un
     acc.counts["missing covariate values"] = miss
     if n_un or any(miss.values()):
