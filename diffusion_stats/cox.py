@@ -101,7 +101,8 @@ class CoxHazard:
         if ties not in TIES:
             raise SpecificationError(f"ties={ties!r} is not one of {TIES}; R's default is 'efron'")
         strata_cols = [] if strata is None else ([strata] if isinstance(strata, str) else list(strata))
-        require_columns(data, [start, stop, weights, *strata_cols], argument="data")
+        for role, cols in (("start", [start]), ("stop", [stop]), ("weights", [weights]), ("strata", strata_cols)):
+            require_columns(data, cols, argument=f"data ({role}=)")
         self.formula = formula
         self.data = data
         self.start, self.stop, self.ties, self.weights = start, stop, ties, weights

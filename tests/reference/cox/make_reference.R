@@ -68,8 +68,14 @@ for (m in c("breslow", "efron", "exact")) {
   f <- coxph(Surv(start, stop, event) ~ x, data = tiny, ties = m, control = ctrl)
   out$tiny[[m]] <- fit_summary(f)
 }
-tiny$rs <- tiny$stop
-out$tiny$clogit_exact <- fit_summary(clogit(event ~ x + strata(stop), data = tiny,
+# the same likelihood as clogit on the risk sets spelled out (one row per set member)
+ex <- do.call(rbind, lapply(sort(unique(tiny$stop[tiny$event == 1])), function(t) {
+  r <- tiny[tiny$stop >= t, ]
+  r$rs <- t
+  r$ev <- as.integer(r$event == 1 & r$stop == t)
+  r
+}))
+out$tiny$clogit_exact <- fit_summary(clogit(ev ~ x + strata(rs), data = ex,
                                             method = "exact", control = ctrl))
 fw <- coxph(Surv(start, stop, event) ~ x, data = tiny, ties = "efron", weights = w,
             control = ctrl)
@@ -161,7 +167,7 @@ ay <- adopt_key[paste(panel$policy[idx], unlist(nbr_of, use.names = FALSE))]
 adopted <- !is.na(ay) & ay <= panel$year[idx] - 1
 cnt <- tabulate(idx[adopted], nbins = nrow(panel))
 panel$share <- ifelse(n_nb > 0, cnt / pmax(n_nb, 1), 0)
-panel <- panel[order(panel$policy, panel$state, panel$year), ]
+panel <- panel[order(panel$policy, panel$state, panel$year, method = "radix"), ]  # C-locale order, as pandas
 S <- list(nrow = nrow(panel), events = sum(panel$event), n_early = nrow(early),
           share_sum = sum(panel$share), share_sq = sum(panel$share^2))
 t0 <- proc.time()[["elapsed"]]

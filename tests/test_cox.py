@@ -1,0 +1,339 @@
+"""CoxHazard against R's survival (stored values), hand-checked cases, invariances, bad input.
+
+Reference values: tests/reference/cox/make_reference.R -> reference.json (survival 3.5,
+every fit converged with eps = 1e-12). Estimates compared at rtol 1e-6, standard errors
+at 1e-5; residual vectors contain exact zeros, so they use atol 1e-8 instead.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import diffusion_stats as ds
+from diffusion_stats import (
+    ColumnNotFoundError,
+    DataValidationError,
+    DiffusionStatsError,
+    IdentificationWarning,
+    RowAccountingWarning,
+    SeparationWarning,
+    SpecificationError,
+)
+
+FORMULA = "adopt ~ fiscal + elect1 + elect2 + income1 + religion + neighbor"
+
+
+@pytest.fixture(scope="module")
+def ref(reference_dir):
+    with open(reference_dir / "cox" / "reference.json") as fh:
+        return json.load(fh)
+
+
+@pytest.fixture(scope="module")
+def lottery(shared_data):
+    lot = pd.read_csv(shared_data / "dhb2015" / "lottery.tab", sep="\t")
+    lot["start"] = lot["year"] - 64
+    lot["stop"] = lot["start"] + 1
+    lot["w"] = 1 + lot["statenum"] % 3
+    return lot
+
+
+def _tiny() -> pd.DataFrame:
+    return pd.DataFrame({
+        "start": 0.0,
+        "stop": [1, 1, 1, 2, 2, 2, 3, 4, 4, 4],
+        "event": [1, 1, 0, 1, 0, 1, 1, 1, 1, 0],
+        "x": [0, 1, 1, 1, 0, 2, 1, 0, 1, 2],
+        "w": [1, 2, 1, 1, 3, 1, 2, 1, 1, 1],
+    })
+
+
+def _close(a, b, rtol):
+    np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=rtol, atol=0)
+
+
+def _check_fit(res, R, *, se_key="var"):
+    _close(res.params, R["coef"], 1e-6)
+    _close(res.std_errors, np.sqrt(np.diag(np.atleast_2d(R[se_key]))), 1e-5)
+    _close(res.loglik, R["loglik"][1], 1e-8)
+    _close(res.loglik_null, R["loglik"][0], 1e-8)
+    assert res.nobs == R["n"] and res.n_events == R["nevent"]
+
+
+# --- tiny hand-checked case -------------------------------------------------------------
+@pytest.mark.parametrize("ties", ["breslow", "efron", "exact"])
+def test_tiny_matches_r(ref, ties):
+    res = ds.CoxHazard("event ~ x", _tiny(), ties=ties).fit()
+    _check_fit(res, ref["tiny"][ties])
+    _close(res.naive_cov.values, ref["tiny"][ties]["var"], 1e-5)
+
+
+def test_tiny_loglik_at_zero_by_hand(ref):
+    # Risk sets (all rows start at 0): t=1: n=10, d=2; t=2: n=7, d=2; t=3: n=4, d=1;
+    # t=4: n=3, d=2. At beta = 0 every risk score is 1, so
+    #   Breslow: -sum d log n                 = -(2 log 10 + 2 log 7 + log 4 + 2 log 3)
+    #   Efron:   -sum_k sum_{j<d} log(n - j)  = -(log 10 + log 9 + log 7 + log 6 + log 4 + log 3 + log 2)
+    #   exact:   -sum log C(n, d)             = -(log 45 + log 21 + log 4 + log 3)
+    by_hand = {
+        "breslow": -(2 * math.log(10) + 2 * math.log(7) + math.log(4) + 2 * math.log(3)),
+        "efron": -sum(math.log(v) for v in (10, 9, 7, 6, 4, 3, 2)),
+        "exact": -(math.log(45) + math.log(21) + math.log(4) + math.log(3)),
+    }
+    for ties, ll0 in by_hand.items():
+        res = ds.CoxHazard("event ~ x", _tiny(), ties=ties).fit()
+        assert res.loglik_null == pytest.approx(ll0, rel=1e-12)
+        assert ref["tiny"][ties]["loglik"][0] == pytest.approx(ll0, rel=1e-12)
+
+
+def test_tiny_exact_equals_clogit(ref):
+    _close(ref["tiny"]["exact"]["coef"], ref["tiny"]["clogit_exact"]["coef"], 1e-8)
+
+
+def test_tiny_weights(ref):
+    res = ds.CoxHazard("event ~ x", _tiny(), weights="w").fit()
+    _check_fit(res, ref["tiny"]["efron_weighted"])
+
+
+def test_right_censored_start_none(ref):
+    res = ds.CoxHazard("event ~ x", _tiny().drop(columns="start"), start=None).fit()
+    _close(res.params, ref["tiny"]["efron"]["coef"], 1e-6)
+
+
+# --- Berry & Berry lottery ---------------------------------------------------------------
+@pytest.mark.parametrize("ties", ["breslow", "efron"])
+def test_lottery_classical(lottery, ref, ties):
+    R = ref["lottery"][ties]
+    res = ds.CoxHazard(FORMULA, lottery, ties=ties).fit()
+    _check_fit(res, R)
+    _close(res.cov.values, R["var"], 1e-5)
+    assert res.tests["score"]["statistic"] == pytest.approx(R["score"], rel=1e-6)
+    assert res.tests["wald"]["statistic"] == pytest.approx(R["wald"], rel=1e-5)
+    assert res.tests["likelihood_ratio"]["statistic"] == pytest.approx(R["lr"], rel=1e-6)
+    assert res.converged and res.cov_type == "classical"
+
+
+@pytest.mark.parametrize("ties", ["breslow", "efron"])
+def test_lottery_cluster_one_and_two_way(lottery, ref, ties):
+    R = ref["lottery"][ties]
+    m = ds.CoxHazard(FORMULA, lottery, ties=ties)
+    st = m.fit(cluster="state")
+    _check_fit(st, R["cluster_state"])
+    _close(st.naive_std_errors, np.sqrt(np.diag(R["cluster_state"]["naive_var"])), 1e-5)
+    assert st.n_clusters == (48,) and st.cov_type == "cluster"
+    assert st.tests["wald"]["statistic"] == pytest.approx(R["cluster_state"]["wald"], rel=1e-5)
+    _close(m.fit(cluster="year").cov.values, R["cluster_year"]["var"], 1e-5)
+    _close(m.fit(cov_type="robust").cov.values, R["robust"]["var"], 1e-5)
+    two = m.fit(cluster=["state", "year"])
+    _close(two.cov.values, R["twoway_state_year_var"], 1e-5)
+    assert two.n_clusters == (48, 23)
+
+
+def test_small_sample_factor(lottery):
+    m = ds.CoxHazard(FORMULA, lottery)
+    a, b = m.fit(cluster="state"), m.fit(cluster="state", small_sample=True)
+    _close(b.cov.values, a.cov.values * 48 / 47, 1e-12)
+    v_s, v_y = a.cov.values, m.fit(cluster="year").cov.values
+    v_sy = m.fit(cov_type="robust").cov.values  # state x year identifies rows here
+    n = len(lottery)
+    two = m.fit(cluster=["state", "year"], small_sample=True).cov.values
+    _close(two, v_s * 48 / 47 + v_y * 23 / 22 - v_sy * n / (n - 1), 1e-10)
+
+
+def test_lottery_weights(lottery, ref):
+    R = ref["lottery"]["efron_weighted"]
+    m = ds.CoxHazard(FORMULA, lottery, weights="w")
+    _check_fit(m.fit(), R)
+    _check_fit(m.fit(cluster="state"), R["cluster_state"])
+
+
+def test_lottery_exact(lottery, ref):
+    R = ref["lottery"]["exact"]
+    res = ds.CoxHazard(FORMULA, lottery, ties="exact").fit()
+    _close(res.params, R["coef"], 1e-6)
+    _close(res.std_errors, np.sqrt(np.diag(R["var"])), 1e-5)
+    assert res.loglik == pytest.approx(R["loglik"][1], rel=1e-8)
+    # R's coxph(ties = "exact") agrees with the clogit reference on this risk set
+    _close(ref["lottery"]["exact_coxph"]["coef"], R["coef"], 1e-8)
+
+
+def test_exact_refuses_robust_and_weights(lottery):
+    m = ds.CoxHazard(FORMULA, lottery, ties="exact")
+    with pytest.raises(SpecificationError, match="robust"):
+        m.fit(cluster="state")
+    with pytest.raises(SpecificationError, match="weights"):
+        ds.CoxHazard(FORMULA, lottery, ties="exact", weights="w").fit()
+
+
+# --- results object ----------------------------------------------------------------------
+def test_results_interface(lottery, ref):
+    res = ds.CoxHazard(FORMULA, lottery).fit(cluster="state")
+    assert list(res.params.index) == ref["lottery"]["efron"]["names"]
+    _close(res.hazard_ratios, np.exp(res.params), 1e-15)
+    z = res.params / res.std_errors
+    _close(res.tvalues, z, 1e-15)
+    ci = res.conf_int()
+    _close(ci["upper"] - res.params, 1.959963984540054 * res.std_errors, 1e-12)
+    text = str(res.summary())
+    for col in ("coef", "exp(coef)", "se(coef)", "robust se", "Pr(>|z|)", "lower .95", "upper .95",
+                "Likelihood ratio test", "Score (logrank) test"):
+        assert col in text
+    assert "\\toprule" in res.to_latex() and "<table" in res._repr_html_()
+    assert "robust se" not in str(ds.CoxHazard(FORMULA, lottery).fit().summary())
+
+
+# --- invariances -------------------------------------------------------------------------
+def test_row_order_invariance(lottery):
+    a = ds.CoxHazard(FORMULA, lottery).fit(cluster="state")
+    shuffled = lottery.sample(frac=1.0, random_state=7)
+    b = ds.CoxHazard(FORMULA, shuffled).fit(cluster="state")
+    _close(b.params, a.params, 1e-10)
+    _close(b.std_errors, a.std_errors, 1e-10)
+
+
+def test_splitting_a_spell_changes_nothing():
+    rng = np.random.default_rng(3)
+    n = 60
+    df = pd.DataFrame({"id": np.arange(n), "start": 0.0, "stop": rng.integers(1, 9, n).astype(float),
+                       "event": rng.integers(0, 2, n), "x": rng.normal(size=n)})
+    cut = 2.5
+    long = df[df["stop"] > cut]
+    first = long.assign(stop=cut, event=0)
+    second = long.assign(start=cut)
+    split = pd.concat([df[df["stop"] <= cut], first, second], ignore_index=True)
+    assert len(split) > len(df)
+    for ties in ("breslow", "efron", "exact"):
+        a = ds.CoxHazard("event ~ x", df, ties=ties).fit()
+        b = ds.CoxHazard("event ~ x", split, ties=ties).fit()
+        _close(b.params, a.params, 1e-10)
+        _close(b.std_errors, a.std_errors, 1e-10)
+        assert b.loglik == pytest.approx(a.loglik, rel=1e-12)
+    a = ds.CoxHazard("event ~ x", df).fit(cluster="id")
+    b = ds.CoxHazard("event ~ x", split).fit(cluster="id")
+    _close(b.std_errors, a.std_errors, 1e-10)
+
+
+def test_relabelling_units_and_strata(lottery):
+    a = ds.CoxHazard(FORMULA, lottery).fit(cluster="state")
+    relab = lottery.assign(state=lottery["state"].map(lambda s: f"unit_{s[::-1]}"))
+    b = ds.CoxHazard(FORMULA, relab).fit(cluster="state")
+    _close(b.std_errors, a.std_errors, 1e-12)
+    lot2 = lottery.assign(grp=(lottery["statenum"] % 4).astype(str))
+    c = ds.CoxHazard(FORMULA, lot2, strata="grp").fit()
+    d = ds.CoxHazard(FORMULA, lot2.assign(grp=lot2["grp"].map({"0": "z", "1": "y", "2": "x", "3": "w"})),
+                     strata="grp").fit()
+    _close(d.params, c.params, 1e-12)
+    assert c.n_strata == 4
+
+
+def test_shift_and_huge_covariates_do_not_overflow(lottery):
+    base = ds.CoxHazard(FORMULA, lottery).fit()
+    # a constant shift of a covariate leaves the partial likelihood unchanged
+    shifted = ds.CoxHazard(FORMULA, lottery.assign(income1=lottery["income1"] + 1e4)).fit()
+    _close(shifted.params, base.params, 1e-7)
+    # one covariate value 34 standard deviations out: finite, converged fit
+    out = lottery.copy()
+    out.loc[out.index[5], "fiscal"] = out["fiscal"].mean() + 34 * out["fiscal"].std()
+    res = ds.CoxHazard(FORMULA, out).fit()
+    assert np.all(np.isfinite(res.params)) and np.all(np.isfinite(res.std_errors)) and res.converged
+
+
+def test_stratum_specific_shift_uses_log_sum_exp(lottery):
+    # with strata, adding a stratum constant to x changes nothing; 5000 per stratum puts the
+    # linear predictor spread far beyond exp's range, exercising the per-risk-set shift
+    lot = lottery.assign(grp=lottery["statenum"] % 3)
+    a = ds.CoxHazard("adopt ~ fiscal + religion", lot, strata="grp").fit()
+    b = ds.CoxHazard("adopt ~ fiscal + religion",
+                     lot.assign(religion=lot["religion"] + 5000.0 * lot["grp"]), strata="grp").fit()
+    _close(b.params, a.params, 1e-7)
+    _close(b.std_errors, a.std_errors, 1e-6)
+
+
+# --- identification, separation ----------------------------------------------------------
+def test_constant_within_risk_sets_is_dropped(lottery):
+    lot = lottery.assign(national=lottery.groupby("year")["adopt"].transform("mean"))
+    with pytest.warns(IdentificationWarning, match="national"):
+        m = ds.CoxHazard(FORMULA + " + national", lot)
+    res = m.fit()
+    assert "national" not in res.params.index and "national" in res.dropped
+    _close(res.params, ds.CoxHazard(FORMULA, lottery).fit().params, 1e-10)
+
+
+def test_collinear_covariate_is_dropped(lottery):
+    with pytest.warns(IdentificationWarning, match="collinear"):
+        res = ds.CoxHazard("adopt ~ fiscal + religion + rel2", lottery.assign(rel2=2 * lottery["religion"] + 1)).fit()
+    assert len(res.params) == 2
+
+
+def test_separation_is_reported():
+    df = pd.DataFrame({"stop": np.arange(1.0, 9.0), "event": 1, "x": np.arange(8.0, 0.0, -1.0)})
+    with pytest.warns(SeparationWarning, match="'x'"):
+        res = ds.CoxHazard("event ~ x", df, start=None).fit()
+    assert not res.converged
+
+
+# --- bad input ---------------------------------------------------------------------------
+def test_unknown_columns_did_you_mean(lottery):
+    with pytest.raises(ColumnNotFoundError, match="did you mean 'fiscal'"):
+        ds.CoxHazard("adopt ~ fiscl", lottery)
+    with pytest.raises(ColumnNotFoundError, match="did you mean 'state'"):
+        ds.CoxHazard(FORMULA, lottery, strata="stat")
+    with pytest.raises(ColumnNotFoundError, match=r"start=.*did you mean 'start'"):
+        ds.CoxHazard(FORMULA, lottery, start="starts")
+    with pytest.raises(ColumnNotFoundError, match="did you mean 'state'"):
+        ds.CoxHazard(FORMULA, lottery).fit(cluster="stat")
+
+
+def test_non_binary_event(lottery):
+    with pytest.raises(DataValidationError, match="must be 0/1"):
+        ds.CoxHazard("religion ~ fiscal", lottery)
+
+
+def test_stop_not_after_start(lottery):
+    bad = lottery.copy()
+    bad.loc[bad.index[3], "stop"] = bad.loc[bad.index[3], "start"]
+    with pytest.raises(DataValidationError, match="stop <= start"):
+        ds.CoxHazard(FORMULA, bad)
+
+
+def test_nan_raises_or_drops(lottery):
+    with pytest.raises(DataValidationError, match="'party': 44"):
+        ds.CoxHazard("adopt ~ fiscal + party", lottery)
+    with pytest.warns(RowAccountingWarning, match="44 of 901"):
+        res = ds.CoxHazard("adopt ~ fiscal + party", lottery, missing="drop").fit()
+    assert res.nobs == 901 - 44
+    nan_strata = lottery.assign(grp=np.where(lottery.index < 3, np.nan, lottery["statenum"] % 2))
+    with pytest.raises(DataValidationError, match="grp"):
+        ds.CoxHazard(FORMULA, nan_strata, strata="grp")
+
+
+def test_strata_one_row_each(lottery):
+    with pytest.raises(SpecificationError, match="one row per stratum"):
+        ds.CoxHazard(FORMULA, lottery.assign(rowid=np.arange(len(lottery))), strata="rowid")
+
+
+def test_contradictions_and_bad_options(lottery):
+    m = ds.CoxHazard(FORMULA, lottery)
+    with pytest.raises(SpecificationError):
+        m.fit(cov_type="classical", cluster="state")
+    with pytest.raises(SpecificationError):
+        m.fit(cov_type="cluster")
+    with pytest.raises(SpecificationError, match="ties"):
+        ds.CoxHazard(FORMULA, lottery, ties="kalbfleisch")
+    with pytest.raises(DataValidationError, match="positive"):
+        ds.CoxHazard(FORMULA, lottery.assign(w=0.0), weights="w")
+    with pytest.raises(DataValidationError, match="no events"):
+        ds.CoxHazard(FORMULA, lottery.assign(adopt=0))
+    with pytest.raises(DiffusionStatsError):
+        ds.CoxHazard(FORMULA, lottery.to_numpy())
+
+
+def test_no_warnings_on_clean_fit(lottery):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ds.CoxHazard(FORMULA, lottery).fit(cluster="state")
