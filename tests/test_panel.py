@@ -446,3 +446,24 @@ def test_nullable_integer_spans_and_windows():
                         "last_year": pd.array([2003, 2003], dtype="Int64")})
     got = ds.event_history(AD, windows=win)
     assert got.groupby("policy")["year"].agg(["min", "max"]).values.tolist() == [[1999, 2003], [2001, 2003]]
+
+
+@SETTINGS
+@given(adoption_data(), st.data())
+def test_property_covariate_merge_equals_left_join(data, draw):
+    ad, spans, windows, start, end = data
+    panel = quiet(ds.event_history, ad, start=start, end=end, windows=windows, units=spans)
+    units = sorted(set(ad["unit"]) | {"zz"})
+    keys = [(u, y) for u in units for y in range(1986, 2010)]
+    chosen = draw.draw(st.lists(st.sampled_from(keys), unique=True, max_size=60))
+    cov = pd.DataFrame(chosen, columns=["unit", "year"])
+    cov["x"] = np.arange(len(cov), dtype=float)
+    cov.loc[cov.index % 3 == 0, "x"] = np.nan
+    cov["s"] = [f"s{i}" for i in range(len(cov))]
+    got = quiet(ds.event_history, ad, start=start, end=end, windows=windows, units=spans, covariates=cov)
+    want = panel.merge(cov, on=["unit", "year"], how="left")
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want, check_dtype=False)
+    acc = ds.accounting(got)
+    assert acc.n_rows == len(panel)
+    assert acc.counts["missing covariate values"] == {"x": int(want["x"].isna().sum()),
+                                                      "s": int(want["s"].isna().sum())}
