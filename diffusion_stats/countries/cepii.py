@@ -21,7 +21,7 @@ _DIST = ["dist", "distcap", "distw", "distwces"]
 
 
 def read_cepii_dist(path=None, *, table: pd.DataFrame | None = None,
-                    aliases: Mapping[str, str] | None = None) -> pd.DataFrame:
+                    aliases: Mapping[str, str] | None = None, merge=None) -> pd.DataFrame:
     """CEPII GeoDist dyadic covariates for pairs of COW states (directed, static).
 
     Each COW state is given the CEPII code of its ISO3 code (:func:`cow_iso3_table`,
@@ -41,6 +41,8 @@ def read_cepii_dist(path=None, *, table: pd.DataFrame | None = None,
     aliases : dict, optional
         Extra ``{ISO3: CEPII code}`` entries (e.g. ``{"MNE": "YUG"}`` to give Montenegro
         Serbia-and-Montenegro's rows).
+    merge : None, "continuity" or dict, optional
+        Recode successor codes as in :func:`read_cow_states`.
 
     Returns
     -------
@@ -94,6 +96,9 @@ def read_cepii_dist(path=None, *, table: pd.DataFrame | None = None,
     acc.exclude(int(same.sum()), "pair two COW states that share one CEPII code (a CEPII self-pair): dropped",
                 what="dyads", examples=(df.loc[same, "unit1"].astype(str) + "-" + df.loc[same, "unit2"].astype(str)))
     df = df.loc[~self_ & ~same]
+    from .cow import _apply_merge, _merge_map
+
+    df = _apply_merge(df, _merge_map(merge), ["unit1", "unit2"], acc, "dyads", keys=["unit1", "unit2"])
     df = df.sort_values(["unit1", "unit2"]).reset_index(drop=True)
     df["unit1"] = df["unit1"].astype(str)
     df["unit2"] = df["unit2"].astype(str)
@@ -104,19 +109,22 @@ def read_cepii_dist(path=None, *, table: pd.DataFrame | None = None,
     return df
 
 
-def cepii_weights(dist: pd.DataFrame, value: str = "comlang_off", *, inverse: bool = False,
-                  name: str | None = None):
+def cepii_weights(dist: pd.DataFrame, value: str | list[str] = "comlang_off", *, inverse: bool = False,
+                  labels=None, name: str | None = None):
     """Static ``Weights`` from a CEPII column (ties where the value is positive).
 
     Parameters
     ----------
     dist : DataFrame
         Output of :func:`read_cepii_dist`.
-    value : str
+    value : str or list of str
         A 0/1 column (``comlang_off``, ``colony``, ``comcol``, ``contig`` ...) or a distance
-        column with ``inverse=True``.
+        column with ``inverse=True``. A list of 0/1 columns gives a tie where any is 1
+        (e.g. ``["comlang_off", "colony", "comcol"]``: a shared language or colonial tie).
     inverse : bool
         Use 1 / value (inverse distance; pairs with distance 0 or NaN left out).
+    labels : sequence of str, optional
+        Unit labels of the ``Weights`` (adds states without CEPII data as isolates).
     name : str, optional
 
     Returns
@@ -127,8 +135,11 @@ def cepii_weights(dist: pd.DataFrame, value: str = "comlang_off", *, inverse: bo
     --------
     >>> W = cepii_weights(read_cepii_dist(), "comlang_off")   # doctest: +SKIP
     """
-    require_columns(dist, ["unit1", "unit2", value], argument="dist")
-    v = dist[value].astype(float).to_numpy()
+    cols = [value] if isinstance(value, str) else list(value)
+    require_columns(dist, ["unit1", "unit2", *cols], argument="dist")
+    if len(cols) > 1 and inverse:
+        raise InputError("inverse=True takes one distance column, not a list")
+    v = dist[cols].astype(float).max(axis=1).to_numpy()
     if inverse:
         with np.errstate(divide="ignore"):
             v = np.where(v > 0, 1.0 / v, np.nan)
@@ -137,5 +148,5 @@ def cepii_weights(dist: pd.DataFrame, value: str = "comlang_off", *, inverse: bo
                           "w": v[keep]})
     from ..weights import Weights
 
-    return Weights.from_dyads(frame, unit1="unit1", unit2="unit2", value="w", symmetric=False,
-                              name=name or (f"1/{value}" if inverse else value))
+    return Weights.from_dyads(frame, unit1="unit1", unit2="unit2", value="w", symmetric=False, units=labels,
+                              name=name or (f"1/{value}" if inverse else "|".join(cols)))

@@ -88,7 +88,8 @@ def _date(y, m, d) -> pd.Series:
                           errors="coerce")
 
 
-def read_cow_states(path=None, *, merge=None, spells: str = "all", collapse: bool = True) -> pd.DataFrame:
+def read_cow_states(path=None, *, merge=None, spells: str = "all", years=None,
+                    collapse: bool = True) -> pd.DataFrame:
     """COW state system membership as unit existence spans.
 
     Parameters
@@ -102,6 +103,9 @@ def read_cow_states(path=None, *, merge=None, spells: str = "all", collapse: boo
         ``"all"``: one row per spell (a unit may have several rows). ``"envelope"``: one
         row per unit from first entry to last exit; the gap years thus put at risk are
         reported.
+    years : int or (first, last), optional
+        Clip spans to this window (spells outside it are left out; ``first_date`` and
+        ``last_date`` stay the spell's own).
     collapse : bool
         Join spells of the same unit that overlap or follow each other without a gap
         year (only happens with ``merge``: e.g. Czechoslovakia to 1992, Czech Republic
@@ -139,6 +143,13 @@ def read_cow_states(path=None, *, merge=None, spells: str = "all", collapse: boo
         "first_date": _date(raw["styear"], raw["stmonth"], raw["stday"]).to_numpy(),
         "last_date": _date(raw["endyear"], raw["endmonth"], raw["endday"]).to_numpy(),
     })
+    yr = year_range(years)
+    if yr is not None:
+        inside = (df["last_year"] >= yr[0]) & (df["first_year"] <= yr[1])
+        acc.counts[f"spells outside years={yr}"] = int((~inside).sum())
+        df = df.loc[inside].copy()
+        df["first_year"] = df["first_year"].clip(lower=yr[0])
+        df["last_year"] = df["last_year"].clip(upper=yr[1])
     mm = _merge_map(merge)
     df["unit"] = df["ccode"].map(lambda c: str(mm.get(c, c)))
     if mm:
@@ -252,6 +263,37 @@ def _expand_years(df: pd.DataFrame, first: pd.Series, last: pd.Series) -> pd.Dat
     return out
 
 
+def _apply_merge(df: pd.DataFrame, mm: dict, cols: list[str], acc: Accounting, what: str, *,
+                 undirected: bool = False, keys: list[str] | None = None) -> pd.DataFrame:
+    """Recode integer COW codes in ``cols`` with ``mm``; drop self-pairs and, if ``keys``,
+    duplicates (the record of the code that survives the merge is kept)."""
+    if not mm:
+        return df
+    df = df.copy()
+    n_rec = np.zeros(len(df), dtype=np.int64)
+    for c in cols:
+        hit = df[c].isin(list(mm)).to_numpy()
+        n_rec += hit
+        df[c] = df[c].replace(mm)
+    if undirected and len(cols) == 2:
+        a, b = df[cols[0]].to_numpy(), df[cols[1]].to_numpy()
+        df[cols[0]], df[cols[1]] = np.minimum(a, b), np.maximum(a, b)
+    acc.counts[f"{what} recoded by merge="] = int((n_rec > 0).sum())
+    if len(cols) == 2:
+        selfp = (df[cols[0]] == df[cols[1]]).to_numpy()
+        acc.exclude(int(selfp.sum()), "became self-pairs after merge= (predecessor with successor): dropped",
+                    what=what)
+        df, n_rec = df.loc[~selfp], n_rec[~selfp]
+    if keys:
+        order = np.argsort(n_rec, kind="stable")
+        df = df.iloc[order]
+        dup = df.duplicated(keys)
+        acc.exclude(int(dup.sum()), "fell on the same unit(s) and year after merge=: the surviving code's own "
+                    "record kept", what=what)
+        df = df.loc[~dup.to_numpy()].sort_index()
+    return df
+
+
 def _to_weights(frame: pd.DataFrame, *, value: str | None, symmetric: bool, name: str, units=None):
     from ..weights import Weights
 
@@ -282,7 +324,7 @@ def _restrict_states(df: pd.DataFrame, states, acc: Accounting, what: str) -> pd
 
 
 def read_cow_contiguity(path=None, *, max_type: int = 1, years=None, states: pd.DataFrame | None = None,
-                        as_frame: bool = False, name: str | None = None):
+                        merge=None, labels=None, as_frame: bool = False, name: str | None = None):
     """COW direct contiguity as a yearly (time-varying) binary ``Weights``.
 
     Spells (``stdate`` .. ``enddate``) become dyad-years (every calendar year the spell
@@ -301,6 +343,11 @@ def read_cow_contiguity(path=None, *, max_type: int = 1, years=None, states: pd.
     states : DataFrame, optional
         Output of :func:`read_cow_states`; drops (and reports) dyad-years where a state
         is not in the system.
+    merge : None, "continuity" or dict, optional
+        Recode successor codes as in :func:`read_cow_states` (self-pairs dropped; the
+        closest type kept where two codes meet).
+    labels : sequence of str, optional
+        Unit labels of the ``Weights`` (adds isolates, e.g. island states).
     as_frame : bool
         Return the directed dyad-year frame (``unit1``, ``unit2``, ``year``, ``conttype``)
         instead of ``Weights``.
@@ -338,6 +385,7 @@ def read_cow_contiguity(path=None, *, max_type: int = 1, years=None, states: pd.
                        "conttype": raw.loc[keep, "conttype"].astype("int64")})
     dy = _expand_years(sp, st[keep].dt.year, en[keep].dt.year)
     dy = _filter_years(dy, yr, acc, "dyad-years")
+    dy = _apply_merge(dy, _merge_map(merge), ["unit1", "unit2"], acc, "dyad-years")
     n0 = len(dy)
     dy = dy.sort_values("conttype").drop_duplicates(["unit1", "unit2", "year"])
     acc.counts["overlapping spell-years collapsed to the closest type"] = n0 - len(dy)
@@ -351,11 +399,12 @@ def read_cow_contiguity(path=None, *, max_type: int = 1, years=None, states: pd.
     dy.attrs["accounting"] = acc
     if as_frame:
         return dy
-    return _to_weights(dy, value=None, symmetric=False, name=name or f"contiguity<={max_type}")
+    return _to_weights(dy, value=None, symmetric=False, name=name or f"contiguity<={max_type}", units=labels)
 
 
 def read_cow_igo(path=None, *, years=None, min_shared: int = 1, binary: bool = False,
-                 states: pd.DataFrame | None = None, as_frame: bool = False, name: str = "igo"):
+                 states: pd.DataFrame | None = None, merge=None, labels=None, as_frame: bool = False,
+                 name: str = "igo"):
     """COW shared IGO memberships by dyad-year as a yearly ``Weights`` (weight = count).
 
     Parameters
@@ -370,6 +419,10 @@ def read_cow_igo(path=None, *, years=None, min_shared: int = 1, binary: bool = F
         Weight 1 instead of the count.
     states : DataFrame, optional
         Drop (and report) dyad-years where a state is not in the system.
+    merge : None, "continuity" or dict, optional
+        Recode successor codes as in :func:`read_cow_states`.
+    labels : sequence of str, optional
+        Unit labels of the ``Weights``.
     as_frame : bool
         Return the non-directed frame ``unit1``, ``unit2``, ``year``, ``dyadigos`` instead.
     name : str
@@ -394,6 +447,8 @@ def read_cow_igo(path=None, *, years=None, min_shared: int = 1, binary: bool = F
                        "year": raw.loc[~bad, "year"].astype("int64"),
                        "dyadigos": raw.loc[~bad, "dyadigos"].astype("int64")})
     df = _filter_years(df, yr, acc, "dyad-years")
+    df = _apply_merge(df, _merge_map(merge), ["unit1", "unit2"], acc, "dyad-years", undirected=True,
+                      keys=["unit1", "unit2", "year"])
     dup = df.duplicated(["unit1", "unit2", "year"])
     acc.exclude(int(dup.sum()), "duplicated dyad-years: dropped (first kept)", what="dyad-years")
     df = df.loc[~dup]
@@ -409,11 +464,11 @@ def read_cow_igo(path=None, *, years=None, min_shared: int = 1, binary: bool = F
     w = df[df["dyadigos"] >= min_shared].copy()
     if binary:
         w["dyadigos"] = 1
-    return _to_weights(w, value="dyadigos", symmetric=True, name=name)
+    return _to_weights(w, value="dyadigos", symmetric=True, name=name, units=labels)
 
 
 def read_cow_mindist(path=None, *, years=None, max_distance: float | None = None,
-                     states: pd.DataFrame | None = None, name: str | None = None):
+                     states: pd.DataFrame | None = None, merge=None, labels=None, name: str | None = None):
     """COW minimum distance between states by dyad-year (km).
 
     Parameters
@@ -426,6 +481,10 @@ def read_cow_mindist(path=None, *, years=None, max_distance: float | None = None
         apart instead of the frame.
     states : DataFrame, optional
         Drop (and report) dyad-years where a state is not in the system.
+    merge : None, "continuity" or dict, optional
+        Recode successor codes as in :func:`read_cow_states`.
+    labels : sequence of str, optional
+        Unit labels of the ``Weights`` (with ``max_distance``).
     name : str, optional
 
     Returns
@@ -443,11 +502,15 @@ def read_cow_mindist(path=None, *, years=None, max_distance: float | None = None
     acc = Accounting("read_cow_mindist", counts={"input dyad-years": len(raw)})
     bad = raw.isna().any(axis=1) | (raw["mindist"] < 0)
     acc.exclude(int(bad.sum()), "with missing or negative distance: dropped", what="dyad-years")
-    df = pd.DataFrame({"unit1": raw.loc[~bad, "ccode1"].astype("int64").astype(str),
-                       "unit2": raw.loc[~bad, "ccode2"].astype("int64").astype(str),
+    df = pd.DataFrame({"unit1": raw.loc[~bad, "ccode1"].astype("int64"),
+                       "unit2": raw.loc[~bad, "ccode2"].astype("int64"),
                        "year": raw.loc[~bad, "year"].astype("int64"),
                        "mindist": raw.loc[~bad, "mindist"].astype(float)})
     df = _filter_years(df, yr, acc, "dyad-years")
+    df = _apply_merge(df, _merge_map(merge), ["unit1", "unit2"], acc, "dyad-years", undirected=True,
+                      keys=["unit1", "unit2", "year"])
+    df["unit1"] = df["unit1"].astype(str)
+    df["unit2"] = df["unit2"].astype(str)
     df = _restrict_states(df, states, acc, "dyad-years").reset_index(drop=True)
     acc.n_rows = len(df)
     df.attrs["accounting"] = acc
@@ -456,17 +519,17 @@ def read_cow_mindist(path=None, *, years=None, max_distance: float | None = None
     if not np.isfinite(max_distance) or max_distance < 0:
         raise InputError(f"max_distance={max_distance!r}: give a distance in km >= 0")
     w = df[df["mindist"] <= max_distance]
-    return _to_weights(w, value=None, symmetric=True, name=name or f"mindist<={max_distance:g}km")
+    return _to_weights(w, value=None, symmetric=True, name=name or f"mindist<={max_distance:g}km", units=labels)
 
 
-def _state_year_reader(path, folder_file, obj, cols, builder, years) -> pd.DataFrame:
+def _state_year_reader(path, folder_file, obj, cols, builder, years, merge=None) -> pd.DataFrame:
     yr = year_range(years)
     raw = read_rda(data_file(path, "cow", folder_file), obj, ["ccode", "year", *cols])
     acc = Accounting(builder, counts={"input state-years": len(raw)})
     bad = raw[["ccode", "year"]].isna().any(axis=1)
     acc.exclude(int(bad.sum()), "with missing ccode or year: dropped", what="state-years")
     raw = raw.loc[~bad]
-    df = pd.DataFrame({"unit": raw["ccode"].astype("int64").astype(str).to_numpy(),
+    df = pd.DataFrame({"unit": raw["ccode"].astype("int64").to_numpy(),
                        "year": raw["year"].astype("int64").to_numpy()})
     for c in cols:
         v = raw[c].astype(float).to_numpy().copy()
@@ -477,6 +540,8 @@ def _state_year_reader(path, folder_file, obj, cols, builder, years) -> pd.DataF
         if neg.any():
             acc.counts[f"{c}: COW missing codes (<0) set to NaN"] = int(neg.sum())
     df = _filter_years(df, yr, acc, "state-years")
+    df = _apply_merge(df, _merge_map(merge), ["unit"], acc, "state-years", keys=["unit", "year"])
+    df["unit"] = df["unit"].astype(str)
     dup = df.duplicated(["unit", "year"])
     acc.exclude(int(dup.sum()), "duplicated state-years: dropped (first kept)", what="state-years")
     df = df.loc[~dup].reset_index(drop=True)
@@ -485,7 +550,7 @@ def _state_year_reader(path, folder_file, obj, cols, builder, years) -> pd.DataF
     return df
 
 
-def read_cow_capabilities(path=None, *, years=None) -> pd.DataFrame:
+def read_cow_capabilities(path=None, *, years=None, merge=None) -> pd.DataFrame:
     """COW National Material Capabilities (state-year), with the CINC score.
 
     Parameters
@@ -493,6 +558,9 @@ def read_cow_capabilities(path=None, *, years=None) -> pd.DataFrame:
     path : path-like, optional
         ``cow_nmc.rda``; default ``$DIFFUSION_STATS_DATA/cow/cow_nmc.rda``.
     years : int or (first, last), optional
+    merge : None, "continuity" or dict, optional
+        Recode successor codes as in :func:`read_cow_states` (where two codes meet in a
+        year, the surviving code's own record is kept and the other reported).
 
     Returns
     -------
@@ -509,10 +577,10 @@ def read_cow_capabilities(path=None, *, years=None) -> pd.DataFrame:
     """
     return _state_year_reader(path, "cow_nmc.rda", "cow_nmc",
                               ["milex", "milper", "irst", "pec", "tpop", "upop", "cinc"],
-                              "read_cow_capabilities", years)
+                              "read_cow_capabilities", years, merge)
 
 
-def read_cow_trade(path=None, *, years=None) -> pd.DataFrame:
+def read_cow_trade(path=None, *, years=None, merge=None) -> pd.DataFrame:
     """COW state-level trade (imports, exports; current US$ millions) by state-year.
 
     Parameters
@@ -520,6 +588,8 @@ def read_cow_trade(path=None, *, years=None) -> pd.DataFrame:
     path : path-like, optional
         ``cow_trade_sy.rda``; default ``$DIFFUSION_STATS_DATA/cow/cow_trade_sy.rda``.
     years : int or (first, last), optional
+    merge : None, "continuity" or dict, optional
+        As in :func:`read_cow_capabilities`.
 
     Returns
     -------
@@ -533,11 +603,11 @@ def read_cow_trade(path=None, *, years=None) -> pd.DataFrame:
     ['unit', 'year', 'imports', 'exports']
     """
     return _state_year_reader(path, "cow_trade_sy.rda", "cow_trade_sy", ["imports", "exports"],
-                              "read_cow_trade", years)
+                              "read_cow_trade", years, merge)
 
 
-def capability_weights(capabilities: pd.DataFrame, *, units: pd.DataFrame | None = None, value: str = "cinc",
-                       name: str = "capability"):
+def capability_weights(capabilities: pd.DataFrame, *, in_system: pd.DataFrame | None = None, value: str = "cinc",
+                       labels=None, name: str = "capability"):
     """Yearly ``Weights`` with w_ij = capability of j (for all j != i in the system).
 
     Row-standardised, ``exposure(kind="weighted")`` then gives the share of the other
@@ -547,11 +617,13 @@ def capability_weights(capabilities: pd.DataFrame, *, units: pd.DataFrame | None
     ----------
     capabilities : DataFrame
         ``unit``, ``year`` and ``value`` (e.g. from :func:`read_cow_capabilities`).
-    units : DataFrame, optional
+    in_system : DataFrame, optional
         ``unit``, ``year`` pairs to keep (e.g. :func:`state_years`); default: every
         unit-year in ``capabilities`` with a non-missing value.
     value : str
         Capability column (default ``"cinc"``).
+    labels : sequence of str, optional
+        Unit labels of the ``Weights``.
     name : str
 
     Returns
@@ -568,10 +640,11 @@ def capability_weights(capabilities: pd.DataFrame, *, units: pd.DataFrame | None
     require_columns(capabilities, ["unit", "year", value], argument="capabilities")
     cap = capabilities[["unit", "year", value]].dropna()
     cap = cap[cap[value] > 0].astype({"unit": str})
-    if units is not None:
-        require_columns(units, ["unit", "year"], argument="units")
-        cap = cap.merge(units[["unit", "year"]].astype({"unit": str}), on=["unit", "year"])
+    if in_system is not None:
+        require_columns(in_system, ["unit", "year"], argument="in_system")
+        cap = cap.merge(in_system[["unit", "year"]].astype({"unit": str}), on=["unit", "year"])
     pairs = cap.merge(cap[["unit", "year", value]].rename(columns={"unit": "unit2"}), on="year",
                       suffixes=("_i", ""))
     pairs = pairs[pairs["unit"] != pairs["unit2"]].rename(columns={"unit": "unit1"})
-    return _to_weights(pairs[["unit1", "unit2", "year", value]], value=value, symmetric=False, name=name)
+    return _to_weights(pairs[["unit1", "unit2", "year", value]], value=value, symmetric=False, name=name,
+                       units=labels)
