@@ -132,7 +132,7 @@ def horse_race(model_or_results: Any, channels: Any, *, fit_kwargs: dict | None 
     >>> df = pd.DataFrame({"a": rng.random(3000), "b": rng.random(3000)})
     >>> df["event"] = (rng.random(3000) < 1 / (1 + np.exp(3 - 1.5 * df["a"]))).astype(int)
     >>> hr = ds.horse_race(ds.EventLogit("event ~ a + b", df), ["a", "b"])
-    >>> hr.effects.loc["a", "estimate"] > hr.effects.loc["b", "estimate"]
+    >>> bool(hr.effects.loc["a", "estimate"] > hr.effects.loc["b", "estimate"])
     True
     """
     model, res = fit_results(model_or_results, fit_kwargs)

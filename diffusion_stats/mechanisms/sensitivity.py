@@ -139,8 +139,8 @@ def weight_family(channel: Channel, *, k: Sequence[int] = (), thresholds: Sequen
     --------
     >>> import diffusion_stats as ds
     >>> fam = weight_family(ds.Channel("border", ds.Weights.us_borders()))
-    >>> sorted(fam)
-    ['as given', 'count', 'row-standardised', 'share']
+    >>> sorted(fam)  # "share" is the channel as given
+    ['as given', 'count', 'row-standardised']
     """
     W = channel.weights
     fam: dict[str, Channel] = {"as given": channel}
