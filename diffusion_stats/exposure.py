@@ -28,7 +28,7 @@ import scipy.sparse as sp
 
 from ._accounting import Accounting
 from ._errors import DataValidationError, InputError, RowAccountingWarning, require_columns
-from .weights import Weights, as_labels
+from .weights import Weights, factorize_labels
 
 __all__ = ["exposure", "ExposureReport"]
 
@@ -199,8 +199,8 @@ def exposure(panel: pd.DataFrame, adoptions: pd.DataFrame, W: Weights, *, lag: i
 
     # --- codes -------------------------------------------------------------------------
     n_rows = len(panel)
-    u_codes, u_labels = _factorize(panel["unit"], "panel['unit']")
-    pi, p_labels = _factorize(panel["policy"], "panel['policy']")
+    u_codes, u_labels = factorize_labels(panel["unit"], argument="panel['unit']")
+    pi, p_labels = factorize_labels(panel["policy"], argument="panel['policy']")
     yv = pd.to_numeric(panel["year"], errors="coerce").to_numpy(dtype=float)
     if np.isnan(yv).any() or (yv != np.round(yv)).any():
         raise DataValidationError("panel['year']: years must be whole numbers without NaN; fill or drop those rows")
@@ -290,16 +290,6 @@ def exposure(panel: pd.DataFrame, adoptions: pd.DataFrame, W: Weights, *, lag: i
     out.attrs["exposure"] = reports
     _warn(report)
     return out
-
-
-def _factorize(values: pd.Series, argument: str) -> tuple[np.ndarray, np.ndarray]:
-    """Codes into unique ``str`` labels (fast for long panels: only uniques are converted)."""
-    codes, uniq = pd.factorize(values, use_na_sentinel=True)
-    if (codes < 0).any():
-        raise DataValidationError(f"{argument}: {int((codes < 0).sum())} missing (NaN) label(s); drop or fill them")
-    labels = as_labels(np.asarray(uniq, dtype=object), argument=argument)
-    codes2, uniq2 = pd.factorize(labels)  # e.g. 1 and "1" become the same label
-    return codes2[codes].astype(np.int64), np.asarray(uniq2, dtype=object)
 
 
 def _operator(W: Weights, key: int | None, kind: str) -> sp.csr_matrix:

@@ -33,7 +33,7 @@ from ._errors import (
     require_columns,
 )
 
-__all__ = ["Weights", "WeightsImmutableError", "MissingDependencyError", "as_labels"]
+__all__ = ["Weights", "WeightsImmutableError", "MissingDependencyError", "as_labels", "factorize_labels"]
 
 _EARTH_RADIUS_KM = 6371.0088
 
@@ -64,6 +64,21 @@ def as_labels(values: Any, *, argument: str) -> np.ndarray:
         if np.all(np.isfinite(f)) and np.all(f == np.round(f)):
             s = pd.Series(f.astype(np.int64))
     return s.astype(str).to_numpy(dtype=object)
+
+
+def factorize_labels(values: Any, *, argument: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, labels)``: int64 codes into unique ``str`` labels (see :func:`as_labels`).
+
+    Only the unique values are converted to strings, so long columns stay fast.
+    """
+    codes, uniq = pd.factorize(pd.Series(values), use_na_sentinel=True)
+    if (codes < 0).any():
+        raise DataValidationError(f"{argument}: {int((codes < 0).sum())} missing (NaN) unit label(s); drop those rows "
+                                  f"or fill the labels")
+    labels = as_labels(np.asarray(uniq, dtype=object) if not isinstance(uniq, pd.Index) else uniq.to_numpy(),
+                       argument=argument)
+    codes2, uniq2 = pd.factorize(labels)  # 1 and "1" (or 1.0) become the same label
+    return codes2[codes].astype(np.int64), np.asarray(uniq2, dtype=object)
 
 
 def _as_years(values: Any, *, argument: str) -> np.ndarray:
@@ -637,52 +652,9 @@ class Weights:
                 raise InputError(f"{opt}='{val}': use one of {allowed}")
         acc = Accounting(builder, n_rows=len(df))
         acc.counts["input rows"] = len(df)
-        ri = as_labels(df[row_col].to_numpy(), argument=f"{argument}['{row_col}']")
-        ci = as_labels(df[col_col].to_numpy(), argument=f"{argument}['{col_col}']")
-        if values is not None:
-            w = np.asarray(values, dtype=float)
-        elif weight is None:
-            w = np.ones(len(df))
-        else:
-            w = pd.to_numeric(df[weight], errors="coerce").to_numpy(dtype=float)
-            nonnum = df[weight].notna().to_numpy() & np.isnan(w)
-            if nonnum.any():
-                raise DataValidationError(f"{argument}['{weight}']: {int(nonnum.sum())} non-numeric weight(s), e.g. "
-                                          f"{df[weight][nonnum].head(3).tolist()}")
-        yr = _as_years(df[year].to_numpy(), argument=f"{argument}['{year}']") if year is not None else None
-        seen = set(ri) | set(ci)  # every listed unit is a unit, even with only zero/NaN/self rows
-        keep = np.ones(len(df), dtype=bool)
-        selfp = ri == ci
-        if selfp.any():
-            if self_loops == "raise":
-                ex = _examples(sorted(set(ri[selfp])))
-                opt = "self_loops" if builder.endswith("edges") else "self_pairs"
-                raise DataValidationError(f"{argument}: {int(selfp.sum())} self-loop(s) ({ex} tied to itself); a unit "
-                                          f"cannot be its own neighbour: drop those rows or pass {opt}='drop'")
-            acc.exclude(int(selfp.sum()), "dropped: self-pairs (a unit with itself)", what="rows",
-                        examples=sorted(set(ri[selfp]))[:5], warn=True)
-            keep &= ~selfp
-        nan = np.isnan(w) & keep
-        if nan.any():
-            if missing == "raise":
-                _check_weights(w[keep], argument=f"{argument}['{weight}']", allow_negative=True)
-            acc.exclude(int(nan.sum()), f"dropped: missing (NaN) '{weight}' (treated as no tie)", what="rows",
-                        examples=[f"{a}-{b}" for a, b in zip(ri[nan][:5], ci[nan][:5], strict=True)])
-            keep &= ~nan
-        ri, ci, w = ri[keep], ci[keep], w[keep]
-        yr = yr[keep] if yr is not None else None
-        _check_weights(w, argument=argument if weight is None else f"{argument}['{weight}']",
-                       allow_negative=allow_negative)
-        zero = w == 0
-        if zero.any():
-            acc.counts["rows with weight 0 (no tie)"] = int(zero.sum())
-            ri, ci, w = ri[~zero], ci[~zero], w[~zero]
-            yr = yr[~zero] if yr is not None else None
-        if symmetric:
-            ri, ci = np.concatenate([ri, ci]), np.concatenate([ci, ri])
-            w = np.concatenate([w, w])
-            yr = np.concatenate([yr, yr]) if yr is not None else None
-        # labels
+        r_raw, r_uniq = factorize_labels(df[row_col], argument=f"{argument}['{row_col}']")
+        c_raw, c_uniq = factorize_labels(df[col_col], argument=f"{argument}['{col_col}']")
+        seen = set(r_uniq) | set(c_uniq)  # every listed unit is a unit, even with only zero/NaN/self rows
         if units is not None:
             lab = as_labels(list(units), argument="units")
             if len(set(lab)) != len(lab):
@@ -696,34 +668,82 @@ class Weights:
         else:
             labels = sorted(seen)
         index = pd.Index(labels)
-        rc, cc = index.get_indexer(ri), index.get_indexer(ci)
-        # duplicates and conflicts
-        key = pd.DataFrame({"y": yr if yr is not None else 0, "r": rc, "c": cc, "w": w})
-        exact = key.duplicated()
-        if exact.any():
+        lab_arr = np.asarray(labels, dtype=object)
+        rc = index.get_indexer(r_uniq)[r_raw]
+        cc = index.get_indexer(c_uniq)[c_raw]
+        if values is not None:
+            w = np.asarray(values, dtype=float)
+        elif weight is None:
+            w = np.ones(len(df))
+        else:
+            w = pd.to_numeric(df[weight], errors="coerce").to_numpy(dtype=float)
+            nonnum = df[weight].notna().to_numpy() & np.isnan(w)
+            if nonnum.any():
+                raise DataValidationError(f"{argument}['{weight}']: {int(nonnum.sum())} non-numeric weight(s), e.g. "
+                                          f"{df[weight][nonnum].head(3).tolist()}")
+        yr = _as_years(df[year].to_numpy(), argument=f"{argument}['{year}']") if year is not None else None
+        all_years = np.unique(yr) if yr is not None else None
+        keep = np.ones(len(df), dtype=bool)
+        selfp = rc == cc
+        if selfp.any():
+            who = sorted(set(lab_arr[rc[selfp]]))
+            if self_loops == "raise":
+                opt = "self_loops" if builder.endswith("edges") else "self_pairs"
+                raise DataValidationError(f"{argument}: {int(selfp.sum())} self-loop(s) ({_examples(who)} tied to "
+                                          f"itself); a unit cannot be its own neighbour: drop those rows or pass "
+                                          f"{opt}='drop'")
+            acc.exclude(int(selfp.sum()), "dropped: self-pairs (a unit with itself)", what="rows", examples=who[:5])
+            keep &= ~selfp
+        nan = np.isnan(w) & keep
+        if nan.any():
+            if missing == "raise":
+                _check_weights(w[keep], argument=f"{argument}['{weight}']", allow_negative=True)
+            acc.exclude(int(nan.sum()), f"dropped: missing (NaN) '{weight}' (treated as no tie)", what="rows",
+                        examples=[f"{lab_arr[a]}-{lab_arr[b]}" for a, b in zip(rc[nan][:5], cc[nan][:5], strict=True)])
+            keep &= ~nan
+        rc, cc, w = rc[keep], cc[keep], w[keep]
+        yr = yr[keep] if yr is not None else None
+        _check_weights(w, argument=argument if weight is None else f"{argument}['{weight}']",
+                       allow_negative=allow_negative)
+        zero = w == 0
+        if zero.any():
+            acc.counts["rows with weight 0 (no tie)"] = int(zero.sum())
+            rc, cc, w = rc[~zero], cc[~zero], w[~zero]
+            yr = yr[~zero] if yr is not None else None
+        if symmetric:
+            rc, cc = np.concatenate([rc, cc]), np.concatenate([cc, rc])
+            w = np.concatenate([w, w])
+            yr = np.concatenate([yr, yr]) if yr is not None else None
+        # duplicates and conflicts, on one int64 key per (year, row, col)
+        n = len(labels)
+        y0 = int(all_years[0]) if all_years is not None else 0
+        key = (((yr - y0) if yr is not None else np.zeros(len(rc), np.int64)) * n + rc) * n + cc
+        order = np.argsort(key, kind="stable")
+        key, w = key[order], w[order]
+        same = key[1:] == key[:-1]
+        clash = np.zeros(len(key), dtype=bool)
+        clash[1:] = same & (w[1:] != w[:-1])  # a repeated tie whose weights are not all equal
+        if not clash.any() and same.any():
+            exact = np.concatenate([[False], same])
             acc.counts["duplicated ties merged"] = int(exact.sum()) // (2 if symmetric else 1)
-            key = key[~exact]
-        clash = key.duplicated(["y", "r", "c"], keep=False)
+            key, w = key[~exact], w[~exact]
         if clash.any():
-            bad = key[clash].sort_values(["y", "r", "c"]).head(4)
+            clash[:-1] |= clash[1:]
+            bad = np.flatnonzero(clash)[:4]
+            yy, rr, cc_ = key[bad] // (n * n) + y0, key[bad] // n % n, key[bad] % n
             ex = "; ".join(f"{labels[r]}-{labels[c]}{'' if yr is None else f' ({y})'}: {v:g}"
-                           for y, r, c, v in bad.itertuples(index=False))
+                           for y, r, c, v in zip(yy, rr, cc_, w[bad], strict=True))
             hint = " (with symmetric=True the reverse rows count too)" if symmetric else ""
             raise DataValidationError(f"{argument}: {int(clash.sum())} duplicated tie(s) with conflicting "
                                       f"weights{hint}, e.g. {ex}; keep one row per tie (e.g. aggregate first)")
-        n = len(labels)
+        ys, r_, c_ = key // (n * n) + y0, key // n % n, key % n
         if yr is None:
-            mats: dict[int | None, Any] = {None: sp.csr_matrix((key["w"].to_numpy(), (key["r"].to_numpy(),
-                                                                key["c"].to_numpy())), shape=(n, n))}
+            mats: dict[int | None, Any] = {None: sp.csr_matrix((w, (r_, c_)), shape=(n, n))}
         else:
             mats = {}
-            all_years = np.unique(_as_years(df[year].to_numpy(), argument=f"{argument}['{year}']"))
-            key = key.sort_values("y", kind="stable")
-            ys = key["y"].to_numpy()
             bounds = np.searchsorted(ys, all_years, side="left"), np.searchsorted(ys, all_years, side="right")
-            r_, c_, w_ = key["r"].to_numpy(), key["c"].to_numpy(), key["w"].to_numpy()
-            for y0, lo, hi in zip(all_years, *bounds, strict=True):
-                mats[int(y0)] = sp.csr_matrix((w_[lo:hi], (r_[lo:hi], c_[lo:hi])), shape=(n, n))
+            for yv, lo, hi in zip(all_years, *bounds, strict=True):
+                mats[int(yv)] = sp.csr_matrix((w[lo:hi], (r_[lo:hi], c_[lo:hi])), shape=(n, n))
         acc.n_rows = int(len(key))
         acc.counts["units"] = n
         acc.counts["ties"] = int(len(key))
