@@ -418,6 +418,8 @@ def _interval_table(obj: Any, alpha: float, argument: str) -> pd.DataFrame:
     """estimate / lower / upper by term from a Results or a table."""
     from scipy import stats
 
+    if not isinstance(obj, pd.DataFrame) and not hasattr(obj, "params") and hasattr(obj, "to_frame"):
+        obj = _to_table(obj, argument)  # e.g. a horse_race() result: its effects table
     if hasattr(obj, "params") and hasattr(obj, "std_errors"):
         b = obj.params
         if hasattr(obj, "conf_int"):
@@ -434,6 +436,8 @@ def _interval_table(obj: Any, alpha: float, argument: str) -> pd.DataFrame:
                                       f"columns are {list(obj.columns)}")
         lo, hi = _pick(obj, _LO_NAMES), _pick(obj, _HI_NAMES)
         out = pd.DataFrame({"estimate": obj[est].astype(float)}, index=obj.index)
+        if "mechanism" in obj.columns:
+            out["mechanism"] = obj["mechanism"].astype(str)
         if lo is not None and hi is not None:
             out["lower"], out["upper"] = obj[lo].astype(float), obj[hi].astype(float)
         else:
@@ -456,10 +460,12 @@ def forest(results: Any, terms: Sequence[str] | Mapping[str, str] | None = None,
 
     Parameters
     ----------
-    results : Results, DataFrame, or dict name -> Results/DataFrame
-        A fitted model; a table indexed by term (e.g. a horse-race table) with an
-        estimate column (estimate / coef) and interval (lower / upper) or standard-error
-        columns; or several of these, drawn side by side in colours.
+    results : Results, horse-race result, DataFrame, or dict name -> any of these
+        A fitted model; a ``ds.horse_race`` result (its effects table; terms are
+        labelled with their mechanism); a table indexed by term with an estimate column
+        (estimate / coef) and interval (lower / upper) or standard-error columns; or
+        several of these, drawn side by side in colours (e.g. a ``galton_check``'s
+        ``{"without shocks": g.without, "with shocks": g.with_shocks}``).
     terms : list or dict, optional
         Terms to show, top to bottom (a dict also relabels them). Default: every term
         except the intercept.
@@ -498,9 +504,12 @@ def forest(results: Any, terms: Sequence[str] | Mapping[str, str] | None = None,
     if not tables:
         raise InputError("forest: nothing to plot (no results given)")
     all_terms: list[str] = []
+    mech: dict[str, str] = {}
     for t in tables.values():
         all_terms += [str(x) for x in t.index if str(x) not in all_terms]
-    labels: dict[str, str] = {}
+        if "mechanism" in t.columns:
+            mech.update({str(k): v for k, v in t["mechanism"].items() if v and v not in ("nan", "other")})
+    labels: dict[str, str] = {t: f"{t} ({m})" for t, m in mech.items()}
     if terms is None:
         order = [t for t in all_terms if t not in ("Intercept", "const", "(Intercept)")]
     else:
@@ -546,7 +555,8 @@ def forest(results: Any, terms: Sequence[str] | Mapping[str, str] | None = None,
 # --------------------------------------------------------------------------------------
 # identification check
 # --------------------------------------------------------------------------------------
-def identification(check: Any, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+def identification(check: Any, *, kind: str = "recovery", ax: Axes | None = None,
+                   title: str | None = None) -> Axes:
     """Identification check: recovered estimates against the truth, by channel.
 
     Parameters
@@ -557,6 +567,10 @@ def identification(check: Any, *, ax: Axes | None = None, title: str | None = No
         ``mean``) and an interval of the recovered estimates (``lower``/``upper``, e.g.
         the 2.5-97.5 percentiles across simulations). Objects with ``to_frame()`` or a
         ``table`` attribute are converted first.
+    kind : {"recovery", "confusion"}, default "recovery"
+        "recovery": true value vs recovered estimates per term; "confusion": heat map
+        of ``check.confusion`` (rows: the mechanism that truly drives adoption; cells:
+        share of simulations in which each channel comes out significant).
     ax : matplotlib Axes, optional
     title : str, optional
 
@@ -571,6 +585,10 @@ def identification(check: Any, *, ax: Axes | None = None, title: str | None = No
     ...                   "upper": [1.3, 0.5]}, index=["border", "learning"])
     >>> ax = identification(t)
     """
+    if kind == "confusion":
+        return _confusion(check, ax=ax, title=title)
+    if kind != "recovery":
+        raise InputError(f"kind={kind!r}; use 'recovery' or 'confusion'")
     tab = _to_table(check, "check")
     for col in ("channel", "term"):
         if col in tab.columns:
@@ -580,6 +598,11 @@ def identification(check: Any, *, ax: Axes | None = None, title: str | None = No
     if true_col is None:
         raise ColumnNotFoundError(f"check: no column with the true values (true/truth); columns are "
                                   f"{list(tab.columns)}")
+    if _pick(tab, _EST_NAMES) is None:
+        failed = getattr(check, "n_failed", None)
+        raise InputError("identification: the check holds no recovered estimates"
+                         + (f" ({failed} simulation fits failed; see its .notes)" if failed else "")
+                         + f"; columns are {list(tab.columns)}")
     t = _interval_table(tab.drop(columns=[true_col]), 0.05, "check")
     truth = tab[true_col].astype(float)
     order = list(map(str, t.index))
@@ -596,6 +619,31 @@ def identification(check: Any, *, ax: Axes | None = None, title: str | None = No
     ax.legend(frameon=False, fontsize="small", loc="best")
     _style(ax)
     ax.grid(axis="y", visible=False)
+    return ax
+
+
+def _confusion(check: Any, *, ax: Axes | None, title: str | None) -> Axes:
+    conf = check if isinstance(check, pd.DataFrame) else getattr(check, "confusion", None)
+    if not isinstance(conf, pd.DataFrame) or conf.empty:
+        raise InputError("identification(kind='confusion'): the check has no confusion table; run "
+                         "ds.identification_check(..., confusion=True)")
+    vals = conf.to_numpy(float)
+    ax = _get_ax(ax, figsize=(1.3 * conf.shape[1] + 3.0, 0.6 * conf.shape[0] + 1.8))
+    im = ax.imshow(vals, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    for i in range(vals.shape[0]):
+        for j in range(vals.shape[1]):
+            v = vals[i, j]
+            if np.isfinite(v):
+                ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=9,
+                        color="white" if v > 0.6 else "black")
+    ax.set_xticks(range(conf.shape[1]))
+    ax.set_xticklabels(list(map(str, conf.columns)))
+    ax.set_yticks(range(conf.shape[0]))
+    ax.set_yticklabels(list(map(str, conf.index)))
+    ax.set_xlabel("Channel found significant (share of simulations)")
+    ax.set_ylabel("True driver")
+    ax.figure.colorbar(im, ax=ax, fraction=0.05, pad=0.03)
+    ax.set_title(title or "Identification check: attribution")
     return ax
 
 

@@ -120,7 +120,7 @@ def test_forest_table_and_long_table():
     t = pd.DataFrame({"term": ["border", "learning"] * 2, "model": ["A", "A", "B", "B"],
                       "coef": [0.5, 0.2, 0.4, 0.1], "se": [0.1, 0.1, 0.2, 0.2]})
     ax = plots.forest(t, by="model")
-    assert [x.get_text() for x in ax.get_yticklabels()] == ["border", "learning"][::-1] or True
+    assert [x.get_text() for x in ax.get_yticklabels()] == ["border", "learning"]
     plt.close(ax.figure)
 
 
@@ -164,3 +164,33 @@ def test_scaled_schoenfeld_matches_r_cox_zph(reference_dir):
     ax = plots.schoenfeld(fit, "x1")
     assert ax.get_lines()[-1].get_ydata()[0] == pytest.approx(ref["coef"][0])  # reference line at the coefficient
     plt.close(ax.figure)
+
+
+@pytest.fixture(scope="module")
+def demo_channels():
+    demo = ds.datasets.load_demo()
+    st = ds.datasets.load_us_states().query("postal != 'DC'")
+    panel = ds.event_history(demo.adoptions, windows=demo.windows, units=st["postal"])
+    pairs = st.merge(st, on="division").query("postal_x != postal_y")
+    chs = [ds.Channel("border", ds.Weights.us_borders("queen"), mechanism="learning", missing_units="zero"),
+           ds.Channel("division", ds.Weights.from_dyads(pairs, unit1="postal_x", unit2="postal_y",
+                                                        units=st["postal"].tolist()),
+                      mechanism="emulation", missing_units="zero")]
+    with pytest.warns(ds.RowAccountingWarning):
+        panel = ds.add_channels(panel, demo.adoptions, chs)
+    return demo, panel, chs
+
+
+def test_plots_of_mechanism_results(demo_channels, outdir):
+    demo, panel, chs = demo_channels
+    model = ds.CoxHazard("event ~ border + division", panel, strata="policy")
+    hr = ds.horse_race(model, chs, fit_kwargs={"cov_type": "cluster", "cluster": "unit"})
+    ax = plots.forest(hr)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["border (learning)", "division (emulation)"]
+    _save(ax, outdir, "forest_horse_race")
+    g = ds.galton_check(model, chs, fit_kwargs={"cov_type": "cluster", "cluster": "unit"})
+    _save(plots.forest({"without shocks": g.without, "with shocks": g.with_shocks}), outdir, "forest_galton")
+    ic = ds.identification_check(panel, demo.adoptions, chs, {"border": 1.0}, n_sim=3, seed=1,
+                                 estimator="logit", progress_bar=False)
+    _save(plots.identification(ic), outdir, "identification_real")
+    _save(plots.identification(ic, kind="confusion"), outdir, "identification_confusion")
