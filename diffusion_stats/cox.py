@@ -90,7 +90,7 @@ class CoxHazard:
     ...                    "x": [1.0, 0.0, 1.0, 0.5, 0.0, 2.0, 1.0, 0.0]})
     >>> res = ds.CoxHazard("event ~ x", df).fit()
     >>> round(float(res.params["x"]), 4)
-    0.3542
+    0.5884
     """
 
     def __init__(self, formula: str, data: pd.DataFrame, *, start: str | None = "start",
