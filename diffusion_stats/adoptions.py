@@ -171,7 +171,7 @@ def _read_source(source: str | os.PathLike, *, obj: str | None, sep: str | None,
                      "(or pass a DataFrame)")
 
 
-def _wide_to_long(df: pd.DataFrame, unit: str, argument: str, acc: Accounting) -> pd.DataFrame:
+def _wide_to_long(df: pd.DataFrame, unit: str, argument: str, acc: Accounting, never: Any = None) -> pd.DataFrame:
     if unit not in df.columns:
         if df.index.name == unit or (not isinstance(df.index, pd.RangeIndex) and df.index.name is None):
             df = df.rename_axis(unit).reset_index()
@@ -190,6 +190,12 @@ def _wide_to_long(df: pd.DataFrame, unit: str, argument: str, acc: Accounting) -
     stacked = pd.Series(vals.to_numpy(dtype=object).ravel())
     long["year"] = stacked
     empty = stacked.isna() | (stacked.astype(str).str.strip() == "")
+    if never is not None:
+        codes = [never] if isinstance(never, (str, int, float)) else list(never)
+        as_num = pd.to_numeric(stacked, errors="coerce")
+        num_codes = [float(c) for c in codes if not isinstance(c, str)]
+        str_codes = {str(c).strip() for c in codes}
+        empty |= as_num.isin(num_codes) | stacked.astype(str).str.strip().isin(str_codes)
     acc.counts["cells"] = int(n_u * n_p)
     acc.counts["empty cells (never adopted)"] = int(empty.sum())
     return long.loc[~empty.to_numpy()].reset_index(drop=True)
@@ -303,7 +309,7 @@ def _finish(out: pd.DataFrame, acc: Accounting) -> pd.DataFrame:
 def read_adoptions(source: pd.DataFrame | str | os.PathLike, *, unit: str = "unit", policy: str = "policy",
                    year: str = "year", wide: bool = False, units: Any = None, window: Any = None,
                    object: str | None = None, sep: str | None = None, missing: str = "raise",
-                   duplicates: str = "raise") -> pd.DataFrame:
+                   duplicates: str = "raise", never: Any = None) -> pd.DataFrame:
     """Read adoption data into the canonical long table (unit, policy, year).
 
     Parameters
@@ -337,6 +343,9 @@ def read_adoptions(source: pd.DataFrame | str | os.PathLike, *, unit: str = "uni
     duplicates : {"raise", "first"}
         A unit adopting the same policy twice raises an error listing the pairs, or the
         earliest year is kept and the others counted in the accounting.
+    never : scalar or list, optional
+        Wide layout only: cell values that also mean "never adopted" besides empty
+        cells, e.g. ``never=0`` or ``never=["-", 9999]``.
 
     Returns
     -------
@@ -383,8 +392,11 @@ def read_adoptions(source: pd.DataFrame | str | os.PathLike, *, unit: str = "uni
     else:
         raise InputError(f"source= must be a DataFrame or a file path, not {type(source).__name__}")
     acc.counts["input rows"] = len(df)
+    if never is not None and not wide:
+        raise InputError("never= applies to the wide layout (wide=True); in the long layout drop the rows of "
+                         "units that never adopted")
     if wide:
-        long = _wide_to_long(df, unit, argument, acc)
+        long = _wide_to_long(df, unit, argument, acc, never)
         out = _canonical(long, unit="unit", policy="policy", year="year", argument=argument,
                          missing="raise", duplicates=duplicates, acc=acc)
     else:

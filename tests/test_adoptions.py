@@ -203,3 +203,15 @@ def test_as_adoptions_passthrough_and_errors():
 def test_empty_input():
     out = ds.read_adoptions(CANON.iloc[:0])
     assert len(out) == 0 and list(out.columns) == ["unit", "policy", "year"]
+
+
+def test_wide_never_codes():
+    wide = pd.DataFrame({"unit": ["CA", "NV", "OR"], "a": [1990, 0, 0], "b": ["1985", "-", "1985"]})
+    out = ds.read_adoptions(wide, wide=True, never=[0, "-"])
+    pd.testing.assert_frame_equal(out, ds.read_adoptions(
+        pd.DataFrame({"unit": ["CA", "CA", "OR"], "policy": ["a", "b", "b"], "year": [1990, 1985, 1985]})))
+    assert ds.accounting(out).counts["empty cells (never adopted)"] == 3
+    with pytest.raises(ds.DataValidationError, match="not integer years.*'-'"):
+        ds.read_adoptions(wide, wide=True, never=0)
+    with pytest.raises(ds.InputError, match="never= applies to the wide layout"):
+        ds.read_adoptions(CANON, never=0)
