@@ -664,7 +664,7 @@ def _to_table(obj: Any, argument: str) -> pd.DataFrame:
 # weight sensitivity
 # --------------------------------------------------------------------------------------
 def weight_sensitivity(table: Any, term: str | None = None, *, exponentiate: bool = False,
-                       reference: str | None = None, ax: Axes | None = None) -> Axes:
+                       reference: str | None = None, standardized: bool = False, ax: Axes | None = None) -> Axes:
     """Estimates of one term across alternative weight matrices, with intervals.
 
     Parameters
@@ -679,7 +679,10 @@ def weight_sensitivity(table: Any, term: str | None = None, *, exponentiate: boo
         Show exp(estimate) on a log axis.
     reference : str, optional
         Weight matrix of the main specification, drawn in red; the grey band spans the
-        range of the other point estimates.
+        range of the other point estimates. Default: the result's ``reference``.
+    standardized : bool, default False
+        Plot the effect of a one-standard-deviation change in exposure (estimate and
+        interval times ``exposure_sd``), comparable across differently scaled matrices.
     ax : matplotlib Axes, optional
 
     Returns
@@ -693,7 +696,13 @@ def weight_sensitivity(table: Any, term: str | None = None, *, exponentiate: boo
     ...                  index=["rook", "queen", "distance"])
     >>> ax = weight_sensitivity(t, reference="rook")
     """
+    if reference is None and isinstance(getattr(table, "reference", None), str):
+        reference = table.reference
+    sd = None
     if isinstance(table, Mapping):
+        if standardized:
+            raise InputError("weight_sensitivity: standardized=True needs a ds.weight_sensitivity result "
+                             "(with exposure_sd)")
         if term is None:
             raise InputError("weight_sensitivity: with a dict of models, name the term (term='exposure')")
         rows = {}
@@ -718,8 +727,15 @@ def weight_sensitivity(table: Any, term: str | None = None, *, exponentiate: boo
             if col in tab.columns:
                 tab = tab.set_index(col)
                 break
+        if standardized:
+            if "exposure_sd" not in tab.columns:
+                raise ColumnNotFoundError("weight_sensitivity: standardized=True needs an 'exposure_sd' column; "
+                                          f"columns are {list(tab.columns)}")
+            sd = tab["exposure_sd"].to_numpy(float)
         tab = _interval_table(tab, 0.05, "table")
     est, lo, hi = (tab[c].to_numpy(float) for c in ("estimate", "lower", "upper"))
+    if sd is not None:
+        est, lo, hi = est * sd, lo * sd, hi * sd
     if exponentiate:
         est, lo, hi = np.exp(est), np.exp(lo), np.exp(hi)
     names = list(map(str, tab.index))
@@ -742,7 +758,10 @@ def weight_sensitivity(table: Any, term: str | None = None, *, exponentiate: boo
     ax.set_yticks(ypos)
     ax.set_yticklabels([f"{n} (main)" if n == reference else n for n in names])
     ax.set_ylim(-0.7, len(names) - 0.3)
-    ax.set_xlabel(("Hazard / odds ratio" if exponentiate else "Estimate") + " with 95% interval")
+    what = "Hazard / odds ratio" if exponentiate else "Estimate"
+    if sd is not None:
+        what += " per SD of exposure"
+    ax.set_xlabel(what + " with 95% interval")
     ax.set_title(f"Sensitivity to the weight matrix{': ' + term if term else ''}")
     if len(names) > 1:
         ax.legend(frameon=False, fontsize="small", loc="best")

@@ -194,3 +194,14 @@ def test_plots_of_mechanism_results(demo_channels, outdir):
                                  estimator="logit", progress_bar=False)
     _save(plots.identification(ic), outdir, "identification_real")
     _save(plots.identification(ic, kind="confusion"), outdir, "identification_confusion")
+
+
+def test_weight_sensitivity_result(demo_channels, outdir):
+    demo, panel, chs = demo_channels
+    model = ds.EventLogit("event ~ border", panel)
+    ws = ds.weight_sensitivity(model, demo.adoptions, chs[0])
+    ax = plots.weight_sensitivity(ws)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert any(lab.endswith("(main)") for lab in labels) and len(labels) == len(ws.table)
+    _save(ax, outdir, "weight_sensitivity_real")
+    _save(plots.weight_sensitivity(ws, standardized=True), outdir, "weight_sensitivity_std")
