@@ -467,3 +467,29 @@ def test_property_covariate_merge_equals_left_join(data, draw):
     assert acc.n_rows == len(panel)
     assert acc.counts["missing covariate values"] == {"x": int(want["x"].isna().sum()),
                                                       "s": int(want["s"].isna().sum())}
+
+
+# ------------------------------------------------------------------ published risk sets (real data)
+@pytest.mark.parametrize("table,column,policy", [
+    ("lottery", "adopt", "lottery"),          # Berry & Berry (1990): 901 state-years
+    ("punishment", "adopt_cp", "cappun"),     # Boehmke (2005)
+    ("gaming", "adopt_ig", "indgam"),
+    ("gaming", "adopt_cg", "casino"),
+    ("gaming", "adopt_ct", "cardtab"),
+])
+def test_reproduces_published_risk_sets(shared_data, table, column, policy):
+    """The DHB 2015 replication risk sets are exactly event_history's panels.
+
+    Rows of the published table with a non-missing adoption indicator are the state-years
+    at risk; their first and last years give start/end, their states the units.
+    """
+    t = ds.datasets.load_dhb2015(table)
+    risk = t.data.loc[t.data[column].notna(), ["state", "year", column]]
+    ad = t.adoptions[t.adoptions["policy"] == policy]
+    panel = ds.event_history(ad, start=int(risk["year"].min()), end=int(risk["year"].max()),
+                             units=sorted(risk["state"].unique()))
+    assert ds.accounting(panel).exclusions == []
+    got = panel[["unit", "year", "event"]].reset_index(drop=True)
+    want = (risk.rename(columns={"state": "unit", column: "event"}).sort_values(["unit", "year"])
+            .reset_index(drop=True).astype({"event": "int8", "year": "int64"}))
+    pd.testing.assert_frame_equal(got, want)
