@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._errors import DataValidationError
+from ._errors import ColumnNotFoundError, DataValidationError, did_you_mean
 from .event_logit import BinaryResults, _BinaryModel
 
 __all__ = ["DyadicLogit"]
@@ -69,6 +69,12 @@ class DyadicLogit(_BinaryModel):
                  link: str = "logit", weights=None, missing: str = "raise", case_control: str | None = None,
                  tau: float | None = None) -> None:
         self._unit, self._partner = unit, partner
+        if not isinstance(data, pd.DataFrame):
+            raise DataValidationError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+        for role, col in (("unit", unit), ("partner", partner)):
+            if col not in data.columns:
+                raise ColumnNotFoundError(f"{role}= column '{col}' not found in data"
+                                          f"{did_you_mean(col, data.columns)}; pass {role}='<column name>'")
         self._setup(formula, data, link=link, weights=weights, missing=missing, extra=(unit, partner),
                     case_control=case_control, tau=tau)
 
