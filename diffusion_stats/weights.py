@@ -631,9 +631,13 @@ class Weights:
         >>> d = pd.DataFrame({"c1": [2, 2, 20], "c2": [20, 2, 200], "yr": [1990, 1990, 1991],
         ...                   "igos": [7, np.nan, 3]})
         >>> W = ds.Weights.from_dyads(d, unit1="c1", unit2="c2", value="igos", year="yr",
-        ...                           symmetric=True, name="igo")  # doctest: +SKIP
-        >>> W.years  # doctest: +SKIP
-        (1990, 1991)
+        ...                           symmetric=True, name="igo")  # warns: 1 self-pair dropped
+        >>> W.years, W.labels
+        ((1990, 1991), ('2', '20', '200'))
+        >>> W.matrix(1990).toarray()
+        array([[0., 7., 0.],
+               [7., 0., 0.],
+               [0., 0., 0.]])
         """
         require_columns(df, [unit1, unit2, value, year], argument="df")
         return cls._from_long(df, row_col=unit1, col_col=unit2, weight=value, year=year, units=units,
@@ -692,13 +696,13 @@ class Weights:
                 raise DataValidationError(f"{argument}: {int(selfp.sum())} self-loop(s) ({_examples(who)} tied to "
                                           f"itself); a unit cannot be its own neighbour: drop those rows or pass "
                                           f"{opt}='drop'")
-            acc.exclude(int(selfp.sum()), "dropped: self-pairs (a unit with itself)", what="rows", examples=who[:5])
+            _note(acc, int(selfp.sum()), "dropped: self-pairs (a unit with itself)", examples=who[:5])
             keep &= ~selfp
         nan = np.isnan(w) & keep
         if nan.any():
             if missing == "raise":
                 _check_weights(w[keep], argument=f"{argument}['{weight}']", allow_negative=True)
-            acc.exclude(int(nan.sum()), f"dropped: missing (NaN) '{weight}' (treated as no tie)", what="rows",
+            _note(acc, int(nan.sum()), f"dropped: missing (NaN) '{weight}' (treated as no tie)",
                         examples=[f"{lab_arr[a]}-{lab_arr[b]}" for a, b in zip(rc[nan][:5], cc[nan][:5], strict=True)])
             keep &= ~nan
         rc, cc, w = rc[keep], cc[keep], w[keep]
@@ -914,7 +918,7 @@ class Weights:
             if missing == "raise":
                 raise DataValidationError(f"distances['{distance}']: {int(nan.sum())} missing (NaN) distance(s), e.g. "
                                           f"{a[nan][0]}-{b[nan][0]}; drop them or pass missing='drop'")
-            acc.exclude(int(nan.sum()), f"dropped: missing (NaN) '{distance}'")
+            _note(acc, int(nan.sum()), f"dropped: missing (NaN) '{distance}'", examples=())
             keep &= ~nan
         a, b, d, yr = a[keep], b[keep], d[keep], yr[keep]
         if (d < 0).any() or not np.isfinite(d).all():
@@ -975,7 +979,7 @@ class Weights:
         """
         try:
             from libpysal.weights import W as PysalW
-        except ImportError as err:  # pragma: no cover - exercised only without libpysal
+        except ImportError as err:
             raise MissingDependencyError("to_libpysal needs libpysal: pip install libpysal "
                                          "(or pip install 'diffusion_stats[spatial]')") from err
         m = self._matrix(year)
@@ -1053,6 +1057,13 @@ class Weights:
         W = cls.from_edges(e, units=units, symmetric=True, name=name or f"borders_{contiguity}")
         W._accounting.counts["extra pairs"] = n_extra
         return W
+
+
+def _note(acc: Accounting, count: int, reason: str, *, examples: Sequence[Any]) -> None:
+    """Record an exclusion and warn pointing at the caller of the public constructor."""
+    acc.exclude(count, reason, what="rows", examples=examples, warn=False)
+    ex = f" (e.g. {', '.join(map(str, list(examples)[:5]))})" if len(examples) else ""
+    warnings.warn(f"{acc.builder}: {count:,} rows {reason}{ex}", RowAccountingWarning, stacklevel=4)
 
 
 def _pick_column(df: pd.DataFrame, candidates: Sequence[str]) -> str:

@@ -22,7 +22,10 @@ def _chain() -> Weights:
 
 # --------------------------------------------------------------------------- docs
 def test_docstring_examples_run():
-    res = doctest.testmod(wmod, extraglobs={"ds": ds, "pd": pd, "np": np}, optionflags=doctest.NORMALIZE_WHITESPACE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ds.RowAccountingWarning)
+        res = doctest.testmod(wmod, extraglobs={"ds": ds, "pd": pd, "np": np},
+                              optionflags=doctest.NORMALIZE_WHITESPACE)
     assert res.failed == 0 and res.attempted > 20
 
 
@@ -352,3 +355,13 @@ def test_us_borders():
         Weights.us_borders(extra_pairs=[("Ilinois", "MI")])
     with pytest.raises(ds.InputError, match="contiguity='bishop'"):
         Weights.us_borders("bishop")
+
+
+def test_to_libpysal_without_libpysal(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "libpysal", None)
+    monkeypatch.setitem(sys.modules, "libpysal.weights", None)
+    with pytest.raises(wmod.MissingDependencyError, match=r"pip install libpysal") as info:
+        _chain().to_libpysal()
+    assert isinstance(info.value, ImportError) and isinstance(info.value, ds.DiffusionStatsError)
