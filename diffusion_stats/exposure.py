@@ -212,9 +212,14 @@ def exposure(panel: pd.DataFrame, adoptions: pd.DataFrame, W: Weights, *, lag: i
     if miss.any():
         mu = tuple(sorted(u_labels[np.unique(u_codes[miss])]))
         if missing_units == "raise":
+            hint = ""
+            if miss.all():
+                hint = (f" (no panel unit matches W's labels: W has e.g. {', '.join(W.labels[:3])}; the panel "
+                        f"{', '.join(mu[:3])}: use the same label style, e.g. Weights.us_borders(labels='name') "
+                        f"or load_spid(unit='postal'))")
             raise InputError(f"panel: {len(mu)} unit(s) not in W '{W.name}': {', '.join(mu[:10])}"
-                             f"{', ...' if len(mu) > 10 else ''}; add them to W (units= when building it), drop "
-                             f"them from the panel, or pass missing_units='zero' for exposure 0")
+                             f"{', ...' if len(mu) > 10 else ''}{hint}; add them to W (units= when building it), "
+                             f"drop them from the panel, or pass missing_units='zero' for exposure 0")
         report.missing_units, report.missing_unit_rows = mu, int(miss.sum())
     pols = pd.Index(p_labels)
     a_unit = ad["unit"].to_numpy(dtype=object)

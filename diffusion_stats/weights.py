@@ -572,7 +572,7 @@ class Weights:
             Column of tie strengths (default: every listed edge has weight 1; 0 = no tie).
         year : str, optional
             Column of years: one matrix per year (time-varying ``W_t``).
-        units : sequence, optional
+        units : sequence or DataFrame with a ``unit`` column, optional
             The full unit list (adds isolates; edges naming other units are an error).
         symmetric : bool
             Whether each edge also implies the reverse tie.
@@ -615,7 +615,7 @@ class Weights:
             Tie strength column (default: every listed dyad is a tie of weight 1).
         year : str, optional
             Year column: one matrix per year.
-        units : sequence, optional
+        units : sequence or DataFrame with a ``unit`` column, optional
             Full unit list (adds isolates; other labels are an error).
         symmetric : bool
             Whether each row also sets ``W[unit2, unit1]`` (for tables listing each
@@ -660,10 +660,7 @@ class Weights:
         c_raw, c_uniq = factorize_labels(df[col_col], argument=f"{argument}['{col_col}']")
         seen = set(r_uniq) | set(c_uniq)  # every listed unit is a unit, even with only zero/NaN/self rows
         if units is not None:
-            lab = as_labels(list(units), argument="units")
-            if len(set(lab)) != len(lab):
-                dup = pd.Series(lab)[pd.Series(lab).duplicated()].unique()
-                raise InputError(f"units: duplicated label(s) {_examples(dup)}")
+            lab = _units_list(units)
             unknown = sorted(seen - set(lab))
             if unknown:
                 raise InputError(f"{argument}: {len(unknown)} unit label(s) not in units=: {_examples(unknown)}; "
@@ -887,6 +884,30 @@ class Weights:
         the k-th distance broken by label order). A square DataFrame of distances
         (index = columns = labels) is accepted too.
 
+        Parameters
+        ----------
+        distances : DataFrame
+            Long table (one row per pair, optionally per year) or square matrix.
+        unit1, unit2, distance : str
+            Columns: the unit whose row of ``W`` is set, the partner, the distance.
+        year : str, optional
+            Year column: one matrix per year (e.g. COW minimum distances by year).
+        k : int, optional
+            Keep each unit's ``k`` nearest partners.
+        cutoff : float, optional
+            Keep partners at distance ``<= cutoff``.
+        power : float
+            Inverse-distance exponent (weights ``distance ** -power``).
+        binary : bool
+            Ties of weight 1 instead of inverse distance.
+        units : sequence or DataFrame with a ``unit`` column, optional
+            Full unit list (adds isolates; other labels are an error).
+        symmetric : bool
+            Each row gives the distance both ways.
+        missing : {"raise", "drop"}
+            Rows with a missing distance.
+        name : str
+
         Examples
         --------
         >>> d = pd.DataFrame({"unit1": ["a", "a", "b"], "unit2": ["b", "c", "c"], "distance": [1.0, 4.0, 2.0]})
@@ -928,7 +949,7 @@ class Weights:
             a, b = np.concatenate([a, b]), np.concatenate([b, a])
             d, yr = np.concatenate([d, d]), np.concatenate([yr, yr])
         if units is not None:
-            lab = as_labels(list(units), argument="units")
+            lab = _units_list(units)
             unknown = sorted((set(a) | set(b)) - set(lab))
             if unknown:
                 raise InputError(f"distances: {len(unknown)} unit label(s) not in units=: {_examples(unknown)}")
@@ -1057,6 +1078,18 @@ class Weights:
         W = cls.from_edges(e, units=units, symmetric=True, name=name or f"borders_{contiguity}")
         W._accounting.counts["extra pairs"] = n_extra
         return W
+
+
+def _units_list(units: Any) -> np.ndarray:
+    """``units=`` as unique str labels: a sequence, or a DataFrame with a ``unit`` column."""
+    if isinstance(units, pd.DataFrame):
+        require_columns(units, ["unit"], argument="units")
+        units = units["unit"]
+    lab = as_labels(list(units), argument="units")
+    if len(set(lab)) != len(lab):
+        dup = pd.Series(lab)[pd.Series(lab).duplicated()].unique()
+        raise InputError(f"units: duplicated label(s) {_examples(dup)}; list each unit once")
+    return lab
 
 
 def _note(acc: Accounting, count: int, reason: str, *, examples: Sequence[Any]) -> None:
