@@ -375,17 +375,22 @@ def _slug(s: str) -> str:
 
 
 def _fit_dyadic(adoptions, weights, *, end=None, windows=None, units=None) -> tuple[dict, str]:
+    """Directed dyads (unit at risk x prior adopter) with one tie column per weight matrix."""
     import diffusion_stats as ds
 
     from ._errors import InputError
 
     if not weights:
-        raise InputError("--model dyadic needs at least one --weights (the ties that define potential sources)")
+        raise InputError("--model dyadic needs at least one --weights (the ties between units and sources)")
+    mats = [W for _, W in weights]  # each built with name=NAME: the dyad column names
+    d = ds.dyads(adoptions, end=end, windows=windows, units=units, sources="prior_adopters", dyad_covariates=mats)
+    names = [n for n, _ in weights]
+    specs = {n: [n] for n in names} if len(names) > 1 else {}
+    specs["all ties" if len(names) > 1 else "model"] = names
     fits = {}
-    for name, W in weights:
-        d = ds.dyads(adoptions, W, end=end, windows=windows, units=units)
-        terms = [c for c in ("source_adopted", "tie", name) if c in d.columns]
-        fits[name] = ds.DyadicLogit("event ~ " + " + ".join(terms), d).fit(cov_type="dyadic")
+    for label, terms in specs.items():
+        formula = "event ~ " + " + ".join([*terms, "years_since_partner_adopted"])
+        fits[label] = ds.DyadicLogit(formula, d).fit(cov_type="dyadic")
     return fits, "dyadic"
 
 

@@ -134,3 +134,19 @@ def test_startup_does_not_import_models():
             "if m in sys.modules]; print(heavy)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.stdout.strip() == "[]", r.stdout + r.stderr
+
+
+def test_analyze_dyadic(lottery_files, capsys):
+    out = lottery_files / "rep_dyadic"
+    code, stdout, err = _run(["analyze", str(lottery_files / "adopt.csv"), "--unit", "state", "--no-progress",
+                              "--weights", "border=us-borders", "--covariates", str(lottery_files / "cov.csv"),
+                              "--model", "dyadic", "--out", str(out)], capsys)
+    assert code == 0, err
+    assert "model: dyadic" in stdout
+    html = (out / "report.html").read_text()
+    assert "Directed-dyad logit" in html and "years_since_partner_adopted" in html
+    assert "dyadic" in (out / "tables" / "models.tex").read_text()
+    # dyadic without weights: one-line error
+    code, _, err = _run(["analyze", str(lottery_files / "adopt.csv"), "--unit", "state", "--model", "dyadic",
+                         "--out", str(out)], capsys)
+    assert code == 2 and "--weights" in err
