@@ -149,42 +149,49 @@ def _as_channels(channels: Any) -> list[Channel]:
     return out
 
 
-def _scaled_weights(ch: Channel, svals: pd.DataFrame, labels: Sequence[str]) -> Any:
-    """Weights whose year-y matrix is M_y diag(s_y): the source-weighted channel.
+def _scaled_weights(ch: Channel, svals: pd.DataFrame, labels: Sequence[str], years: np.ndarray) -> Any:
+    """Weights whose year-y matrix is M_y diag(s_y) for every y in ``years``.
 
-    For kind "count" M = binary W, "share" M = binary W divided by row degree, "weighted"
-    M = W; the result is used with ds.exposure(kind="weighted").
+    For kind "count" M = binary W (w > 0), "share" M = binary W divided by the row
+    degree, "weighted" M = W; the result is used with ds.exposure(kind="weighted").
+    Sources without a weight in year y get weight 0.
     """
     from ..weights import Weights
 
     col = _value_column(svals)
     s = svals.assign(unit=svals["unit"].astype(str), year=svals["year"].astype(np.int64))
     idx = pd.Index(labels)
-    mats = {}
     W = ch.weights
-    for y, grp in s.groupby("year", sort=True):
+    n = len(labels)
+    S = np.zeros((len(years), n))
+    yi = pd.Index(years).get_indexer(s["year"])
+    ui = idx.get_indexer(s["unit"])
+    ok = (yi >= 0) & (ui >= 0)
+    S[yi[ok], ui[ok]] = pd.to_numeric(s[col]).to_numpy(dtype=float)[ok]
+    base_cache: dict = {}
+    mats = {}
+    for k, y in enumerate(years):
         y = int(y)
         if W.is_time_varying:
             yrs = np.asarray(W.years)
             earlier = yrs[yrs <= y]
-            wy = int(earlier.max()) if earlier.size else int(yrs.min())
-            M = sp.csr_matrix(W.aligned(labels, year=wy, missing="zero"))
+            wy = int(earlier.max()) if earlier.size else (None if ch.missing_years == "zero" else int(yrs.min()))
         else:
-            M = sp.csr_matrix(W.aligned(labels, missing="zero"))
-        if ch.kind != "weighted":
-            M = M.copy()
-            M.data = (M.data > 0).astype(float)
-            M.eliminate_zeros()
-            if ch.kind == "share":
-                deg = np.asarray(M.sum(axis=1)).ravel()
-                M = sp.diags(np.where(deg > 0, 1.0 / np.where(deg > 0, deg, 1.0), 0.0)) @ M
-        pos = idx.get_indexer(grp["unit"])
-        sv = np.zeros(len(labels))
-        ok = pos >= 0
-        sv[pos[ok]] = pd.to_numeric(grp[col]).to_numpy(dtype=float)[ok]
-        mats[y] = sp.csr_matrix(M @ sp.diags(sv))
-    if not mats:
-        raise DataValidationError(f"Channel '{ch.name}': weight_by has no rows")
+            wy = None
+        if wy not in base_cache:
+            if wy is None and W.is_time_varying:
+                M = sp.csr_matrix((n, n))
+            else:
+                M = sp.csr_matrix(W.aligned(labels, year=wy, missing="zero"))
+            if ch.kind != "weighted":
+                M = M.copy()
+                M.data = (M.data > 0).astype(float)
+                M.eliminate_zeros()
+                if ch.kind == "share":
+                    deg = np.asarray(M.sum(axis=1)).ravel()
+                    M = sp.diags(np.where(deg > 0, 1.0 / np.where(deg > 0, deg, 1.0), 0.0)) @ M
+            base_cache[wy] = sp.csr_matrix(M)
+        mats[y] = sp.csr_matrix(base_cache[wy] @ sp.diags(S[k]))
     return Weights(mats, list(labels), name=f"{ch.name}_weighted")
 
 
@@ -200,8 +207,10 @@ def _channel_exposure(panel: pd.DataFrame, adoptions: pd.DataFrame, ch: Channel)
     extra = sorted(set(panel["unit"].astype(str)) - set(labels))
     labels = labels + extra
     wb = ch.weight_by
+    py = panel["year"].to_numpy(dtype=np.int64) - int(ch.lag)
+    years = np.arange(py.min(), py.max() + 1) if len(py) else np.array([0])
     if "policy" not in wb.columns:
-        Ws = _scaled_weights(ch, wb, labels)
+        Ws = _scaled_weights(ch, wb, labels, years)
         out = exposure(panel, adoptions, Ws, lag=int(ch.lag), kind="weighted", name=ch.name,
                        missing_years=ch.missing_years, missing_units=ch.missing_units)
         return out[ch.name]
@@ -214,7 +223,7 @@ def _channel_exposure(panel: pd.DataFrame, adoptions: pd.DataFrame, ch: Channel)
         ad = ad_by.get(pol)
         if svals is None or ad is None or svals.empty:
             continue  # no source weights (or no adopters) for this policy: exposure 0
-        Ws = _scaled_weights(ch, svals.drop(columns="policy"), labels)
+        Ws = _scaled_weights(ch, svals.drop(columns="policy"), labels, years)
         e = exposure(rows, ad, Ws, lag=int(ch.lag), kind="weighted", name=ch.name,
                        missing_years=ch.missing_years, missing_units=ch.missing_units)
         result.loc[rows.index] = e[ch.name].to_numpy()
