@@ -57,6 +57,19 @@ class RiskSets:
     set_size: np.ndarray      # rows at risk per set
 
 
+def _count_le(sorted_vals: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(sorted_vals, x, side="right")``; by table lookup when every
+    value is an integer in a modest range (annual data), which is much faster."""
+    if len(x) and len(sorted_vals):
+        lo_v, hi_v = float(min(x.min(), sorted_vals[0])), float(max(x.max(), sorted_vals[-1]))
+        if hi_v - lo_v <= 5_000_000 and np.all(x == np.floor(x)) and np.all(sorted_vals == np.floor(sorted_vals)):
+            base = int(lo_v)
+            grid = np.arange(base, int(hi_v) + 1)
+            table = np.searchsorted(sorted_vals, grid, side="right")
+            return table[(x - base).astype(np.int64)]
+    return np.searchsorted(sorted_vals, x, side="right")
+
+
 def build_risk_sets(start: np.ndarray, stop: np.ndarray, event: np.ndarray,
                     weights: np.ndarray, strata: np.ndarray) -> RiskSets:
     """Expand rows into sorted (risk set, row) pairs; see the module docstring."""
@@ -70,10 +83,18 @@ def build_risk_sets(start: np.ndarray, stop: np.ndarray, event: np.ndarray,
     set_keys = np.unique(death_key_all)
     K = len(set_keys)
     # risk sets of row i: event times t of its stratum with start_i < t <= stop_i
-    ra = np.searchsorted(etimes, start, side="right")
-    rb = np.searchsorted(etimes, stop, side="right")
-    lo = np.searchsorted(set_keys, s * M + ra, side="right")
-    hi = np.searchsorted(set_keys, s * M + rb, side="right")
+    ra = _count_le(etimes, start)
+    rb = _count_le(etimes, stop)
+    n_strata = int(s.max()) + 1 if n else 0
+    if n_strata * int(M) <= 20_000_000:
+        # dense table: number of set keys <= key, for every possible key
+        flags = np.zeros(n_strata * int(M), dtype=np.int64)
+        flags[set_keys] = 1
+        cum = np.cumsum(flags)
+        lo, hi = cum[s * M + ra], cum[s * M + rb]
+    else:
+        lo = np.searchsorted(set_keys, s * M + ra, side="right")
+        hi = np.searchsorted(set_keys, s * M + rb, side="right")
     counts = hi - lo
     P = int(counts.sum())
     if P == n and np.all(counts == 1):
@@ -110,6 +131,17 @@ class Evaluation:
     info: np.ndarray
     # per-set pieces kept for residuals (breslow/efron only)
     parts: dict | None = None
+
+
+def _mv(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``A @ b`` for tall, narrow ``A`` without BLAS (multithreaded BLAS on long vectors
+    with a handful of columns is slow and erratic on busy machines)."""
+    return np.einsum("ij,j->i", A, b)
+
+
+def _vm(v: np.ndarray, A: np.ndarray) -> np.ndarray:
+    """``v @ A`` for tall, narrow ``A`` without BLAS."""
+    return np.einsum("i,ij->j", v, A)
 
 
 def _reduce(values: np.ndarray, ptr: np.ndarray) -> np.ndarray:
@@ -166,7 +198,7 @@ def evaluate(rs: RiskSets, X: np.ndarray, w: np.ndarray, beta: np.ndarray, *,
         ws = workspace(rs, X, w)
     p = X.shape[1]
     K = rs.n_sets
-    eta_p = ws.Xp @ beta
+    eta_p = _mv(ws.Xp, beta)
     m = _set_max(rs, eta_p)
     if np.all(m == m[0]) if K else True:
         z = eta_p - (m[0] if K else 0.0)
@@ -176,7 +208,7 @@ def evaluate(rs: RiskSets, X: np.ndarray, w: np.ndarray, beta: np.ndarray, *,
     r = ws.wp * ez
     S0 = _reduce(r, rs.set_ptr)
     S1 = _reduce(r[:, None] * ws.Xp, rs.set_ptr)
-    eta_d = ws.Xd @ beta
+    eta_d = _mv(ws.Xd, beta)
     rd = ws.wd * np.exp(eta_d - m[rs.death_set])
     nd = rs.n_death
     meanwt = rs.dw / nd
@@ -192,8 +224,8 @@ def evaluate(rs: RiskSets, X: np.ndarray, w: np.ndarray, beta: np.ndarray, *,
         den = S0[step_set]
         a = S1[step_set] / den[:, None]
     mw = meanwt[step_set]
-    loglik = float(ws.wd @ eta_d - np.sum(mw * (np.log(den) + m[step_set])))
-    score = ws.wd @ ws.Xd - mw @ a
+    loglik = float(np.einsum("i,i->", ws.wd, eta_d) - np.sum(mw * (np.log(den) + m[step_set])))
+    score = _vm(ws.wd, ws.Xd) - _vm(mw, a)
     info = np.zeros((p, p))
     if want_info:
         if ws.XXp is not None:
@@ -205,7 +237,7 @@ def evaluate(rs: RiskSets, X: np.ndarray, w: np.ndarray, beta: np.ndarray, *,
         if efron:
             D2 = _reduce(rd[:, None] * ws.XXd, rs.death_ptr)
             M2 = M2 - f[:, None] * D2[step_set]
-        info = ((mw / den) @ M2).reshape(p, p) - (mw[:, None] * a).T @ a
+        info = _vm(mw / den, M2).reshape(p, p) - np.einsum("s,si,sj->ij", mw, a, a)
     parts = None
     if keep:
         parts = dict(m=m, ez=ez, den=den, a=a, mw=mw, f=f, step_set=step_set, eta_d=eta_d)
@@ -292,7 +324,7 @@ def evaluate_exact(rs: RiskSets, lay: ExactLayout, X: np.ndarray, beta: np.ndarr
     """
     p = X.shape[1]
     single = rs.n_death == 1
-    eta = X @ beta
+    eta = _mv(X, beta)
     # single-death sets: breslow form restricted to those sets
     eta_p = eta[rs.pair_row]
     m = _set_max(rs, eta_p)
@@ -311,7 +343,7 @@ def evaluate_exact(rs: RiskSets, lay: ExactLayout, X: np.ndarray, beta: np.ndarr
     info = np.zeros((p, p))
     if want_info:
         S2 = _reduce((r[:, None] * Xp)[:, :, None] * Xp[:, None, :], rs.set_ptr)
-        info += (S2[sg] / S0[sg][:, None, None]).sum(0) - a1.T @ a1
+        info += (S2[sg] / S0[sg][:, None, None]).sum(0) - np.einsum("si,sj->ij", a1, a1)
     if len(lay.sets):
         K2, nmax = lay.idx.shape
         dmax = int(lay.d.max())
@@ -341,5 +373,5 @@ def evaluate_exact(rs: RiskSets, lay: ExactLayout, X: np.ndarray, beta: np.ndarr
         loglik -= float(np.sum(np.log(Bd) + lay.d * mk))
         score = score - g.sum(0)
         if want_info:
-            info += (d2B[ar, lay.d] / Bd[:, None, None]).sum(0) - g.T @ g
+            info += (d2B[ar, lay.d] / Bd[:, None, None]).sum(0) - np.einsum("si,sj->ij", g, g)
     return Evaluation(loglik=loglik, score=score, info=info)

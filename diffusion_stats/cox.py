@@ -281,9 +281,9 @@ class CoxHazard:
             cov, n_clusters = naive, ()
         else:
             L, _ = cn.score_residuals(rs, X, e)
-            D = (w[:, None] * L) @ naive
+            D = np.einsum("ij,jk->ik", w[:, None] * L, naive)
             if cov_type == "robust":
-                meat, n_clusters = D.T @ D, ()
+                meat, n_clusters = np.einsum("ij,ik->jk", D, D), ()
                 if small_sample:
                     nn = len(D)
                     meat = meat * nn / (nn - 1)

@@ -68,7 +68,8 @@ def residuals(res: CoxResults, kind: str = "martingale") -> pd.Series | pd.DataF
     if kind == "score":
         return pd.DataFrame(L, index=P.rows, columns=cols)
     if kind == "dfbeta":
-        return pd.DataFrame((P.w[:, None] * L) @ res._naive_cov.values, index=P.rows, columns=cols)
+        return pd.DataFrame(np.einsum("ij,jk->ik", P.w[:, None] * L, res._naive_cov.values),
+                            index=P.rows, columns=cols)
     # schoenfeld: x_i - mean_j a_kj for each death
     rs = P.rs
     a, ss = e.parts["a"], e.parts["step_set"]
@@ -143,7 +144,7 @@ def cox_zph(res: CoxResults, transform: str = "km", global_test: bool = True) ->
     a, den, mw, f, ss = pr["a"], pr["den"], pr["mw"], pr["f"], pr["step_set"]
     X = P.X
     p = X.shape[1]
-    u = gs @ (P.w[dr][:, None] * X[dr] - mw[:, None] * a)
+    u = np.einsum("s,sj->j", gs, P.w[dr][:, None] * X[dr] - mw[:, None] * a)
     # per-step information (recomputed at the estimate)
     ez = pr["ez"]
     r = P.w[rs.pair_row] * ez
