@@ -354,14 +354,24 @@ def test_fctc(shared_data):
 
 
 def test_data_not_available(monkeypatch, tmp_path):
+    import diffusion_stats.datasets._fetch as fetch_mod
+
+    def offline(*a, **k):
+        raise OSError("offline")
+
+    monkeypatch.setattr(fetch_mod, "urlopen", offline)
+    monkeypatch.setenv("DIFFUSION_STATS_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("DIFFUSION_STATS_DATA", raising=False)
-    with pytest.raises(ds.DataNotAvailableError, match="DIFFUSION_STATS_DATA"):
+    with pytest.raises(ds.DataNotAvailableError, match="cow/cow_states.rda"):
         C.read_cow_states()
     monkeypatch.setenv("DIFFUSION_STATS_DATA", str(tmp_path))
     with pytest.raises(ds.DataNotAvailableError, match="cow/cow_states.rda"):
         C.read_cow_states()
     with pytest.raises(ds.DataNotAvailableError, match="path="):
         C.read_cow_igo(path=tmp_path / "nope.rda")
+    # a treaty table that is not in the registry: looked up under DIFFUSION_STATS_DATA only
+    with pytest.raises(ds.DataNotAvailableError, match="DIFFUSION_STATS_DATA"):
+        C.read_un_treaty("4-99")
 
 
 def test_bad_arguments():

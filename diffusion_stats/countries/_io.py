@@ -13,7 +13,13 @@ ENV = "DIFFUSION_STATS_DATA"
 
 
 def data_file(path: str | os.PathLike | None, folder: str, file: str) -> Path:
-    """Resolve ``path`` or ``$DIFFUSION_STATS_DATA/<folder>/<file>``; raise if missing."""
+    """Resolve ``path``, else the published file ``<folder>/<file>``.
+
+    Without ``path``, files in the package's data registry are found by
+    :func:`diffusion_stats.datasets.fetch` (``$DIFFUSION_STATS_DATA/<folder>/<file>``, then
+    the user cache, then a download from the pinned public URL; SHA-256 verified).
+    Other files are looked up under ``$DIFFUSION_STATS_DATA`` only.
+    """
     if path is not None:
         p = Path(path).expanduser()
         if p.is_dir():
@@ -21,14 +27,23 @@ def data_file(path: str | os.PathLike | None, folder: str, file: str) -> Path:
         if not p.exists():
             raise DataNotAvailableError(f"path={str(path)!r}: file not found (expected the original '{file}')")
         return p
+    name = f"{folder}/{file}"
+    try:
+        from ..datasets._registry import REGISTRY
+    except ImportError:  # pragma: no cover - the datasets subpackage ships with the package
+        REGISTRY = {}
+    if name in REGISTRY:
+        from ..datasets._fetch import fetch
+
+        return fetch(name)
     root = os.environ.get(ENV)
     if not root:
         raise DataNotAvailableError(
-            f"no path given and the environment variable {ENV} is not set: pass path='.../{folder}/{file}' "
-            f"or set {ENV} to the folder holding '{folder}/{file}' (see the data README)")
+            f"no path given and the environment variable {ENV} is not set: pass path='.../{name}' "
+            f"or set {ENV} to the folder holding '{name}' (see the data README)")
     p = Path(root).expanduser() / folder / file
     if not p.exists():
-        raise DataNotAvailableError(f"'{folder}/{file}' not found under {ENV}={root!r}: pass path= or place the "
+        raise DataNotAvailableError(f"'{name}' not found under {ENV}={root!r}: pass path= or place the "
                                     f"original file there")
     return p
 

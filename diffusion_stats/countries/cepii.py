@@ -124,7 +124,8 @@ def cepii_weights(dist: pd.DataFrame, value: str | list[str] = "comlang_off", *,
     inverse : bool
         Use 1 / value (inverse distance; pairs with distance 0 or NaN left out).
     labels : sequence of str, optional
-        Unit labels of the ``Weights`` (adds states without CEPII data as isolates).
+        Unit labels of the ``Weights`` (adds states without CEPII data as isolates;
+        pairs with other units are left out).
     name : str, optional
 
     Returns
@@ -144,6 +145,9 @@ def cepii_weights(dist: pd.DataFrame, value: str | list[str] = "comlang_off", *,
         with np.errstate(divide="ignore"):
             v = np.where(v > 0, 1.0 / v, np.nan)
     keep = np.isfinite(v) & (v > 0)
+    if labels is not None:  # a selection the caller asked for
+        labels = [str(u) for u in labels]
+        keep &= dist["unit1"].isin(labels).to_numpy() & dist["unit2"].isin(labels).to_numpy()
     frame = pd.DataFrame({"unit1": dist["unit1"].to_numpy()[keep], "unit2": dist["unit2"].to_numpy()[keep],
                           "w": v[keep]})
     from ..weights import Weights

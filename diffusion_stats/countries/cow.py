@@ -297,6 +297,9 @@ def _apply_merge(df: pd.DataFrame, mm: dict, cols: list[str], acc: Accounting, w
 def _to_weights(frame: pd.DataFrame, *, value: str | None, symmetric: bool, name: str, units=None):
     from ..weights import Weights
 
+    if units is not None:  # a selection the caller asked for: dyads with other units are left out
+        units = [str(u) for u in units]
+        frame = frame[frame["unit1"].isin(units) & frame["unit2"].isin(units)]
     return Weights.from_dyads(frame, unit1="unit1", unit2="unit2", value=value, year="year",
                               units=units, symmetric=symmetric, name=name)
 
@@ -347,7 +350,8 @@ def read_cow_contiguity(path=None, *, max_type: int = 1, years=None, states: pd.
         Recode successor codes as in :func:`read_cow_states` (self-pairs dropped; the
         closest type kept where two codes meet).
     labels : sequence of str, optional
-        Unit labels of the ``Weights`` (adds isolates, e.g. island states).
+        Unit labels of the ``Weights`` (adds isolates, e.g. island states; dyads with
+        other units are left out).
     as_frame : bool
         Return the directed dyad-year frame (``unit1``, ``unit2``, ``year``, ``conttype``)
         instead of ``Weights``.
@@ -422,7 +426,7 @@ def read_cow_igo(path=None, *, years=None, min_shared: int = 1, binary: bool = F
     merge : None, "continuity" or dict, optional
         Recode successor codes as in :func:`read_cow_states`.
     labels : sequence of str, optional
-        Unit labels of the ``Weights``.
+        Unit labels of the ``Weights`` (dyads with other units are left out).
     as_frame : bool
         Return the non-directed frame ``unit1``, ``unit2``, ``year``, ``dyadigos`` instead.
     name : str
@@ -484,7 +488,8 @@ def read_cow_mindist(path=None, *, years=None, max_distance: float | None = None
     merge : None, "continuity" or dict, optional
         Recode successor codes as in :func:`read_cow_states`.
     labels : sequence of str, optional
-        Unit labels of the ``Weights`` (with ``max_distance``).
+        Unit labels of the ``Weights`` (with ``max_distance``; dyads with other units are
+        left out).
     name : str, optional
 
     Returns
@@ -606,24 +611,33 @@ def read_cow_trade(path=None, *, years=None, merge=None) -> pd.DataFrame:
                               "read_cow_trade", years, merge)
 
 
-def capability_weights(capabilities: pd.DataFrame, *, in_system: pd.DataFrame | None = None, value: str = "cinc",
-                       labels=None, name: str = "capability"):
-    """Yearly ``Weights`` with w_ij = capability of j (for all j != i in the system).
+def capability_weights(capabilities: pd.DataFrame, *, how: str = "capability", in_system: pd.DataFrame | None = None,
+                       value: str = "cinc", labels=None, name: str = "capability"):
+    """Yearly power-based ``Weights`` between all states in the system (a coercion channel).
 
-    Row-standardised, ``exposure(kind="weighted")`` then gives the share of the other
-    states' capabilities that has already adopted: a coercion (power-weighted) channel.
+    ``how="capability"``: w_ij = c_j, the capability of j. Row-standardised,
+    ``exposure(kind="weighted")`` is the share of the other states' capabilities that
+    has already adopted. Note that this share is nearly the same for every state in a
+    year (it differs only by leaving out the state itself), so within a Cox risk set or
+    with year effects it is barely identified.
+
+    ``how="asymmetry"``: w_ij = log(c_j / c_i) when j is stronger than i, else 0
+    (pressure runs from stronger to weaker states). Row-standardised, exposure is the
+    power-asymmetry-weighted share of stronger states that have adopted; it varies
+    across states within a year.
 
     Parameters
     ----------
     capabilities : DataFrame
         ``unit``, ``year`` and ``value`` (e.g. from :func:`read_cow_capabilities`).
+    how : {"capability", "asymmetry"}
     in_system : DataFrame, optional
         ``unit``, ``year`` pairs to keep (e.g. :func:`state_years`); default: every
         unit-year in ``capabilities`` with a non-missing value.
     value : str
         Capability column (default ``"cinc"``).
     labels : sequence of str, optional
-        Unit labels of the ``Weights``.
+        Unit labels of the ``Weights`` (dyads with other units are left out).
     name : str
 
     Returns
@@ -646,5 +660,10 @@ def capability_weights(capabilities: pd.DataFrame, *, in_system: pd.DataFrame | 
     pairs = cap.merge(cap[["unit", "year", value]].rename(columns={"unit": "unit2"}), on="year",
                       suffixes=("_i", ""))
     pairs = pairs[pairs["unit"] != pairs["unit2"]].rename(columns={"unit": "unit1"})
+    if how == "asymmetry":
+        ratio = np.log(pairs[value].to_numpy() / pairs[f"{value}_i"].to_numpy())
+        pairs[value] = np.where(ratio > 0, ratio, 0.0)
+    elif how != "capability":
+        raise InputError(f"how={how!r}: use 'capability' (w_ij = c_j) or 'asymmetry' (w_ij = log(c_j/c_i) if > 0)")
     return _to_weights(pairs[["unit1", "unit2", "year", value]], value=value, symmetric=False, name=name,
                        units=labels)
