@@ -387,3 +387,56 @@ def test_bad_arguments():
 
 def test_unit_is_str_everywhere():
     assert re.fullmatch(r"\d+", C.states_in_system(2000).unit.iloc[0])
+
+
+# ------------------------------------------------------------------ merge=, years=, labels=
+def test_states_years_clip():
+    st = C.read_cow_states(years=(1990, 2014))
+    assert st.first_year.min() == 1990 and st.last_year.max() == 2014
+    assert set(st.unit) == set(C.state_years(years=(1990, 2014)).unit)
+    assert ds.accounting(st).counts["spells outside years=(1990, 2014)"] > 0
+
+
+def test_reader_merge_recodes_successors():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ds.RowAccountingWarning)
+        igo = C.read_cow_igo(years=(1985, 1991), merge="continuity", as_frame=True)
+        plain = C.read_cow_igo(years=(1985, 1991), as_frame=True)
+        cont = C.read_cow_contiguity(max_type=5, years=1990, merge="continuity", as_frame=True)
+        cap = C.read_cow_capabilities(years=(1989, 1991), merge="continuity")
+        raw_cap = C.read_cow_capabilities(years=(1989, 1991))
+    assert not ({"260", "315", "678"} & (set(igo.unit1) | set(igo.unit2)))
+    assert (igo.unit1.astype(int) < igo.unit2.astype(int)).all()
+    assert not igo.duplicated(["unit1", "unit2", "year"]).any()
+    # 1985: 255 absent, so GFR's dyads become Germany's, values unchanged
+    a = igo[(igo.year == 1985) & (igo.unit1 == "2") & (igo.unit2 == "255")].dyadigos.item()
+    b = plain[(plain.year == 1985) & (plain.unit1 == "2") & (plain.unit2 == "260")].dyadigos.item()
+    assert a == b
+    assert not (cont.unit1 == cont.unit2).any()
+    # 1990: both 255 and 260 have a record: Germany's own is kept
+    g = cap[(cap.unit == "255") & (cap.year == 1990)].cinc.item()
+    assert g == raw_cap[(raw_cap.unit == "255") & (raw_cap.year == 1990)].cinc.item()
+    assert cap[(cap.unit == "255") & (cap.year == 1989)].cinc.item() == \
+        raw_cap[(raw_cap.unit == "260") & (raw_cap.year == 1989)].cinc.item()
+
+
+def test_labels_add_isolates_and_filter():
+    labels = [str(c) for c in C.states_in_system(2000).unit]
+    W = C.read_cow_contiguity(max_type=1, years=2000, labels=labels)
+    assert W.labels == tuple(labels)
+    assert "31" in W.isolates(2000)  # Bahamas: no land border, kept as an isolate
+    sub = labels[:20]
+    W2 = C.read_cow_igo(years=2000, labels=sub)
+    assert W2.labels == tuple(sub)
+
+
+def test_capability_asymmetry_weights():
+    cap = C.read_cow_capabilities(years=2000)
+    W = C.capability_weights(cap, how="asymmetry")
+    m = W.matrix(2000)
+    c = cap.set_index("unit").cinc
+    i, j = W.labels.index("20"), W.labels.index("2")
+    assert m[i, j] == pytest.approx(np.log(c["2"] / c["20"]))
+    assert m[j, i] == 0  # the strongest state feels no pressure from Canada
+    with pytest.raises(ds.InputError, match="how="):
+        C.capability_weights(cap, how="gravity")
