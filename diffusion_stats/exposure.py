@@ -247,7 +247,12 @@ def exposure(panel: pd.DataFrame, adoptions: pd.DataFrame, W: Weights, *, lag: i
     # columns of the operator at the adopters, one column per adoption (sorted by year):
     # adding adoptions (ptr, top] adds entries indptr[ptr]:indptr[top] of this CSC matrix
     cols = sp.csc_matrix((n_u, len(a_u)))
-    ent_pol = np.zeros(0, dtype=np.int64)
+    ent_pos = np.zeros(0, dtype=np.int64)
+    # last year s of each run of consecutive years that use the same matrix
+    run_last = np.empty(len(s_values), dtype=np.int64)
+    for k in range(len(s_values) - 1, -1, -1):
+        same_next = k + 1 < len(s_values) and keys[k + 1] == keys[k]
+        run_last[k] = run_last[k + 1] if same_next else s_values[k]
     prev_key: int | None = None
     ptr = 0
     for i_s, (s, key, lo, hi) in enumerate(zip(s_values, keys, starts, ends, strict=True)):
@@ -255,14 +260,19 @@ def exposure(panel: pd.DataFrame, adoptions: pd.DataFrame, W: Weights, *, lag: i
         if i_s == 0 or key != prev_key:  # new matrix (first year, or W_t changes): start from scratch
             mat = _operator(W, key, kind)
             deg = np.diff(mat.indptr).astype(np.float64)
-            cols = mat.tocsc()[:, a_u]
+            needed = int(np.searchsorted(a_y, run_last[i_s], side="right"))  # adoptions this matrix will see
+            cols = mat.tocsc()[:, a_u[:needed]]
             cols.sort_indices()
-            ent_pol = np.repeat(a_p, np.diff(cols.indptr))
+            # flat position (unit i, policy p) in acc of every entry w_ij of an adopter j
+            ent_pos = cols.indices.astype(np.int64) * n_p + np.repeat(a_p[:needed], np.diff(cols.indptr))
             acc = np.zeros((n_u, n_p))
             prev_key, ptr = key, 0
         if top > ptr:  # add the adoptions of years (previous s, s]
             e0, e1 = cols.indptr[ptr], cols.indptr[top]
-            np.add.at(acc, (cols.indices[e0:e1], ent_pol[e0:e1]), cols.data[e0:e1])
+            if e1 - e0 > acc.size // 8:
+                acc += np.bincount(ent_pos[e0:e1], weights=cols.data[e0:e1], minlength=acc.size).reshape(acc.shape)
+            else:
+                np.add.at(acc.reshape(-1), ent_pos[e0:e1], cols.data[e0:e1])
         ptr = top
         rows = row_order[lo:hi]
         ok = rows[ui[rows] >= 0]
