@@ -1,0 +1,210 @@
+# Reference values for diffusion_stats' spatial-lag model and diagnostics.
+#
+# Run from the repository root:  Rscript tests/reference/spatial/make_reference.R
+# Needs R >= 4.2 with spatialreg, spdep, jsonlite, and the shared data in ../shared/data.
+# Writes tests/reference/spatial/reference.json (full precision, digits = NA).
+#
+# Data (all real, read from ../shared/data, never copied into the repository):
+#  * "state": Correlates of State Policy (csp.rda), 48 contiguous states (AK, HI have no
+#    land border and are dropped; DC is not a state), year 2010.
+#      taxes_inc  = tax revenue as % of personal income (outcome)
+#      lincome    = log(pc_inc_ann)  (per-capita annual income)
+#      nonwhite   = nonwhite population share
+#      lpop       = log(pop_annual)
+#    W = bundled datasets/us_state_borders.csv, rook contiguity (corner_only pairs,
+#    i.e. the Four Corners AZ-CO and NM-UT, excluded; DC pairs excluded), row-standardised.
+#  * "panel": the same 48 states and variables, 2000-2010 (balanced, 528 rows), with
+#    unit / time / two-way fixed effects by Lee & Yu's (2010) transformation approach:
+#    the data are transformed with orthonormal F_T (unit effects) and/or F_N (time
+#    effects), F the eigenvectors of the centring matrix with eigenvalue 1, and
+#    lagsarlm(method = "eigen") is fitted to the transformed data with
+#    W* = I_(T-1) (x) W (unit), I_T (x) F_N' W F_N (time), I_(T-1) (x) F_N' W F_N (two-way).
+#  * "country": COW National Material Capabilities (cow_nmc.rda), year 2012,
+#      lmilex_pc = log(milex / tpop)  (military spending per head)
+#      ltpop     = log(tpop)
+#      lpec_pc   = log(pec / tpop)    (energy consumption per head)
+#      urban     = upop / tpop
+#    countries with milex, tpop, upop, pec > 0; W = COW direct contiguity (cow_contdir.rda)
+#    by land (conttype == 1), spells overlapping 2012, restricted to the sample;
+#    countries without a land neighbour in the sample are dropped repeatedly until none
+#    is left; row-standardised.
+suppressPackageStartupMessages({
+  library(spatialreg)
+  library(spdep)
+  library(jsonlite)
+})
+
+shared <- normalizePath(file.path("..", "shared", "data"))
+out <- list()
+
+# ------------------------------------------------------------------ helpers
+fit_lag <- function(formula, data, lw, name, impacts = TRUE, diag = TRUE) {
+  f <- lagsarlm(formula, data = data, listw = lw, method = "eigen")
+  s <- summary(f)
+  res <- list(
+    coefficients = as.list(coef(f)),          # rho first, then beta
+    rho = unname(f$rho), beta = as.list(f$coefficients),
+    sigma2 = f$s2, rho_se = f$rho.se, rest_se = as.list(f$rest.se),
+    resvar = unname(f$resvar), resvar_names = colnames(f$resvar),
+    LL = as.numeric(f$LL), LL_null_lm = as.numeric(f$LLNullLlm),
+    LR = unname(s$LR1$statistic), LR_p = unname(s$LR1$p.value),
+    Wald = unname(s$Wald1$statistic), Wald_p = unname(s$Wald1$p.value),
+    LMtest = as.numeric(f$LMtest), interval = f$interval, n = length(f$residuals)
+  )
+  if (impacts) {
+    set.seed(20240501)
+    im <- impacts(f, listw = lw, R = 1000)
+    sm <- summary(im, zstats = TRUE, short = TRUE)
+    res$impacts <- list(
+      names = attr(im, "bnames"),
+      direct = im$res$direct, indirect = im$res$indirect, total = im$res$total,
+      se_direct = unname(sm$semat[, 1]), se_indirect = unname(sm$semat[, 2]),
+      se_total = unname(sm$semat[, 3])
+    )
+  }
+  if (diag) {
+    st <- stsls(formula, data = data, listw = lw)
+    str_ <- stsls(formula, data = data, listw = lw, robust = TRUE)
+    res$stsls <- list(coefficients = as.list(st$coefficients), var = unname(st$var),
+                      robust_var = unname(str_$var), names = names(st$coefficients))
+    ols <- lm(formula, data = data)
+    mt <- lm.morantest(ols, lw)
+    res$lm_morantest <- list(I = unname(mt$estimate[1]), expectation = unname(mt$estimate[2]),
+                             variance = unname(mt$estimate[3]), statistic = unname(mt$statistic),
+                             p_value = unname(mt$p.value))
+    yv <- model.response(model.frame(formula, data))
+    mv <- moran.test(yv, lw)
+    res$moran_y <- list(I = unname(mv$estimate[1]), expectation = unname(mv$estimate[2]),
+                        variance = unname(mv$estimate[3]), statistic = unname(mv$statistic),
+                        p_value = unname(mv$p.value))
+    mvn <- moran.test(yv, lw, randomisation = FALSE)
+    res$moran_y_normal <- list(I = unname(mvn$estimate[1]), expectation = unname(mvn$estimate[2]),
+                               variance = unname(mvn$estimate[3]), statistic = unname(mvn$statistic),
+                               p_value = unname(mvn$p.value))
+    lmt <- lm.LMtests(ols, lw, test = "all")
+    res$lm_tests <- lapply(lmt, function(t) list(statistic = unname(t$statistic),
+                                                 df = unname(t$parameter), p_value = unname(t$p.value)))
+  }
+  res
+}
+
+# ------------------------------------------------------------------ states
+load(file.path(shared, "csp", "csp.rda"))
+vars <- c("taxes_inc", "pc_inc_ann", "nonwhite", "pop_annual")
+csp_sub <- csp[csp$variable %in% vars & csp$year >= 2000 & csp$year <= 2010, c("year", "st", "variable", "value")]
+rm(csp); invisible(gc())
+wide <- reshape(as.data.frame(csp_sub), idvar = c("year", "st"), timevar = "variable", direction = "wide")
+names(wide) <- sub("^value\\.", "", names(wide))
+borders <- read.csv(file.path("datasets", "us_state_borders.csv"), stringsAsFactors = FALSE)
+borders <- borders[!as.logical(borders$corner_only) & borders$state1 != "DC" & borders$state2 != "DC", ]
+states <- sort(unique(c(borders$state1, borders$state2)))
+stopifnot(length(states) == 48)
+wide <- wide[wide$st %in% states, ]
+wide$lincome <- log(wide$pc_inc_ann)
+wide$lpop <- log(wide$pop_annual)
+wide <- wide[order(wide$year, wide$st), c("year", "st", "taxes_inc", "lincome", "nonwhite", "lpop")]
+stopifnot(all(complete.cases(wide)), nrow(wide) == 48 * 11)
+
+B <- matrix(0, 48, 48, dimnames = list(states, states))
+B[cbind(borders$state1, borders$state2)] <- 1
+B[cbind(borders$state2, borders$state1)] <- 1
+lw_states <- mat2listw(B, row.names = states, style = "W")
+Wst <- listw2mat(lw_states)
+
+cs <- wide[wide$year == 2010, ]
+cs <- cs[match(states, cs$st), ]
+fml <- taxes_inc ~ lincome + nonwhite + lpop
+out$state <- fit_lag(fml, cs, lw_states, "state")
+out$state$units <- cs$st
+out$state$year <- 2010
+
+# Durbin (mixed) model, point impacts
+fd <- lagsarlm(fml, data = cs, listw = lw_states, method = "eigen", Durbin = TRUE)
+imd <- impacts(fd, listw = lw_states)
+out$state_durbin <- list(coefficients = as.list(coef(fd)), sigma2 = fd$s2, rho_se = fd$rho.se,
+                         rest_se = as.list(fd$rest.se), LL = as.numeric(fd$LL),
+                         impacts = list(direct = imd$direct, indirect = imd$indirect, total = imd$total))
+
+# ------------------------------------------------------------------ panel (Lee & Yu transformation approach)
+centring_basis <- function(k) {
+  J <- diag(k) - matrix(1 / k, k, k)
+  e <- eigen(J, symmetric = TRUE)
+  e$vectors[, abs(e$values - 1) < 1e-8, drop = FALSE]
+}
+Tn <- 11; N <- 48
+yrs <- 2000:2010
+panel_arr <- function(v) {  # N x T matrix (states in `states` order)
+  sapply(yrs, function(t) { d <- wide[wide$year == t, ]; d[[v]][match(states, d$st)] })
+}
+pv <- c("taxes_inc", "lincome", "nonwhite", "lpop")
+arrs <- lapply(pv, panel_arr); names(arrs) <- pv
+FT <- centring_basis(Tn); FN <- centring_basis(N)
+transform_panel <- function(unit, time) {
+  d <- lapply(arrs, function(a) {
+    a2 <- a
+    if (time) a2 <- t(FN) %*% a2           # (N-1) x T
+    if (unit) a2 <- a2 %*% FT              # ... x (T-1)
+    as.vector(a2)                          # stacked by period
+  })
+  as.data.frame(d)
+}
+panel_fit <- function(unit, time) {
+  d <- transform_panel(unit, time)
+  Wb <- if (time) t(FN) %*% Wst %*% FN else Wst
+  nper <- if (unit) Tn - 1 else Tn
+  Wbig <- kronecker(diag(nper), Wb)
+  lw <- mat2listw(Wbig, style = "M")
+  f <- lagsarlm(taxes_inc ~ lincome + nonwhite + lpop - 1, data = d, listw = lw, method = "eigen",
+                quiet = TRUE)
+  list(rho = unname(f$rho), beta = as.list(f$coefficients), sigma2 = f$s2, rho_se = f$rho.se,
+       rest_se = as.list(f$rest.se), LL = as.numeric(f$LL), n = nrow(d))
+}
+out$panel <- list(
+  units = states, years = yrs,
+  unit = panel_fit(TRUE, FALSE),
+  time = panel_fit(FALSE, TRUE),
+  twoway = panel_fit(TRUE, TRUE)
+)
+# pooled (no effects) stacked cross-section with block-diagonal W
+pooled <- wide[order(wide$year, match(wide$st, states)), ]
+lw_pool <- mat2listw(kronecker(diag(Tn), Wst), style = "W")
+fp <- lagsarlm(fml, data = pooled, listw = lw_pool, method = "eigen", quiet = TRUE)
+out$panel$pooled <- list(rho = unname(fp$rho), beta = as.list(fp$coefficients), sigma2 = fp$s2,
+                         rho_se = fp$rho.se, rest_se = as.list(fp$rest.se), LL = as.numeric(fp$LL))
+
+# ------------------------------------------------------------------ countries
+load(file.path(shared, "cow", "cow_nmc.rda"))
+load(file.path(shared, "cow", "cow_contdir.rda"))
+nmc <- as.data.frame(cow_nmc[cow_nmc$year == 2012, ])
+nmc <- nmc[!is.na(nmc$milex) & !is.na(nmc$tpop) & !is.na(nmc$upop) & !is.na(nmc$pec) &
+           nmc$milex > 0 & nmc$tpop > 0 & nmc$upop > 0 & nmc$pec > 0, ]
+cd <- as.data.frame(cow_contdir)
+cd <- cd[cd$conttype == 1 & cd$stdate <= as.Date("2012-12-31") & cd$enddate >= as.Date("2012-01-01"), ]
+codes <- sort(unique(nmc$ccode))
+repeat {
+  e <- cd[cd$ccode1 %in% codes & cd$ccode2 %in% codes, ]
+  has <- codes %in% c(e$ccode1, e$ccode2)
+  if (all(has)) break
+  codes <- codes[has]
+}
+e <- unique(e[, c("ccode1", "ccode2")])
+lab <- as.character(codes)
+Bc <- matrix(0, length(codes), length(codes), dimnames = list(lab, lab))
+Bc[cbind(as.character(e$ccode1), as.character(e$ccode2))] <- 1
+Bc[cbind(as.character(e$ccode2), as.character(e$ccode1))] <- 1
+lw_c <- mat2listw(Bc, row.names = lab, style = "W")
+cc <- nmc[match(codes, nmc$ccode), ]
+cc$lmilex_pc <- log(cc$milex / cc$tpop)
+cc$ltpop <- log(cc$tpop)
+cc$lpec_pc <- log(cc$pec / cc$tpop)
+cc$urban <- cc$upop / cc$tpop
+out$country <- fit_lag(lmilex_pc ~ ltpop + lpec_pc + urban, cc, lw_c, "country")
+out$country$units <- lab
+out$country$year <- 2012
+out$country$n_edges <- nrow(e)
+
+out$meta <- list(R = R.version.string, spatialreg = as.character(packageVersion("spatialreg")),
+                 spdep = as.character(packageVersion("spdep")))
+write_json(out, file.path("tests", "reference", "spatial", "reference.json"), digits = NA,
+           auto_unbox = TRUE, pretty = TRUE)
+cat("wrote tests/reference/spatial/reference.json\n")

@@ -1,0 +1,246 @@
+"""SpatialLag, Moran and LM tests against spatialreg / spdep on real data.
+
+Reference values: tests/reference/spatial/make_reference.R (see its header for the data:
+CSP state cross-section 2010 and state-year panel 2000-2010 with the bundled US borders;
+COW NMC country cross-section 2012 with COW land contiguity).
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import diffusion_stats as ds
+from diffusion_stats.spatial_lag import SpatialLag
+
+REF_RTOL_EST = 1e-6
+REF_RTOL_SE = 1e-5
+
+CSP_VARS = ["taxes_inc", "pc_inc_ann", "nonwhite", "pop_annual"]
+
+
+@pytest.fixture(scope="module")
+def ref(reference_dir):
+    return json.loads((reference_dir / "spatial" / "reference.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def us_W():
+    from diffusion_stats._bundled import bundled_path
+
+    b = pd.read_csv(bundled_path("us_state_borders.csv"))
+    b = b[~b["corner_only"].astype(bool) & (b["state1"] != "DC") & (b["state2"] != "DC")]
+    return ds.Weights.from_edges(b, source="state1", target="state2", symmetric=True, name="US rook")
+
+
+@pytest.fixture(scope="module")
+def csp_panel(shared_data, request, us_W):
+    """48 contiguous states x 2000-2010 (cached as parquet in pytest's cache dir, never committed)."""
+    cache = request.config.cache.mkdir("diffusion_stats_spatial") / "csp_states_2000_2010.parquet"
+    if cache.exists():
+        wide = pd.read_parquet(cache)
+    else:
+        import pyreadr
+
+        csp = next(iter(pyreadr.read_r(str(shared_data / "csp" / "csp.rda")).values()))
+        sub = csp.loc[csp["variable"].isin(CSP_VARS) & csp["year"].between(2000, 2010), ["year", "st", "variable",
+                                                                                          "value"]]
+        del csp
+        wide = sub.pivot_table(index=["year", "st"], columns="variable", values="value").reset_index()
+        wide.columns.name = None
+        wide.to_parquet(cache)
+    wide = wide[wide["st"].isin(us_W.labels)].copy()
+    wide["year"] = wide["year"].astype(int)
+    wide["lincome"] = np.log(wide["pc_inc_ann"])
+    wide["lpop"] = np.log(wide["pop_annual"])
+    wide = wide[["year", "st", "taxes_inc", "lincome", "nonwhite", "lpop"]].sort_values(["year", "st"])
+    assert len(wide) == 48 * 11 and wide.notna().all().all()
+    return wide.reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def country(shared_data):
+    import pyreadr
+
+    nmc = next(iter(pyreadr.read_r(str(shared_data / "cow" / "cow_nmc.rda")).values()))
+    cd = next(iter(pyreadr.read_r(str(shared_data / "cow" / "cow_contdir.rda")).values()))
+    nmc = nmc[nmc["year"] == 2012]
+    nmc = nmc.dropna(subset=["milex", "tpop", "upop", "pec"])
+    nmc = nmc[(nmc["milex"] > 0) & (nmc["tpop"] > 0) & (nmc["upop"] > 0) & (nmc["pec"] > 0)]
+    cd = cd[(cd["conttype"] == 1) & (pd.to_datetime(cd["stdate"]) <= "2012-12-31")
+            & (pd.to_datetime(cd["enddate"]) >= "2012-01-01")]
+    codes = set(nmc["ccode"].astype(int))
+    while True:  # drop countries without a land neighbour in the sample, repeatedly
+        e = cd[cd["ccode1"].astype(int).isin(codes) & cd["ccode2"].astype(int).isin(codes)]
+        has = set(e["ccode1"].astype(int)) | set(e["ccode2"].astype(int))
+        if has >= codes:
+            break
+        codes &= has
+    e = e[["ccode1", "ccode2"]].astype(int).astype(str).drop_duplicates()
+    W = ds.Weights.from_edges(e, source="ccode1", target="ccode2", symmetric=True, name="COW land")
+    d = nmc[nmc["ccode"].astype(int).isin(codes)].copy()
+    d["unit"] = d["ccode"].astype(int).astype(str)
+    d["lmilex_pc"] = np.log(d["milex"] / d["tpop"])
+    d["ltpop"] = np.log(d["tpop"])
+    d["lpec_pc"] = np.log(d["pec"] / d["tpop"])
+    d["urban"] = d["upop"] / d["tpop"]
+    # shuffle rows: matching is by label, never position
+    d = d.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    return d, W
+
+
+def _check_lag(res, r, names, *, se=True):
+    np.testing.assert_allclose(res.rho, r["rho"], rtol=REF_RTOL_EST)
+    np.testing.assert_allclose(res.params[names].to_numpy(), [r["beta"][k] for k in r["beta"]], rtol=REF_RTOL_EST)
+    np.testing.assert_allclose(res.sigma2, r["sigma2"], rtol=REF_RTOL_EST)
+    if se:
+        np.testing.assert_allclose(res.std_errors["rho"], r["rho_se"], rtol=REF_RTOL_SE)
+        np.testing.assert_allclose(res.std_errors[names].to_numpy(), [r["rest_se"][k] for k in r["rest_se"]],
+                                   rtol=REF_RTOL_SE)
+    np.testing.assert_allclose(res.loglik, r["LL"], rtol=REF_RTOL_EST)
+
+
+STATE_X = ["Intercept", "lincome", "nonwhite", "lpop"]
+FML = "taxes_inc ~ lincome + nonwhite + lpop"
+
+
+# ----------------------------------------------------------------------------- state cross-section
+@pytest.mark.slow
+def test_state_cross_section_ml(csp_panel, us_W, ref):
+    r = ref["state"]
+    cs = csp_panel[csp_panel["year"] == 2010]
+    assert sorted(cs["st"]) == r["units"]
+    res = SpatialLag(FML, cs, us_W, unit="st").fit()
+    assert res.logdet_method == "eigen"
+    _check_lag(res, r, STATE_X)
+    # full covariance (sigma2, rho, beta) as spatialreg's resvar
+    V = np.asarray(r["resvar"])
+    np.testing.assert_allclose(res.cov.to_numpy(), V[1:, 1:], rtol=REF_RTOL_SE, atol=1e-12)
+    np.testing.assert_allclose(res.sigma2_se ** 2, V[0, 0], rtol=REF_RTOL_SE)
+    lr = res.lr_test()
+    np.testing.assert_allclose(lr["statistic"], r["LR"], rtol=REF_RTOL_EST)
+    np.testing.assert_allclose(lr["loglik_null"], r["LL_null_lm"], rtol=REF_RTOL_EST)
+    np.testing.assert_allclose(res.wald_rho()["statistic"], r["Wald"], rtol=REF_RTOL_SE)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("logdet", ["LU", "chebyshev", "mc"])
+def test_state_cross_section_other_logdets(csp_panel, us_W, ref, logdet):
+    r = ref["state"]
+    cs = csp_panel[csp_panel["year"] == 2010]
+    res = SpatialLag(FML, cs, us_W, unit="st", logdet=logdet).fit()
+    assert res.logdet_method == logdet
+    if logdet == "LU":  # exact log-determinant: same estimates; SEs from the observed information
+        np.testing.assert_allclose(res.rho, r["rho"], rtol=1e-6)
+        np.testing.assert_allclose(res.sigma2, r["sigma2"], rtol=1e-6)
+        np.testing.assert_allclose(res.loglik, r["LL"], rtol=1e-9)
+        np.testing.assert_allclose(res.std_errors["rho"], r["rho_se"], rtol=0.1)
+    else:  # approximations: close, not equal
+        np.testing.assert_allclose(res.rho, r["rho"], rtol=0.05, atol=0.01)
+
+
+@pytest.mark.slow
+def test_state_impacts(csp_panel, us_W, ref):
+    r = ref["state"]["impacts"]
+    cs = csp_panel[csp_panel["year"] == 2010]
+    res = SpatialLag(FML, cs, us_W, unit="st").fit()
+    imp = res.impacts(n_sim=1000, seed=1)
+    assert list(imp.index) == r["names"]
+    for c in ("direct", "indirect", "total"):
+        np.testing.assert_allclose(imp[c].to_numpy(), r[c], rtol=1e-6)
+        # simulated SEs: different random draws from the same distribution (1000 draws: ~5% noise)
+        np.testing.assert_allclose(imp[f"se_{c}"].to_numpy(), r[f"se_{c}"], rtol=0.15)
+    imp_tr = res.impacts(n_sim=0, method="trace")
+    np.testing.assert_allclose(imp_tr["direct"].to_numpy(), r["direct"], rtol=1e-4)
+
+
+@pytest.mark.slow
+def test_state_durbin(csp_panel, us_W, ref):
+    r = ref["state_durbin"]
+    cs = csp_panel[csp_panel["year"] == 2010]
+    res = SpatialLag(FML, cs, us_W, unit="st", durbin=True).fit()
+    coefs = list(r["coefficients"].values())
+    np.testing.assert_allclose(res.params.to_numpy(), coefs, rtol=1e-6)
+    np.testing.assert_allclose(res.sigma2, r["sigma2"], rtol=1e-6)
+    np.testing.assert_allclose(res.std_errors.to_numpy(), [r["rho_se"], *r["rest_se"].values()], rtol=1e-5)
+    imp = res.impacts(n_sim=0)
+    for c in ("direct", "indirect", "total"):
+        np.testing.assert_allclose(imp[c].to_numpy(), r["impacts"][c], rtol=1e-6)
+
+
+@pytest.mark.slow
+def test_state_s2sls(csp_panel, us_W, ref):
+    r = ref["state"]["stsls"]
+    cs = csp_panel[csp_panel["year"] == 2010]
+    res = SpatialLag(FML, cs, us_W, unit="st", method="s2sls").fit()
+    np.testing.assert_allclose(res.params.to_numpy(), list(r["coefficients"].values()), rtol=1e-6)
+    np.testing.assert_allclose(res.cov.to_numpy(), np.asarray(r["var"]), rtol=1e-5)
+    rob = SpatialLag(FML, cs, us_W, unit="st", method="s2sls").fit(cov_type="robust")
+    np.testing.assert_allclose(rob.cov.to_numpy(), np.asarray(r["robust_var"]), rtol=1e-5)
+
+
+@pytest.mark.slow
+def test_state_diagnostics(csp_panel, us_W, ref):
+    r = ref["state"]
+    cs = csp_panel[csp_panel["year"] == 2010]
+    _check_diagnostics(cs, us_W, "st", FML, "taxes_inc", r)
+
+
+def _check_diagnostics(d, W, unit, fml, yname, r):
+    m = ds.moran_test(d, W, unit=unit, column=yname)
+    for k, v in (("I", "I"), ("expectation", "expectation"), ("variance", "variance"), ("statistic", "statistic"),
+                 ("pvalue", "p_value")):
+        np.testing.assert_allclose(getattr(m, k), r["moran_y"][v], rtol=1e-6)
+    m = ds.moran_test(d, W, unit=unit, column=yname, randomisation=False)
+    np.testing.assert_allclose([m.I, m.variance, m.statistic, m.pvalue],
+                               [r["moran_y_normal"][k] for k in ("I", "variance", "statistic", "p_value")], rtol=1e-6)
+    m = ds.moran_test(d, W, unit=unit, formula=fml)
+    np.testing.assert_allclose([m.I, m.expectation, m.variance, m.statistic, m.pvalue],
+                               [r["lm_morantest"][k] for k in ("I", "expectation", "variance", "statistic",
+                                                               "p_value")], rtol=1e-6)
+    lm = ds.lm_tests(fml, d, W, unit=unit)
+    for name in lm.index:
+        np.testing.assert_allclose(lm.loc[name, "statistic"], r["lm_tests"][name]["statistic"], rtol=1e-6)
+        np.testing.assert_allclose(lm.loc[name, "pvalue"], r["lm_tests"][name]["p_value"], rtol=1e-6)
+        assert lm.loc[name, "df"] == r["lm_tests"][name]["df"]
+
+
+# ----------------------------------------------------------------------------- state panel
+@pytest.mark.slow
+@pytest.mark.parametrize("effects", ["unit", "time", "twoway"])
+def test_state_panel_lee_yu(csp_panel, us_W, ref, effects):
+    r = ref["panel"][effects]
+    res = SpatialLag(FML, csp_panel, us_W, unit="st", time="year", effects=effects).fit()
+    _check_lag(res, r, STATE_X[1:])
+    assert res.nobs == 528
+
+
+@pytest.mark.slow
+def test_state_panel_pooled(csp_panel, us_W, ref):
+    r = ref["panel"]["pooled"]
+    res = SpatialLag(FML, csp_panel, us_W, unit="st", time="year").fit()
+    _check_lag(res, r, STATE_X)
+
+
+# ----------------------------------------------------------------------------- countries
+def test_country_cross_section(country, ref):
+    d, W = country
+    r = ref["country"]
+    assert sorted(d["unit"], key=int) == r["units"]
+    fml = "lmilex_pc ~ ltpop + lpec_pc + urban"
+    res = SpatialLag(fml, d, W, unit="unit").fit()
+    _check_lag(res, r, ["Intercept", "ltpop", "lpec_pc", "urban"])
+    np.testing.assert_allclose(res.lr_test()["statistic"], r["LR"], rtol=1e-6)
+    imp = res.impacts(n_sim=0)
+    for c in ("direct", "indirect", "total"):
+        np.testing.assert_allclose(imp[c].to_numpy(), r["impacts"][c], rtol=1e-6)
+    st = SpatialLag(fml, d, W, unit="unit", method="s2sls").fit()
+    np.testing.assert_allclose(st.params.to_numpy(), list(r["stsls"]["coefficients"].values()), rtol=1e-6)
+    np.testing.assert_allclose(st.cov.to_numpy(), np.asarray(r["stsls"]["var"]), rtol=1e-5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _check_diagnostics(d, W, "unit", fml, "lmilex_pc", r)
