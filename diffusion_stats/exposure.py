@@ -16,6 +16,7 @@ distinct ``s`` (incrementally for static ``W``); there is no loop over rows.
 from __future__ import annotations
 
 import copy
+import inspect
 import sys
 import types
 import warnings
@@ -348,4 +349,7 @@ class _CallableModule(types.ModuleType):
         return exposure(*args, **kwargs)
 
 
-sys.modules[__name__].__class__ = _CallableModule
+_module = sys.modules[__name__]
+_module.__class__ = _CallableModule
+_module.__signature__ = inspect.signature(exposure)  # help()/Jupyter show the function's signature
+_module.__doc__ = f"{__doc__}\n\nds.exposure{_module.__signature__}\n{exposure.__doc__}"
