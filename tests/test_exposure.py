@@ -352,3 +352,12 @@ def test_relabelling_invariance(prob, rnd):
                  kind=kind)
     np.testing.assert_allclose(out["exposure"].to_numpy(dtype=float), base["exposure"].to_numpy(dtype=float),
                                rtol=1e-12)
+
+
+def test_callable_even_when_the_module_shadows_the_function(chain):
+    """``import diffusion_stats.exposure`` rebinds ``ds.exposure`` to the module; it stays callable."""
+    import inspect
+
+    adopt = pd.DataFrame({"unit": ["a"], "policy": "p", "year": [2000]})
+    assert emod(_grid(["b"], [2001]), adopt, chain, kind="count")["exposure"].tolist() == [1]
+    assert "missing_years" in str(inspect.signature(emod)) and "Parameters" in emod.__doc__

@@ -365,3 +365,18 @@ def test_to_libpysal_without_libpysal(monkeypatch):
     with pytest.raises(wmod.MissingDependencyError, match=r"pip install libpysal") as info:
         _chain().to_libpysal()
     assert isinstance(info.value, ImportError) and isinstance(info.value, ds.DiffusionStatsError)
+
+
+def test_time_varying_transforms_and_pickle():
+    e = pd.DataFrame({"source": ["a", "a", "b"], "target": ["b", "c", "c"], "w": [1.0, 3.0, 1.0],
+                      "year": [2000, 2001, 2001]})
+    W = Weights.from_edges(e, weight="w", year="year")
+    with pytest.warns(ds.RowAccountingWarning, match=r"\(c\) have no ties in at least one year"):
+        R = W.row_standardize()
+    np.testing.assert_allclose(R.matrix(2001).toarray(), [[0, 0, 1], [0, 0, 1], [0.75, 0.25, 0]])
+    np.testing.assert_allclose(R.matrix(2000).toarray(), [[0, 1, 0], [1, 0, 0], [0, 0, 0]])
+    assert pickle.loads(pickle.dumps(R)).equals(R)
+    assert W.aligned(["c", "a"], year=2001).toarray().tolist() == [[0, 3], [3, 0]]
+    pytest.importorskip("libpysal")
+    assert W.to_libpysal(year=2000).neighbors["a"] == ["b"]
+    assert W.subset(["a", "b"]).years == (2000, 2001)
