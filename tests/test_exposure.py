@@ -361,3 +361,27 @@ def test_callable_even_when_the_module_shadows_the_function(chain):
     adopt = pd.DataFrame({"unit": ["a"], "policy": "p", "year": [2000]})
     assert emod(_grid(["b"], [2001]), adopt, chain, kind="count")["exposure"].tolist() == [1]
     assert "missing_years" in str(inspect.signature(emod)) and "Parameters" in emod.__doc__
+
+
+def test_spid_pooled_border_share_matches_pandas(shared_data):
+    """SPID v1.0 pooled risk set (SPID windows, 50 states) with the queen-border share,
+    checked against a plain pandas merge on a sample of 3,000 rows (the full comparison,
+    with timings, is benchmarks/bench_panel.py)."""
+    spid = ds.datasets.load_spid(unit="postal")
+    W = Weights.us_borders("queen")
+    with pytest.warns(ds.RowAccountingWarning):
+        panel = ds.event_history(spid.adoptions, windows=spid.metadata, units=pd.DataFrame({"unit": list(W.labels)}))
+    assert len(panel) == 582_377 and int(panel.event.sum()) == 17_833
+    with pytest.warns(ds.RowAccountingWarning, match=r"26,684 rows of 2 unit\(s\) with no partner in W \(AK, HI\)"):
+        out = ds.exposure(panel, spid.adoptions, W, kind="share", name="border")
+    rep = out.attrs["exposure"]["border"]
+    assert rep.isolates == ("AK", "HI") and rep.isolate_rows == 26_684
+    sample = out.sample(3000, random_state=1).reset_index()
+    nb = sample.merge(W.to_frame()[["unit", "partner"]], on="unit", how="left")
+    nb = nb.merge(spid.adoptions.rename(columns={"unit": "partner", "year": "py"}), on=["policy", "partner"],
+                  how="left")
+    nb["hit"] = nb["py"] <= nb["year"] - 1
+    ref = nb.groupby("index").agg(c=("hit", "sum"), d=("partner", "count"))
+    ref = (ref["c"] / ref["d"].where(ref["d"] > 0)).fillna(0.0)
+    np.testing.assert_allclose(sample.set_index("index")["border"].loc[ref.index], ref, rtol=0, atol=1e-15)
+    assert out["border"].between(0, 1).all() and out["border"].gt(0).mean() > 0.3

@@ -380,3 +380,19 @@ def test_time_varying_transforms_and_pickle():
     pytest.importorskip("libpysal")
     assert W.to_libpysal(year=2000).neighbors["a"] == ["b"]
     assert W.subset(["a", "b"]).years == (2000, 2001)
+
+
+def test_edge_order_and_label_order_do_not_matter():
+    rng = np.random.default_rng(7)
+    n = 12
+    pairs = {(int(a), int(b)) for a, b in rng.integers(0, n, size=(40, 2)) if a != b}
+    e = pd.DataFrame(sorted(pairs), columns=["source", "target"]).assign(w=lambda d: d.source * 10 + d.target + 1.0)
+    e[["source", "target"]] = e[["source", "target"]].astype(str)
+    W = Weights.from_edges(e, weight="w", symmetric=False)
+    for seed in range(5):
+        shuffled = e.sample(frac=1, random_state=seed)
+        W2 = Weights.from_edges(shuffled, weight="w", symmetric=False, units=list(np.random.default_rng(seed)
+                                                                                  .permutation(W.labels)))
+        assert W2.aligned(W.labels).toarray().tolist() == W.matrix().toarray().tolist()
+        pd.testing.assert_frame_equal(W2.to_frame().sort_values(["unit", "partner"], ignore_index=True),
+                                      W.to_frame().sort_values(["unit", "partner"], ignore_index=True))
