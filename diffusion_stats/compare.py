@@ -32,6 +32,7 @@ _STAT_LABELS = {
     "loglik": "Log-likelihood",
     "cov_type": "Variance",
 }
+_SHORT_NAMES = {"Cox proportional hazards": "Cox"}  # keep table columns narrow
 _DEFAULT_STATS = ("model", "nobs", "events", "clusters", "loglik", "cov_type")
 
 
@@ -416,7 +417,8 @@ def compare(results: Sequence[Any] | Mapping[str, Any], *, exponentiate: bool | 
 
 def _stat(res: Any, key: str, digits: int) -> str:
     if key == "model":
-        return str(getattr(res, "model_name", type(res).__name__))
+        name = str(getattr(res, "model_name", type(res).__name__))
+        return _SHORT_NAMES.get(name, name)
     if key == "nobs":
         n = getattr(res, "nobs", None)
         return "" if n is None else f"{int(n):,}"
