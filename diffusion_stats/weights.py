@@ -93,7 +93,7 @@ def _as_years(values: Any, *, argument: str) -> np.ndarray:
 
 
 def _freeze(m: sp.csr_matrix) -> sp.csr_matrix:
-    m = sp.csr_matrix(m, dtype=np.float64)
+    m = sp.csr_matrix(m, dtype=np.float64, copy=True)  # never freeze (or share) the caller's arrays
     m.sum_duplicates()
     m.eliminate_zeros()
     m.sort_indices()

@@ -396,3 +396,10 @@ def test_edge_order_and_label_order_do_not_matter():
         assert W2.aligned(W.labels).toarray().tolist() == W.matrix().toarray().tolist()
         pd.testing.assert_frame_equal(W2.to_frame().sort_values(["unit", "partner"], ignore_index=True),
                                       W.to_frame().sort_values(["unit", "partner"], ignore_index=True))
+
+
+def test_caller_matrix_is_neither_frozen_nor_shared():
+    m = sp.csr_matrix(np.array([[0, 1.0], [1.0, 0]]))
+    W = Weights.from_matrix(m, labels=["a", "b"])
+    m.data[0] = 5.0  # the caller's matrix stays writeable and W does not change
+    assert W.matrix().toarray().tolist() == [[0, 1], [1, 0]]
