@@ -288,8 +288,8 @@ def _apply_merge(df: pd.DataFrame, mm: dict, cols: list[str], acc: Accounting, w
         order = np.argsort(n_rec, kind="stable")
         df = df.iloc[order]
         dup = df.duplicated(keys)
-        acc.exclude(int(dup.sum()), "fell on the same unit(s) and year after merge=: the surviving code's own "
-                    "record kept", what=what)
+        acc.exclude(int(dup.sum()), f"fell on the same {', '.join(keys)} after merge=: the surviving code's "
+                    "own record kept", what=what)
         df = df.loc[~dup.to_numpy()].sort_index()
     return df
 
