@@ -1,0 +1,65 @@
+"""identification_check: fast CI version of benchmarks/validate_identification.py."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import diffusion_stats as ds
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ds.RowAccountingWarning)
+        warnings.simplefilter("ignore", ds.ConvergenceWarning)
+        yield
+
+
+@pytest.fixture(scope="module")
+def design():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ds.RowAccountingWarning)
+        B = ds.Weights.us_borders()
+        labels = list(B.labels)
+        rng = np.random.default_rng(5)
+        m = (rng.random((50, 50)) < 0.08).astype(float)
+        np.fill_diagonal(m, 0)
+        N = ds.Weights.from_matrix(m, labels, name="net")
+        chans = [ds.Channel("border", B, mechanism="emulation"), ds.Channel("net", N, mechanism="learning")]
+        ad = ds.simulate_diffusion(labels, chans, effects={"border": 1.0, "net": 1.0}, start=1980, end=2010,
+                                   n_policies=30, baseline=0.03, seed=1)
+        panel = ds.add_channels(ds.event_history(ad, windows=ad.attrs["windows"], units=labels), ad, chans)
+    return {"labels": labels, "chans": chans, "ad": ad, "panel": panel}
+
+
+@pytest.mark.slow
+def test_identification_check_fast_coverage(design):
+    """Fast CI version of the coverage study (40 replications, wide bounds)."""
+    chk = ds.identification_check(design["panel"], design["ad"], design["chans"], {"border": 1.0, "net": 1.0},
+                                  n_sim=40, estimator="cox", baseline=0.03, seed=3, progress_bar=False)
+    t = chk.table
+    assert chk.n_failed == 0
+    assert (t["coverage"] >= 0.85).all()
+    assert (t["rel_bias"].abs() < 0.12).all()
+    assert (t["power"] > 0.9).all()
+    c = chk.confusion
+    assert c.loc["border only", "border"] > 0.8 and c.loc["net only", "net"] > 0.8
+    assert c.loc["border only", "net"] < 0.2 and c.loc["none (no diffusion)"].max() < 0.2
+    assert chk.to_frame().index.tolist() == ["border", "net"]
+
+
+def test_identification_check_with_model_estimator_and_seed(design):
+    m = ds.EventLogit("event ~ border + net", design["panel"])
+    kw = dict(n_sim=4, estimator=m, confusion=False, baseline=0.03, seed=11, progress_bar=False)
+    a = ds.identification_check(design["panel"], design["ad"], design["chans"], {"border": 1.0}, **kw)
+    b = ds.identification_check(design["panel"], design["ad"], design["chans"], {"border": 1.0}, **kw)
+    pd.testing.assert_frame_equal(a.estimates, b.estimates)
+    assert a.table.loc["net", "true"] == 0.0
+    with pytest.raises(ds.InputError, match="neither channels"):
+        ds.identification_check(design["panel"], design["ad"], design["chans"], {"foo": 1.0}, n_sim=2)
+
+
