@@ -98,6 +98,16 @@ def test_berry_berry_neighbor_reproduced(lottery):
     assert set(diff.loc[diff.nbr != diff.neighbor, "unit"]) == {"IL", "ME"}
     assert ds.accounting(out).counts["nbr: isolate rows (exposure 0)"] == 0
     assert out.attrs["exposure"]["nbr"].isolates == ()
+    # pre-window adopters: open the window in 1970 instead. NH (1964) and NY (1967) leave the
+    # risk set (reported), but still count as neighbours: exposure reads `adoptions`, not the panel
+    with pytest.warns(ds.RowAccountingWarning, match="before the policy's window"):
+        late = ds.event_history(adopt, start=1970, end=1986, units=units)
+    assert not late.unit.isin(["NH", "NY"]).any()
+    late = ds.exposure(late, adopt, W, kind="count", name="nbr")
+    m70 = late.merge(lottery.rename(columns={"state": "unit"}), on=["unit", "year"], validate="1:1")
+    assert len(m70) == len(late) == int((lottery.year >= 1970).sum())  # every 1970-86 row of the file
+    np.testing.assert_array_equal(m70["nbr"].to_numpy(), m70["neighbor"].to_numpy())
+    assert m70.loc[m70.unit.eq("VT") & m70.year.eq(1970), "nbr"].item() == 2  # NH and NY, both pre-1970
 
 
 def test_berry_berry_share_vs_nbrpercn(lottery):
