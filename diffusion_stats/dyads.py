@@ -245,11 +245,10 @@ class _DyadCov:
             sel = np.ones(len(i), dtype=bool) if yr is None else (t == yr)
             if not sel.any():
                 continue
-            M = W.aligned(self._plan_labels, year=yr).tocsr() if yr is not None else \
-                W.aligned(self._plan_labels).tocsr()
+            M = W.aligned(self._plan_labels, year=yr, missing="zero").toarray()
             known = np.isin(np.asarray(self._plan_labels, dtype=object), labels)
             ii, jj = i[sel], j[sel]
-            vals = np.asarray(M[ii, jj]).ravel()
+            vals = M[ii, jj]
             okk = known[ii] & known[jj]
             v = np.where(okk, vals, np.nan)
             out[sel] = v
@@ -404,6 +403,13 @@ def _accounting(plan: _Plan, sources: str) -> Accounting:
     })
     for e in macc.exclusions:
         acc.exclusions.append(e)
+    none = plan.m == 0
+    if none.any():
+        why = "no unit had adopted before the year" if sources == "prior_adopters" else "there is no other unit"
+        acc.exclude(int(none.sum()), f"have no partner ({why}): they yield no dyads "
+                    f"({int(plan.event[none].sum()):,} of them with an event)", what="monadic rows at risk",
+                    warn=True)
+    acc.counts["monadic rows without partners"] = int(none.sum())
     return acc
 
 
