@@ -132,6 +132,16 @@ class Weights:
     (:meth:`row_standardize`, :meth:`binarize`, :meth:`symmetrize`, :meth:`subset`)
     return new objects. ``W[i, j]`` is unit ``i``'s tie to partner ``j``.
 
+    Notes
+    -----
+    - Labels are strings (integral floats such as COW codes read from R become
+      ``"2"``, not ``"2.0"``); data are matched to them by label, never position.
+    - Time-varying weights share one label set across years (the union of all
+      years' units, or ``units=``); a unit absent in a year has an empty row then.
+    - Matrices are stored read-only; :meth:`matrix` and :meth:`aligned` return copies.
+    - Self-ties are never stored: constructors refuse or drop them (and report it).
+    - :attr:`accounting` records what a constructor dropped or merged.
+
     Examples
     --------
     >>> import diffusion_stats as ds
