@@ -306,6 +306,9 @@ class Weights:
                [2., 0.]])
         """
         lab = as_labels(list(labels), argument="labels")
+        if len(set(lab)) != len(lab):
+            dup = pd.Series(lab)[pd.Series(lab).duplicated()].unique()
+            raise InputError(f"labels: duplicated label(s) {_examples(dup)}; list each unit once")
         pos = np.array([self._index.get(x, -1) for x in lab], dtype=np.int64)
         miss = lab[pos < 0]
         if len(miss) and missing == "raise":
