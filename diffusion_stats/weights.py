@@ -52,6 +52,11 @@ def as_labels(values: Any, *, argument: str) -> np.ndarray:
 
     Country codes read from R arrive as floats (``2.0``); they become ``"2"`` so that
     they match labels built from integer columns.
+
+    Examples
+    --------
+    >>> as_labels([2.0, 20.0], argument="ccode").tolist()
+    ['2', '20']
     """
     s = pd.Series(values)
     if s.isna().any():
@@ -70,6 +75,12 @@ def factorize_labels(values: Any, *, argument: str) -> tuple[np.ndarray, np.ndar
     """``(codes, labels)``: int64 codes into unique ``str`` labels (see :func:`as_labels`).
 
     Only the unique values are converted to strings, so long columns stay fast.
+
+    Examples
+    --------
+    >>> codes, labels = factorize_labels(pd.Series([20.0, 2.0, 20.0]), argument="ccode")
+    >>> codes.tolist(), labels.tolist()
+    ([0, 1, 0], ['20', '2'])
     """
     codes, uniq = pd.factorize(pd.Series(values), use_na_sentinel=True)
     if (codes < 0).any():
@@ -378,7 +389,14 @@ class Weights:
         return out[cols]
 
     def equals(self, other: Weights) -> bool:
-        """Same labels (same order), years and matrices (exactly)."""
+        """Same labels (same order), years and matrices (exactly).
+
+        Examples
+        --------
+        >>> W = ds.Weights.from_matrix([[0, 1], [1, 0]], labels="ab")
+        >>> W.equals(W.binarize()), W.equals(W.row_standardize())
+        (True, True)
+        """
         if not isinstance(other, Weights) or self._labels != other._labels or set(self._mats) != set(other._mats):
             return False
         return all((self._mats[k] != other._mats[k]).nnz == 0 for k in self._mats)
@@ -472,7 +490,13 @@ class Weights:
                        accounting=copy.deepcopy(self._accounting), transform=self._transform)
 
     def is_symmetric(self, year: int | None = None) -> bool:
-        """Whether ``W`` (or every ``W_t`` when ``year`` is None) equals its transpose."""
+        """Whether ``W`` (or every ``W_t`` when ``year`` is None) equals its transpose.
+
+        Examples
+        --------
+        >>> ds.Weights.from_matrix([[0, 1], [0, 0]], labels="ab").is_symmetric()
+        False
+        """
         keys = [self._key(year)] if (year is not None or not self.is_time_varying) else list(self._mats)
         return all(abs(self._mats[k] - self._mats[k].T).max() == 0 if self._mats[k].nnz else True for k in keys)
 
