@@ -76,9 +76,17 @@ def _log_x(ax: Axes) -> None:
     import matplotlib.ticker as mticker
 
     ax.set_xscale("log")
-    ax.xaxis.set_major_locator(mticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    lo, hi = ax.get_xlim()
+    if lo > 0 and hi / lo < 8:  # less than a decade: evenly spaced round ticks read better
+        ticks = [t for t in mticker.MaxNLocator(nbins=6).tick_values(lo, hi) if lo <= t <= hi and t > 0]
+        if lo <= 1.0 <= hi and all(abs(t - 1.0) > 0.08 * (hi - lo) for t in ticks):
+            ticks = sorted([*ticks, 1.0])  # label the reference line (ratio 1)
+        ax.xaxis.set_major_locator(mticker.FixedLocator(ticks))
+    else:
+        ax.xaxis.set_major_locator(mticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
     ax.xaxis.set_minor_formatter(mticker.NullFormatter())
+    ax.xaxis.set_minor_locator(mticker.NullLocator())
 
 
 def _style(ax: Axes) -> None:
@@ -158,8 +166,8 @@ def adoption_curves(adoptions: pd.DataFrame, policies: str | Sequence[str] | Non
             ax.step(years, vals, where="post", lw=2, color=_PALETTE[k % len(_PALETTE)], label=p, zorder=3)
             k += 1
         else:
-            ax.step(years, vals, where="post", lw=0.6, color="#8a8a8a", alpha=0.45 if len(pols) < 50 else 0.2,
-                    zorder=2)
+            ax.step(years, vals, where="post", lw=0.6, color="#8a8a8a",
+                    alpha=max(0.05, min(0.45, 15 / len(pols))), zorder=2)
     if many and not highlight:
         # average of the policies' curves, year by year (calendar time)
         ax.step(grid, np.mean(curves, axis=0), where="post", lw=2.2, color="black", zorder=4,
