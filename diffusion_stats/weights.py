@@ -795,8 +795,9 @@ class Weights:
                          binary: bool = False, metric: str = "euclidean", name: str = "W") -> Weights:
         """Distance-based weights from point coordinates.
 
-        Neighbours are the ``k`` nearest units (if ``k`` is given), else every unit
-        within ``cutoff`` (if given), else every other unit. Weights are
+        Neighbours are the ``k`` nearest units (if ``k`` is given; with ``cutoff`` too,
+        only those of them within it), else every unit within ``cutoff`` (if given),
+        else every other unit. Weights are
         ``distance ** -power`` (inverse distance) or 1 with ``binary=True``.
 
         Parameters
@@ -868,6 +869,9 @@ class Weights:
             keep[no_self, -1] = False
             rows = np.repeat(np.arange(n), k)
             cols, d = idx[keep], to_dist(dist[keep])
+            if cutoff is not None:  # the k nearest, but only those within the cut-off
+                near = d <= cutoff
+                rows, cols, d = rows[near], cols[near], d[near]
         elif cutoff is not None:
             if cutoff <= 0:
                 raise InputError(f"cutoff={cutoff}: must be > 0")

@@ -200,6 +200,8 @@ def test_from_coordinates_hand_checked():
     knn = Weights.from_coordinates(pts, k=1, binary=True)
     assert [knn.neighbors(u) for u in "abcd"] == [("b",), ("a",), ("b",), ("c",)]
     assert knn.nnz == 4 and not knn.is_symmetric()
+    both = Weights.from_coordinates(pts, k=1, cutoff=3.0)  # d's nearest (c, at 4) is beyond the cut-off
+    assert both.isolates() == ("d",) and both.neighbors("c") == ("b",)
     with pytest.raises(ds.InputError, match=r"k=4"):
         Weights.from_coordinates(pts, k=4)
     dup = pd.concat([pts, pd.DataFrame({"unit": ["e"], "x": [0.0], "y": [0.0]})])
