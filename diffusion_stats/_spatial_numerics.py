@@ -87,6 +87,31 @@ def _eigenvalues(W: sp.csr_matrix) -> np.ndarray:
     return ev
 
 
+def _similar_symmetric(W: sp.csr_matrix) -> sp.csr_matrix | None:
+    """Symmetric S = D^1/2 W D^-1/2 when W is symmetric or a row-standardised symmetric matrix."""
+    W = sp.csr_matrix(W)
+    diff = W - W.T
+    if diff.nnz == 0 or abs(diff).max() <= 1e-14:
+        return W
+    rs = np.asarray(W.sum(axis=1)).ravel()
+    if not np.allclose(rs[rs != 0], 1.0):
+        return None
+    # W = D^-1 C with C symmetric binary: row i's nonzeros all equal 1/d_i
+    d = np.zeros(W.shape[0])
+    rows = np.repeat(np.arange(W.shape[0]), np.diff(W.indptr))
+    np.maximum.at(d, rows, W.data)
+    with np.errstate(divide="ignore"):
+        deg = np.where(d > 0, 1.0 / d, 0.0)
+    C = sp.diags(deg) @ W
+    dC = C - C.T
+    if dC.nnz and abs(dC).max() > 1e-10:
+        return None
+    s = np.sqrt(deg)
+    si = np.divide(1.0, s, out=np.zeros_like(s), where=s > 0)
+    S = sp.csr_matrix(sp.diags(s) @ W @ sp.diags(si))
+    return (S + S.T) / 2
+
+
 def _extreme_eigenvalues(W: sp.csr_matrix) -> tuple[float, float]:
     """Smallest and largest real eigenvalues of a sparse block (ARPACK, dense if small)."""
     n = W.shape[0]
@@ -95,6 +120,12 @@ def _extreme_eigenvalues(W: sp.csr_matrix) -> tuple[float, float]:
         return float(np.min(ev.real)), float(np.max(ev.real))
     rs = np.asarray(W.sum(axis=1)).ravel()
     row_std = np.allclose(rs[rs != 0], 1.0)
+    S = _similar_symmetric(W)
+    if S is not None:
+        lo = spla.eigsh(S, k=1, which="SA", return_eigenvectors=False, tol=1e-6, maxiter=20 * n)
+        hi = np.array([1.0]) if row_std else spla.eigsh(S, k=1, which="LA", return_eigenvectors=False,
+                                                         tol=1e-8, maxiter=20 * n)
+        return float(lo[0]), float(hi[0])
     try:
         lo = spla.eigs(W, k=1, which="SR", return_eigenvectors=False, tol=1e-8, maxiter=20 * n)
         if row_std:
@@ -176,6 +207,7 @@ class LogDet:
         elif method == "LU":
             self._I = [sp.identity(B.shape[0], format="csc") for B in self.blocks]
             self._Wc = [B.tocsc() for B in self.blocks]
+            self._simsym = [_similar_symmetric(B) is not None for B in self.blocks]
 
     # -- approximations -------------------------------------------------------
     def _cheb_setup(self) -> None:
@@ -242,7 +274,11 @@ class LogDet:
                     v = float(np.sum(np.log(np.abs(1.0 - rho * ev))))
             elif self.method == "LU":
                 A = self._I[k] - rho * self._Wc[k]
-                lu = spla.splu(A, permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True})
+                # I - rho W is similar to an SPD matrix inside the interval (symmetric or
+                # row-standardised symmetric W): no pivoting needed, fill-reducing symmetric order
+                piv = 0.0 if self._simsym[k] else 1.0
+                lu = spla.splu(A, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=piv,
+                               options={"SymmetricMode": True})
                 v = float(np.sum(np.log(np.abs(lu.U.diagonal()))))
             elif self.method == "chebyshev":
                 v = self._cheb_block(rho, k)
@@ -251,10 +287,23 @@ class LogDet:
             tot += cnt * v
         return tot
 
+    def blocks_all(self) -> list[sp.csr_matrix]:
+        """The blocks with repetitions (for building another LogDet on the same W)."""
+        return [B for B, k in zip(self.blocks, self.counts, strict=True) for _ in range(int(k))]
+
     def n_blocks(self) -> float:
         return float(self.counts.sum())
 
     def __call__(self, rho: float) -> float:
+        cache = self.__dict__.setdefault("_cache", {})
+        if rho in cache:
+            return cache[rho]
+        val = self._value(rho)
+        if len(cache) < 256:
+            cache[rho] = val
+        return val
+
+    def _value(self, rho: float) -> float:
         val = self.raw(rho)
         if self.tau:
             val -= self.tau * self.n_blocks() * np.log(1.0 - rho)
@@ -272,12 +321,12 @@ class LogDet:
                 d1 += self.tau * self.n_blocks() / (1.0 - rho)
                 d2 += self.tau * self.n_blocks() / (1.0 - rho) ** 2
             return self.c * d1, self.c * d2
-        h = 1e-3 * max(1.0, abs(rho))
+        h = 1e-4 * max(1.0, abs(rho))
         lo, hi = self.interval
         h = min(h, 0.25 * (rho - lo), 0.25 * (hi - rho)) if lo < rho < hi else h
-        f = [self(rho + k * h) for k in (-2, -1, 0, 1, 2)]
-        d1 = (f[0] - 8 * f[1] + 8 * f[3] - f[4]) / (12 * h)
-        d2 = (-f[0] + 16 * f[1] - 30 * f[2] + 16 * f[3] - f[4]) / (12 * h * h)
+        f = [self(rho + k * h) for k in (-1, 0, 1)]
+        d1 = (f[2] - f[0]) / (2 * h)
+        d2 = (f[2] - 2 * f[1] + f[0]) / (h * h)
         return d1, d2
 
 
@@ -317,8 +366,24 @@ def maximise_concentrated(ytil: np.ndarray, wytil: np.ndarray, Xtil: np.ndarray,
         return -(logdet(rho) - 0.5 * m * np.log(ssr / m))
 
     lo, hi = logdet.interval
-    res = optimize.minimize_scalar(negll, bounds=(lo, hi), method="bounded",
-                                   options={"xatol": tol, "maxiter": 500})
+    res = None
+    if logdet.method == "LU" and logdet.n > 2000:
+        # locate rho with the (cheap) Chebyshev log-determinant, then search a narrow
+        # bracket with the exact one; fall back to the whole interval if it hits an edge
+        approx = LogDet(logdet.blocks_all(), "chebyshev", c=logdet.c, tau=logdet.tau, order=5,
+                        interval=logdet.interval)
+        r0 = optimize.minimize_scalar(
+            lambda r: -(approx(r) - 0.5 * m * np.log((a - 2 * r * b + r * r * cc) / m)),
+            bounds=(lo, hi), method="bounded", options={"xatol": 1e-6}).x
+        blo, bhi = max(lo, r0 - 0.02), min(hi, r0 + 0.02)
+        res = optimize.minimize_scalar(negll, bounds=(blo, bhi), method="bounded",
+                                       options={"xatol": tol, "maxiter": 500})
+        edge = 1e-4 * (bhi - blo)
+        if (res.x - blo < edge and blo > lo) or (bhi - res.x < edge and bhi < hi):
+            res = None
+    if res is None:
+        res = optimize.minimize_scalar(negll, bounds=(lo, hi), method="bounded",
+                                       options={"xatol": tol, "maxiter": 500})
     rho = float(res.x)
     if logdet.method == "eigen":  # polish with Newton steps (exact derivatives): rho to machine precision
         for _ in range(8):
@@ -428,13 +493,28 @@ def _safe_inverse(A: np.ndarray) -> np.ndarray:
 
 def solve_blocks(blocks: Sequence[sp.csr_matrix], offsets: np.ndarray, rho: float, v: np.ndarray,
                  transpose: bool = False) -> np.ndarray:
-    """``(I - rho W)^-1 v`` for block-diagonal W (blocks in row order), v of shape (n,) or (n, k)."""
-    out = np.empty_like(v, dtype=float)
-    for B, (a, b) in zip(blocks, zip(offsets[:-1], offsets[1:], strict=False), strict=False):
-        A = sp.identity(B.shape[0], format="csc") - rho * B.tocsc()
+    """``(I - rho W)^-1 v`` for block-diagonal W (blocks in row order), v of shape (n,) or (n, k).
+
+    Identical blocks (a constant W in a balanced panel) are factorised once.
+    """
+    v = np.asarray(v, dtype=float)
+    out = np.empty_like(v)
+    groups: dict[tuple, list[int]] = {}
+    for i, B in enumerate(blocks):
+        groups.setdefault(_block_key(B), []).append(i)
+    for idx in groups.values():
+        B = blocks[idx[0]]
+        A = sp.identity(B.shape[0], format="csc") - rho * sp.csc_matrix(B)
         if transpose:
             A = A.T.tocsc()
-        out[a:b] = spla.splu(A).solve(np.asarray(v[a:b], dtype=float))
+        lu = spla.splu(A)
+        segs = [v[offsets[i]:offsets[i + 1]] for i in idx]
+        rhs = np.concatenate([s_.reshape(len(s_), -1) for s_ in segs], axis=1)
+        sol = lu.solve(rhs)
+        k = 1 if v.ndim == 1 else v.shape[1]
+        for j, i in enumerate(idx):
+            part = sol[:, j * k:(j + 1) * k]
+            out[offsets[i]:offsets[i + 1]] = part[:, 0] if v.ndim == 1 else part
     return out
 
 

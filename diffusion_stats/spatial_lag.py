@@ -127,6 +127,7 @@ def spatial_layout(units: np.ndarray, times: np.ndarray | None, W: Any, *, stand
         groups = [(ts[a], order[a:b]) for a, b in zip(np.r_[0, cuts], np.r_[cuts, n], strict=False)]
     blocks, periods, offs = [], [], [0]
     n_iso = 0
+    cache: dict[tuple, tuple[sp.csr_matrix, int]] = {}
     for t, idx in groups:
         Wt, year = _weights_for(W, t)
         labs = units[idx]
@@ -136,12 +137,17 @@ def spatial_layout(units: np.ndarray, times: np.ndarray | None, W: Any, *, stand
             raise InputError(f"{len(missing)} unit(s) in data{where} are not in W '{Wt.name}': "
                              f"{', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}; add them to W or "
                              "drop those rows")
-        B = Wt.aligned(list(labs), year=year)
-        B.eliminate_zeros()
-        if standardize == "row":
-            B, iso = _row_standardize(B)
+        ckey = (id(Wt), year, labs.tobytes(), len(labs))
+        if ckey in cache:
+            B, iso = cache[ckey]
         else:
-            iso = int(np.sum(np.diff(B.indptr) == 0))
+            B = Wt.aligned(list(labs), year=year)
+            B.eliminate_zeros()
+            if standardize == "row":
+                B, iso = _row_standardize(B)
+            else:
+                iso = int(np.sum(np.diff(B.indptr) == 0))
+            cache[ckey] = (B, iso)
         n_iso += iso
         blocks.append(B)
         periods.append(t)

@@ -126,6 +126,18 @@ out$state_durbin <- list(coefficients = as.list(coef(fd)), sigma2 = fd$s2, rho_s
                          impacts = list(direct = imd$direct, indirect = imd$indirect, total = imd$total))
 
 # ------------------------------------------------------------------ panel (Lee & Yu transformation approach)
+# listw from a dense matrix with possibly negative weights (mat2listw refuses those)
+dense2listw <- function(M) {
+  n <- nrow(M)
+  nb <- lapply(seq_len(n), function(i) { j <- which(M[i, ] != 0); if (length(j) == 0) 0L else as.integer(j) })
+  wts <- lapply(seq_len(n), function(i) M[i, M[i, ] != 0])
+  attr(nb, "region.id") <- as.character(seq_len(n))
+  class(nb) <- "nb"
+  lw <- list(style = "M", neighbours = nb, weights = wts)
+  class(lw) <- c("listw", "nb")
+  attr(lw, "region.id") <- attr(nb, "region.id")
+  lw
+}
 centring_basis <- function(k) {
   J <- diag(k) - matrix(1 / k, k, k)
   e <- eigen(J, symmetric = TRUE)
@@ -153,7 +165,7 @@ panel_fit <- function(unit, time) {
   Wb <- if (time) t(FN) %*% Wst %*% FN else Wst
   nper <- if (unit) Tn - 1 else Tn
   Wbig <- kronecker(diag(nper), Wb)
-  lw <- mat2listw(Wbig, style = "M")
+  lw <- if (time) dense2listw(Wbig) else mat2listw(Wbig, style = "W")
   f <- lagsarlm(taxes_inc ~ lincome + nonwhite + lpop - 1, data = d, listw = lw, method = "eigen",
                 quiet = TRUE)
   list(rho = unname(f$rho), beta = as.list(f$coefficients), sigma2 = f$s2, rho_se = f$rho.se,
