@@ -166,3 +166,37 @@ def test_identification_check_runs(study):
     assert {"contiguity", "igo", "culture", "power"} <= set(tab.index)
     assert ic.n_sim == 8 and ic.n_failed == 0
     assert "Identification" in str(ic.summary())
+
+
+NOTEBOOK = "04_norm_diffusion_countries.ipynb"
+
+
+def test_notebook_committed_without_outputs():
+    nbformat = pytest.importorskip("nbformat")
+    from pathlib import Path
+
+    nb = nbformat.read(Path(__file__).resolve().parents[1] / "notebooks" / NOTEBOOK, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert not cell.get("outputs") and cell.get("execution_count") is None
+
+
+@pytest.mark.slow
+def test_notebook_executes(shared_data):
+    """Notebook 04 runs end to end from the raw files (fresh kernel)."""
+    import os
+    from pathlib import Path
+
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    path = Path(__file__).resolve().parents[1] / "notebooks" / NOTEBOOK
+    nb = nbformat.read(path, as_version=4)
+    env = dict(os.environ)
+    os.environ.update({"DIFFUSION_STATS_PROGRESS": "0", "MPLBACKEND": "Agg",
+                       "DIFFUSION_STATS_DATA": str(shared_data)})
+    try:
+        nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+                                resources={"metadata": {"path": str(path.parent)}}).execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(env)

@@ -82,3 +82,20 @@ def test_predecessor_override_documented():
     assert PREDECESSOR_OVERRIDES == {("Yemen", "1990-05-22"): 680}
     codes, _ = C.names_to_cow(["Yemen", "Yemen"], ["1984-05-30", "1991-05-01"])
     assert codes.tolist() == [680, 679]
+
+
+def test_docstring_examples_run(shared_data):
+    """The numpydoc examples of the countries modules run against the real data."""
+    import doctest
+    import importlib
+    import warnings
+
+    import diffusion_stats as ds
+
+    for name in ["codes", "cow", "cepii", "treaties"]:
+        mod = importlib.import_module(f"diffusion_stats.countries.{name}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ds.RowAccountingWarning)
+            res = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert res.failed == 0, f"{name}: {res.failed} failing example(s)"
+        assert res.attempted > 0

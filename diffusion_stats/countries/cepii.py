@@ -54,8 +54,8 @@ def read_cepii_dist(path=None, *, table: pd.DataFrame | None = None,
 
     Examples
     --------
-    >>> cd = read_cepii_dist()                                   # doctest: +SKIP
-    >>> cd.query("unit1 == '2' and unit2 == '200'").comlang_off.item()  # doctest: +SKIP
+    >>> cd = read_cepii_dist()
+    >>> cd.query("unit1 == '2' and unit2 == '200'").comlang_off.item()
     1
     """
     from .codes import cow_iso3_table
@@ -134,7 +134,7 @@ def cepii_weights(dist: pd.DataFrame, value: str | list[str] = "comlang_off", *,
 
     Examples
     --------
-    >>> W = cepii_weights(read_cepii_dist(), "comlang_off")   # doctest: +SKIP
+    >>> W = cepii_weights(read_cepii_dist(), "comlang_off")
     """
     cols = [value] if isinstance(value, str) else list(value)
     require_columns(dist, ["unit1", "unit2", *cols], argument="dist")

@@ -251,8 +251,8 @@ def cow_iso3_table(states: pd.DataFrame | None = None, *, path=None) -> pd.DataF
 
     Examples
     --------
-    >>> t = cow_iso3_table()                      # doctest: +SKIP
-    >>> t.loc[t.ccode == 260, "iso3"].item()      # doctest: +SKIP
+    >>> t = cow_iso3_table()
+    >>> t.loc[t.ccode == 260, "iso3"].item()
     'DEU'
     """
     if states is None:
@@ -290,7 +290,7 @@ def iso3_to_cow(iso3, dates, *, table: pd.DataFrame | None = None) -> np.ndarray
 
     Examples
     --------
-    >>> iso3_to_cow(["DEU", "DEU", "DEU"], ["1973-12-17", "1990-10-01", "1992-08-18"])  # doctest: +SKIP
+    >>> iso3_to_cow(["DEU", "DEU", "DEU"], ["1973-12-17", "1990-10-01", "1992-08-18"])
     array([260., 260., 255.])
     """
     if table is None:
@@ -348,8 +348,8 @@ def names_to_cow(names, dates, *, overrides: Mapping[str, str | None] | None = N
 
     Examples
     --------
-    >>> codes, m = names_to_cow(["Germany", "Holy See"], ["1985-07-10", "1990-04-20"])  # doctest: +SKIP
-    >>> codes                                                                           # doctest: +SKIP
+    >>> codes, m = names_to_cow(["Germany", "Holy See"], ["1985-07-10", "1990-04-20"])
+    >>> codes
     array([260., nan])
     """
     names = pd.Series(np.asarray(names, dtype=object)).astype(str)

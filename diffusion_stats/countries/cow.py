@@ -121,8 +121,8 @@ def read_cow_states(path=None, *, merge=None, spells: str = "all", years=None,
 
     Examples
     --------
-    >>> st = read_cow_states()                       # doctest: +SKIP
-    >>> st.loc[st.unit == "255", ["first_year", "last_year"]].values.tolist()  # doctest: +SKIP
+    >>> st = read_cow_states()
+    >>> st.loc[st.unit == "255", ["first_year", "last_year"]].values.tolist()
     [[1816, 1945], [1990, 2016]]
     """
     if spells not in ("all", "envelope"):
@@ -204,9 +204,9 @@ def state_years(states: pd.DataFrame | None = None, *, years=None, path=None, me
 
     Examples
     --------
-    >>> sy = state_years(years=(1990, 1991))   # doctest: +SKIP
-    >>> int((sy.year == 1991).sum())           # doctest: +SKIP
-    167
+    >>> sy = state_years(years=(1990, 1991))
+    >>> int((sy.year == 1991).sum())
+    177
     """
     if states is None:
         states = read_cow_states(path, merge=merge)
@@ -241,7 +241,7 @@ def states_in_system(year: int, states: pd.DataFrame | None = None, *, path=None
 
     Examples
     --------
-    >>> len(states_in_system(1816))   # doctest: +SKIP
+    >>> len(states_in_system(1816))
     23
     """
     try:
@@ -364,8 +364,8 @@ def read_cow_contiguity(path=None, *, max_type: int = 1, years=None, states: pd.
 
     Examples
     --------
-    >>> W = read_cow_contiguity(max_type=1, years=(1990, 2014))   # doctest: +SKIP
-    >>> W.neighbors("2", year=2000)                                # doctest: +SKIP
+    >>> W = read_cow_contiguity(max_type=1, years=(1990, 2014))
+    >>> W.neighbors("2", year=2000)
     ('20', '70')
     """
     if not isinstance(max_type, (int, np.integer)) or isinstance(max_type, bool) or not 1 <= max_type <= 5:
@@ -437,8 +437,8 @@ def read_cow_igo(path=None, *, years=None, min_shared: int = 1, binary: bool = F
 
     Examples
     --------
-    >>> W = read_cow_igo(years=(1990, 2014))   # doctest: +SKIP
-    >>> W.years[:2]                            # doctest: +SKIP
+    >>> W = read_cow_igo(years=(1990, 2014))
+    >>> W.years[:2]
     (1990, 1991)
     """
     yr = year_range(years)
@@ -498,8 +498,8 @@ def read_cow_mindist(path=None, *, years=None, max_distance: float | None = None
 
     Examples
     --------
-    >>> md = read_cow_mindist(years=2000)   # doctest: +SKIP
-    >>> md.columns.tolist()                 # doctest: +SKIP
+    >>> md = read_cow_mindist(years=2000)
+    >>> md.columns.tolist()
     ['unit1', 'unit2', 'year', 'mindist']
     """
     yr = year_range(years)
@@ -576,9 +576,9 @@ def read_cow_capabilities(path=None, *, years=None, merge=None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> cap = read_cow_capabilities(years=(1990, 2014))   # doctest: +SKIP
-    >>> cap.groupby("year").cinc.sum().round(2).unique()  # doctest: +SKIP
-    array([1.])
+    >>> cap = read_cow_capabilities(years=(1990, 2014))
+    >>> bool(abs(cap.groupby("year").cinc.sum() - 1).max() < 0.02)   # CINC shares sum to ~1
+    True
     """
     return _state_year_reader(path, "cow_nmc.rda", "cow_nmc",
                               ["milex", "milper", "irst", "pec", "tpop", "upop", "cinc"],
@@ -603,8 +603,8 @@ def read_cow_trade(path=None, *, years=None, merge=None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> tr = read_cow_trade(years=2000)   # doctest: +SKIP
-    >>> tr.columns.tolist()               # doctest: +SKIP
+    >>> tr = read_cow_trade(years=2000)
+    >>> tr.columns.tolist()
     ['unit', 'year', 'imports', 'exports']
     """
     return _state_year_reader(path, "cow_trade_sy.rda", "cow_trade_sy", ["imports", "exports"],
@@ -646,8 +646,8 @@ def capability_weights(capabilities: pd.DataFrame, *, how: str = "capability", i
 
     Examples
     --------
-    >>> cap = read_cow_capabilities(years=(2000, 2001))   # doctest: +SKIP
-    >>> W = capability_weights(cap).row_standardize()      # doctest: +SKIP
+    >>> cap = read_cow_capabilities(years=(2000, 2001))
+    >>> W = capability_weights(cap).row_standardize()
     """
     from .._errors import require_columns
 

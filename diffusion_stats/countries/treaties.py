@@ -75,9 +75,9 @@ def un_treaty_index(path=None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> idx = un_treaty_index()                                  # doctest: +SKIP
-    >>> idx.set_index("treaty").loc["4-12", "treaty_name"][:40]  # doctest: +SKIP
-    'Second Optional Protocol to the Internati'
+    >>> idx = un_treaty_index()
+    >>> idx.set_index("treaty").loc["4-12", "treaty_name"][:40]
+    'Second Optional Protocol to the Internat'
     """
     df = pd.read_csv(data_file(path, "untreaties", "index.csv"), dtype=str)
     if not {"chapter_no", "treaty_no", "treaty_name"} <= set(df.columns):
@@ -152,8 +152,8 @@ def read_un_treaty(treaty: str, path=None, *, event: str = "ratification",
 
     Examples
     --------
-    >>> op2 = read_un_treaty("4-12")          # doctest: +SKIP
-    >>> op2.columns[:3].tolist()              # doctest: +SKIP
+    >>> op2 = read_un_treaty("4-12")
+    >>> op2.columns[:3].tolist()
     ['unit', 'policy', 'year']
     """
     from .codes import clean_name, names_to_cow
@@ -221,8 +221,8 @@ def read_fctc(path=None, *, event: str = "ratification", overrides: Mapping[str,
 
     Examples
     --------
-    >>> fctc = read_fctc()           # doctest: +SKIP
-    >>> fctc.policy.unique().tolist()  # doctest: +SKIP
+    >>> fctc = read_fctc()
+    >>> fctc.policy.unique().tolist()
     ['FCTC']
     """
     from .codes import clean_name, names_to_cow
