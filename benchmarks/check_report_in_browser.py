@@ -8,7 +8,9 @@ What it verifies, printing each result:
    embedded base64 PNG that decodes to a real image (signature, width x height);
 2. in Chromium (``--dump-dom`` after the page loaded) every ``<img>`` finished loading
    with a natural width > 0 (an injected script records this in the DOM);
-3. a full-page screenshot (``--screenshot``) was written and is not blank.
+3. screenshots were written and are not blank: one at ``--window-size`` (default
+   1200 x 2400, the top of the report) and one of the whole page (``*_full.png``, height
+   measured in the browser), in which every figure is visible.
 
 Usage::
 
@@ -43,7 +45,8 @@ window.addEventListener('load', function () {
   });
   var pre = document.createElement('pre');
   pre.id = 'ds-browser-check';
-  pre.textContent = 'LOADED ' + imgs.length + '\\n' + rows.join('\\n');
+  pre.textContent = 'LOADED ' + imgs.length + ' HEIGHT ' + document.documentElement.scrollHeight + '\\n'
+                    + rows.join('\\n');
   document.body.appendChild(pre);
 });
 </script>
@@ -97,13 +100,14 @@ def main() -> int:
     probe.write_text(text.replace("</body>", PROBE + "</body>"), encoding="utf-8")
     dom = subprocess.run([chrome, *CHROME_FLAGS, "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()],
                          capture_output=True, text=True, timeout=180).stdout
-    m = re.search(r"<pre id=\"ds-browser-check\">LOADED (\d+)\n?(.*?)</pre>", dom, re.S)
+    m = re.search(r"<pre id=\"ds-browser-check\">LOADED (\d+) HEIGHT (\d+)\n?(.*?)</pre>", dom, re.S)
     if not m:
         print("FAIL: the page did not finish loading in Chromium (no probe output)")
         return 1
     ok = True
     loaded = set()
-    for line in filter(None, m.group(2).split("\n")):
+    height = int(m.group(2))
+    for line in filter(None, m.group(3).split("\n")):
         name, complete, w, h = line.split(",")
         good = complete == "true" and int(w) > 0
         ok &= good
@@ -115,25 +119,28 @@ def main() -> int:
         ok = False
     print(f"chromium rendered {m.group(1)} of {len(figs)} figures")
 
-    # 3. screenshot
+    # 3. screenshots: the requested window, and the whole page (every figure visible)
     shot = args.screenshot.resolve()
-    subprocess.run([chrome, *CHROME_FLAGS, f"--screenshot={shot}", f"--window-size={args.window_size}",
-                    report.as_uri()], capture_output=True, timeout=180)
-    if not shot.exists():
-        print("FAIL: no screenshot written")
-        return 1
-    data = shot.read_bytes()
-    w, h = png_size(data)
-    try:
-        import matplotlib.image as mpimg
+    full = shot.with_name(shot.stem + "_full" + shot.suffix)
+    width = args.window_size.split(",")[0]
+    for path, size in ((shot, args.window_size), (full, f"{width},{height + 40}")):
+        if path.exists():
+            path.unlink()
+        subprocess.run([chrome, *CHROME_FLAGS, f"--screenshot={path}", f"--window-size={size}", report.as_uri()],
+                       capture_output=True, timeout=180)
+        if not path.exists():
+            print(f"FAIL: no screenshot written to {path}")
+            return 1
+        w, h = png_size(path.read_bytes())
+        try:
+            import matplotlib.image as mpimg
 
-        img = mpimg.imread(str(shot))
-        spread = float(img[..., :3].std())
-    except Exception:  # pragma: no cover - matplotlib missing
-        spread = float("nan")
-    blank = spread == spread and spread < 0.01
-    print(f"screenshot: {shot} ({w} x {h} px, pixel spread {spread:.3f}{', BLANK' if blank else ''})")
-    ok &= not blank
+            spread = float(mpimg.imread(str(path))[..., :3].std())
+        except Exception:  # pragma: no cover - matplotlib missing
+            spread = float("nan")
+        blank = spread == spread and spread < 0.01
+        print(f"screenshot: {path} ({w} x {h} px, pixel spread {spread:.3f}{', BLANK' if blank else ''})")
+        ok &= not blank
     print("OK: every figure present and rendered" if ok else "FAIL")
     return 0 if ok else 1
 

@@ -616,8 +616,9 @@ def identification(check: Any, *, kind: str = "recovery", ax: Axes | None = None
     order = list(map(str, t.index))
     ypos = np.arange(len(order))[::-1].astype(float)
     ax = _get_ax(ax, figsize=(6.4, max(2.4, 0.6 * len(order) + 1.2)))
-    ax.hlines(ypos, t["lower"], t["upper"], color="#1f77b4", lw=2.5, zorder=3, label="recovered (interval)")
-    ax.plot(t["estimate"], ypos, "o", color="#1f77b4", ms=7, mec="white", zorder=4, label="recovered (mean)")
+    ax.hlines(ypos, t["lower"], t["upper"], color="#1f77b4", lw=2.5, zorder=3,
+              label="recovered: middle 95% of simulations")
+    ax.plot(t["estimate"], ypos, "o", color="#1f77b4", ms=7, mec="white", zorder=4, label="recovered: mean")
     ax.plot(truth, ypos, "D", color="#d62728", ms=7, mfc="none", mew=1.8, zorder=5, label="true value")
     ax.set_yticks(ypos)
     ax.set_yticklabels(order)
