@@ -71,6 +71,14 @@ _LAZY: dict[str, str] = {
     "simulate_diffusion": "diffusion_stats.simulate",
     # output
     "compare": "diffusion_stats.compare",
+    # distributed (Dask)
+    "dask_dyads": "diffusion_stats.distributed",
+    "write_dyads_partitioned": "diffusion_stats.distributed",
+    "dask_event_history": "diffusion_stats.distributed",
+    "partition_by": "diffusion_stats.distributed",
+    "DaskEventLogit": "diffusion_stats.distributed",
+    "DaskDyadicLogit": "diffusion_stats.distributed",
+    "DaskCoxHazard": "diffusion_stats.distributed",
 }
 _SUBMODULES = {"datasets", "countries", "mechanisms", "plots"}
 
