@@ -106,10 +106,16 @@ def lead_exposures(panel: pd.DataFrame, adoptions: pd.DataFrame, channels: Any, 
     chans = _as_channels(channels)
     if int(leads) < 1:
         raise InputError(f"leads={leads} must be >= 1")
+    import warnings
+
+    from .._errors import RowAccountingWarning
+
     out = panel.copy()
     for ch in chans:
-        far = add_channels(panel, _shift(adoptions, int(leads) + int(ch.lag)), [ch.renamed("far_")], partner=None)
-        near = add_channels(panel, _shift(adoptions, int(ch.lag)), [ch.renamed("near_")], partner=None)
+        with warnings.catch_warnings():  # isolates etc. are reported for the channel itself
+            warnings.simplefilter("ignore", RowAccountingWarning)
+            far = add_channels(panel, _shift(adoptions, int(leads) + int(ch.lag)), [ch.renamed("far_")], partner=None)
+            near = add_channels(panel, _shift(adoptions, int(ch.lag)), [ch.renamed("near_")], partner=None)
         out[f"{ch.name}{suffix}"] = far["far_"].to_numpy(dtype=float) - near["near_"].to_numpy(dtype=float)
     return out
 
