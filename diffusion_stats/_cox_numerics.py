@@ -28,13 +28,19 @@ derivatives.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-__all__ = ["RiskSets", "Evaluation", "ExactLayout", "Workspace", "workspace", "build_risk_sets",
+__all__ = ["RiskSets", "Evaluation", "ExactLayout", "Workspace", "workspace", "build_risk_sets", "pairs_of",
            "evaluate", "evaluate_exact", "exact_layout",
            "score_residuals"]
+
+
+# "auto" layout: expand into pairs while they number at most max(PAIRS_PER_ROW * n,
+# MAX_AUTO_PAIRS); beyond that use interval sums (module constants so tests can force a mode)
+PAIRS_PER_ROW = 3
+MAX_AUTO_PAIRS = 2_000_000
 
 
 @dataclass
@@ -55,6 +61,11 @@ class RiskSets:
     set_time: np.ndarray      # event time of each set
     set_stratum: np.ndarray   # stratum code of each set
     set_size: np.ndarray      # rows at risk per set
+    lo: np.ndarray            # first risk set of each row (global set index)
+    hi: np.ndarray            # one past the last risk set of each row
+    row_stratum: np.ndarray   # stratum code of each row
+    mode: str                 # "pairs" (expanded) or "cumsum" (interval sums, no expansion)
+    n_pairs: int
 
 
 def _count_le(sorted_vals: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -71,8 +82,15 @@ def _count_le(sorted_vals: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def build_risk_sets(start: np.ndarray, stop: np.ndarray, event: np.ndarray,
-                    weights: np.ndarray, strata: np.ndarray) -> RiskSets:
-    """Expand rows into sorted (risk set, row) pairs; see the module docstring."""
+                    weights: np.ndarray, strata: np.ndarray, mode: str = "auto") -> RiskSets:
+    """Locate each row's risk sets; expand into (risk set, row) pairs when that is cheap.
+
+    ``mode="auto"`` expands when the pairs are at most ``max(3 n, 2e6)`` (annual
+    event-history data: about one pair per row); otherwise risk-set sums are computed
+    without expansion as interval sums ("cumsum" mode): a row adds its terms at its first
+    risk set and removes them after its last, and a cumulative sum over the risk sets
+    (sorted by stratum and time) gives every S0, S1, S2 in O(n + K).
+    """
     n = len(stop)
     s = strata.astype(np.int64)
     ev = event.astype(bool)
@@ -97,7 +115,13 @@ def build_risk_sets(start: np.ndarray, stop: np.ndarray, event: np.ndarray,
         hi = np.searchsorted(set_keys, s * M + rb, side="right")
     counts = hi - lo
     P = int(counts.sum())
-    if P == n and np.all(counts == 1):
+    if mode == "auto":
+        mode = "pairs" if P <= max(PAIRS_PER_ROW * n, MAX_AUTO_PAIRS) else "cumsum"
+    if mode not in ("pairs", "cumsum"):
+        raise ValueError(f"mode={mode!r}")
+    if mode == "cumsum":
+        pair_row = pair_set = np.zeros(0, dtype=np.int64)
+    elif P == n and np.all(counts == 1):
         pair_row = np.argsort(lo, kind="stable")
         pair_set = lo[pair_row]
     else:
@@ -108,7 +132,7 @@ def build_risk_sets(start: np.ndarray, stop: np.ndarray, event: np.ndarray,
             order = np.argsort(pair_set, kind="stable")
             pair_row, pair_set = pair_row[order], pair_set[order]
     pair_death = ev[pair_row] & (pair_set == hi[pair_row] - 1)
-    set_size = np.bincount(pair_set, minlength=K)
+    set_size = np.cumsum(np.bincount(lo, minlength=K + 1) - np.bincount(hi, minlength=K + 1))[:K]
     set_ptr = np.concatenate([[0], np.cumsum(set_size)[:-1]]).astype(np.int64)
     dset = np.searchsorted(set_keys, death_key_all)
     order = np.argsort(dset, kind="stable")
@@ -119,7 +143,24 @@ def build_risk_sets(start: np.ndarray, stop: np.ndarray, event: np.ndarray,
     return RiskSets(n=n, n_sets=K, pair_row=pair_row, pair_set=pair_set, pair_death=pair_death,
                     set_ptr=set_ptr, death_rows=drow, death_set=dset, death_ptr=dptr,
                     n_death=nd, dw=dw, set_time=etimes[set_keys % M - 1],
-                    set_stratum=set_keys // M, set_size=set_size)
+                    set_stratum=set_keys // M, set_size=set_size, lo=lo, hi=hi, row_stratum=s,
+                    mode=mode, n_pairs=P)
+
+
+def pairs_of(rs: RiskSets) -> RiskSets:
+    """The same risk sets in "pairs" mode (expanding a "cumsum" structure)."""
+    if rs.mode == "pairs":
+        return rs
+    counts = rs.hi - rs.lo
+    pair_row = np.repeat(np.arange(rs.n, dtype=np.int64), counts)
+    offs = np.cumsum(counts) - counts
+    pair_set = rs.lo[pair_row] + (np.arange(rs.n_pairs, dtype=np.int64) - offs[pair_row])
+    order = np.argsort(pair_set, kind="stable")
+    pair_row, pair_set = pair_row[order], pair_set[order]
+    is_event = np.zeros(rs.n, dtype=bool)
+    is_event[rs.death_rows] = True
+    pair_death = is_event[pair_row] & (pair_set == rs.hi[pair_row] - 1)
+    return replace(rs, pair_row=pair_row, pair_set=pair_set, pair_death=pair_death, mode="pairs")
 
 
 @dataclass
@@ -131,6 +172,9 @@ class Evaluation:
     info: np.ndarray
     # per-set pieces kept for residuals (breslow/efron only)
     parts: dict | None = None
+    # "cumsum" mode: max over sets of (sum of entered terms) / (risk-set sum); the
+    # relative rounding error of the risk-set sums is about 1e-16 times this
+    precision: float = 1.0
 
 
 def _mv(A: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -167,15 +211,16 @@ class Workspace:
 
 def workspace(rs: RiskSets, X: np.ndarray, w: np.ndarray, max_cells: int = 30_000_000) -> Workspace:
     p = X.shape[1]
-    Xp = np.ascontiguousarray(X[rs.pair_row])
+    # "cumsum" mode works on the rows themselves
+    Xp = np.ascontiguousarray(X[rs.pair_row]) if rs.mode == "pairs" else X
     XXp = None
     if len(Xp) * p * p <= max_cells:
         XXp = (Xp[:, :, None] * Xp[:, None, :]).reshape(len(Xp), p * p)
     Xd = X[rs.death_rows]
     XXd = (Xd[:, :, None] * Xd[:, None, :]).reshape(len(Xd), p * p)
     j = np.arange(len(rs.death_rows)) - rs.death_ptr[rs.death_set]
-    return Workspace(Xp=Xp, wp=w[rs.pair_row], XXp=XXp, Xd=Xd, wd=w[rs.death_rows], XXd=XXd, j=j,
-                     X=X, w=w)
+    wp = w[rs.pair_row] if rs.mode == "pairs" else w
+    return Workspace(Xp=Xp, wp=wp, XXp=XXp, Xd=Xd, wd=w[rs.death_rows], XXd=XXd, j=j, X=X, w=w)
 
 
 def _set_max(rs: RiskSets, eta_p: np.ndarray) -> np.ndarray:
@@ -198,16 +243,25 @@ def evaluate(rs: RiskSets, X: np.ndarray, w: np.ndarray, beta: np.ndarray, *,
         ws = workspace(rs, X, w)
     p = X.shape[1]
     K = rs.n_sets
+    cums = rs.mode == "cumsum"
     eta_p = _mv(ws.Xp, beta)
-    m = _set_max(rs, eta_p)
-    if np.all(m == m[0]) if K else True:
-        z = eta_p - (m[0] if K else 0.0)
+    if cums:
+        m, mrow = _stratum_max(rs, eta_p)
+        z = eta_p - mrow
     else:
-        z = eta_p - m[rs.pair_set]
+        m = _set_max(rs, eta_p)
+        z = eta_p - (m[0] if K else 0.0) if (np.all(m == m[0]) if K else True) else eta_p - m[rs.pair_set]
     ez = np.exp(z)
     r = ws.wp * ez
-    S0 = _reduce(r, rs.set_ptr)
-    S1 = _reduce(r[:, None] * ws.Xp, rs.set_ptr)
+    if cums:
+        S0 = _interval_sums(rs, r)
+        S1 = _interval_sums(rs, r[:, None] * ws.Xp)
+        gross = np.cumsum(np.bincount(rs.lo, weights=r, minlength=K + 1))[:K]
+        precision = float(np.max(gross / S0)) if K else 1.0
+    else:
+        S0 = _reduce(r, rs.set_ptr)
+        S1 = _reduce(r[:, None] * ws.Xp, rs.set_ptr)
+        precision = 1.0
     eta_d = _mv(ws.Xd, beta)
     rd = ws.wd * np.exp(eta_d - m[rs.death_set])
     nd = rs.n_death
@@ -228,11 +282,9 @@ def evaluate(rs: RiskSets, X: np.ndarray, w: np.ndarray, beta: np.ndarray, *,
     score = _vm(ws.wd, ws.Xd) - _vm(mw, a)
     info = np.zeros((p, p))
     if want_info:
-        if ws.XXp is not None:
-            S2 = _reduce(r[:, None] * ws.XXp, rs.set_ptr)
-        else:
-            rX = r[:, None] * ws.Xp
-            S2 = _reduce((rX[:, :, None] * ws.Xp[:, None, :]).reshape(len(r), p * p), rs.set_ptr)
+        rXX = r[:, None] * ws.XXp if ws.XXp is not None else \
+            ((r[:, None] * ws.Xp)[:, :, None] * ws.Xp[:, None, :]).reshape(len(r), p * p)
+        S2 = _interval_sums(rs, rXX) if cums else _reduce(rXX, rs.set_ptr)
         M2 = S2[step_set]
         if efron:
             D2 = _reduce(rd[:, None] * ws.XXd, rs.death_ptr)
@@ -240,8 +292,36 @@ def evaluate(rs: RiskSets, X: np.ndarray, w: np.ndarray, beta: np.ndarray, *,
         info = _vm(mw / den, M2).reshape(p, p) - np.einsum("s,si,sj->ij", mw, a, a)
     parts = None
     if keep:
-        parts = dict(m=m, ez=ez, den=den, a=a, mw=mw, f=f, step_set=step_set, eta_d=eta_d)
-    return Evaluation(loglik=loglik, score=score, info=info, parts=parts)
+        parts = dict(m=m, ez=ez, den=den, a=a, mw=mw, f=f, step_set=step_set, eta_d=eta_d,
+                     M2=M2 if want_info else None)
+    return Evaluation(loglik=loglik, score=score, info=info, parts=parts, precision=precision)
+
+
+def _interval_sums(rs: RiskSets, v: np.ndarray) -> np.ndarray:
+    """Sum of ``v`` over the rows at risk in each set, without expanding pairs: add at the
+    row's first set, remove after its last, cumulate over the sets."""
+    K = rs.n_sets
+    if v.ndim == 1:
+        return np.cumsum(np.bincount(rs.lo, weights=v, minlength=K + 1)
+                         - np.bincount(rs.hi, weights=v, minlength=K + 1))[:K]
+    out = np.empty((K, v.shape[1]))
+    for c in range(v.shape[1]):
+        out[:, c] = _interval_sums(rs, v[:, c])
+    return out
+
+
+def _stratum_max(rs: RiskSets, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Shift per stratum ("cumsum" mode): a global one when the spread is < 500, the
+    stratum maximum otherwise. Returns (per-set shift, per-row shift)."""
+    if not len(eta):
+        return np.zeros(rs.n_sets), np.zeros(0)
+    hi = float(eta.max())
+    if hi - float(eta.min()) < 500.0:
+        return np.full(rs.n_sets, hi), np.full(len(eta), hi)
+    G = int(rs.row_stratum.max()) + 1
+    ms = np.full(G, -np.inf)
+    np.maximum.at(ms, rs.row_stratum, eta)
+    return ms[rs.set_stratum], ms[rs.row_stratum]
 
 
 def score_residuals(rs: RiskSets, X: np.ndarray, ev: Evaluation) -> tuple[np.ndarray, np.ndarray]:
@@ -267,21 +347,41 @@ def score_residuals(rs: RiskSets, X: np.ndarray, ev: Evaluation) -> tuple[np.nda
                     for c in range(a.shape[1])], 1) if a.shape[1] else np.zeros((K, 0))
     Abar = np.stack([np.bincount(ss, weights=a[:, c], minlength=K) for c in range(a.shape[1])], 1) \
         / rs.n_death[:, None]
-    ps, pr, pdth = rs.pair_set, rs.pair_row, rs.pair_death
-    ez = P["ez"]
-    hsel = np.where(pdth, Hd[ps], H[ps]) * ez
-    c0 = np.bincount(pr, weights=hsel, minlength=rs.n)
     p = X.shape[1]
-    c1 = np.empty((rs.n, p))
-    for c in range(p):
-        hac = np.where(pdth, HAd[ps, c], HA[ps, c]) * ez
-        c1[:, c] = np.bincount(pr, weights=hac, minlength=rs.n)
+    if rs.mode == "cumsum":
+        ez = P["ez"]                               # exp(eta_i - shift of row i's stratum)
+        lo, hi = rs.lo, rs.hi
+        CH = np.concatenate([[0.0], np.cumsum(H)])
+        c0 = ez * (CH[hi] - CH[lo])
+        c1 = np.empty((rs.n, p))
+        for c in range(p):
+            CA = np.concatenate([[0.0], np.cumsum(HA[:, c])])
+            c1[:, c] = ez * (CA[hi] - CA[lo])
+        dr = rs.death_rows
+        k = rs.death_set
+        c0[dr] += ez[dr] * (Hd[k] - H[k])
+        c1[dr] += ez[dr][:, None] * (HAd[k] - HA[k])
+    else:
+        c0, c1 = _pair_hazard_sums(rs, P["ez"], H, HA, Hd, HAd)
     L = -(X * c0[:, None] - c1)
     dr = rs.death_rows
     L[dr] += X[dr] - Abar[rs.death_set]
     mart = -c0
     mart[dr] += 1.0
     return L, mart
+
+
+def _pair_hazard_sums(rs: RiskSets, ez: np.ndarray, H: np.ndarray, HA: np.ndarray, Hd: np.ndarray,
+                      HAd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ps, pr, pdth = rs.pair_set, rs.pair_row, rs.pair_death
+    hsel = np.where(pdth, Hd[ps], H[ps]) * ez
+    c0 = np.bincount(pr, weights=hsel, minlength=rs.n)
+    p = HA.shape[1]
+    c1 = np.empty((rs.n, p))
+    for c in range(p):
+        hac = np.where(pdth, HAd[ps, c], HA[ps, c]) * ez
+        c1[:, c] = np.bincount(pr, weights=hac, minlength=rs.n)
+    return c0, c1
 
 
 # ---------------------------------------------------------------------------
@@ -297,6 +397,7 @@ class ExactLayout:
 
 
 def exact_layout(rs: RiskSets, max_cells: int = 50_000_000) -> ExactLayout:
+    assert rs.mode == "pairs"
     sets = np.flatnonzero(rs.n_death >= 2)
     sizes = rs.set_size[sets]
     nmax = int(sizes.max()) if len(sets) else 0

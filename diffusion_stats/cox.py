@@ -227,38 +227,23 @@ class CoxHazard:
             raise SpecificationError("ties='exact' does not take case weights (as R's clogit); "
                                      "use ties='efron' or drop weights=")
         rs, X, w = P.rs, P.X, P.w
-        lay = cn.exact_layout(rs) if exact else None
-        ws = None if exact else cn.workspace(rs, X, w)
-
-        def ev(b: np.ndarray, info: bool = True) -> cn.Evaluation:
-            if exact:
-                return cn.evaluate_exact(rs, lay, X, b, want_info=info)
-            return cn.evaluate(rs, X, w, b, efron=self.ties == "efron", want_info=info, keep=True, ws=ws)
-
-        p = X.shape[1]
-        beta = np.zeros(p)
-        e0 = ev(beta)
-        e = e0
-        converged, it, halvings = False, 0, 0
-        for it in range(1, max_iter + 1):
-            step = _solve(e.info, e.score)
-            new = beta + step
-            en = ev(new)
-            h = 0
-            while (not np.isfinite(en.loglik) or en.loglik < e.loglik - 1e-10 * (1 + abs(e.loglik))) and h < 40:
-                step = step / 2
-                new = beta + step
-                en = ev(new)
-                h += 1
-            halvings += h
-            change = en.loglik - e.loglik
-            beta, e = new, en
-            if abs(change) <= tol * (1 + abs(e.loglik)) and np.all(np.abs(step) <= 1e-6 * (1 + np.abs(beta))):
-                converged = True
-                break
-            if abs(change) <= tol * (1 + abs(e.loglik)) and it >= 3:
-                # loglik has converged; coefficient still moving means monotone likelihood
-                break
+        if exact and rs.mode != "pairs":
+            if rs.n_pairs > 50_000_000:
+                raise SpecificationError(
+                    f"ties='exact' needs the {rs.n_pairs:,} (risk set, row) pairs spelled out, too many; "
+                    "use ties='efron'")
+            rs = cn.pairs_of(rs)
+        beta, e, e0, converged, it, halvings, change = self._newton(rs, X, w, exact, max_iter, tol)
+        if not exact and e.precision > 1e7:
+            # interval sums lost precision (rows with huge risk scores entering and leaving):
+            # redo the fit on the expanded risk sets, which add positive terms only
+            if rs.n_pairs <= 30_000_000:
+                rs = cn.pairs_of(rs)
+                beta, e, e0, converged, it, halvings, change = self._newton(rs, X, w, exact, max_iter, tol)
+            else:
+                warnings.warn(
+                    f"risk-set sums may have lost precision (ratio {e.precision:.2g}); consider centring or "
+                    "rescaling covariates with extreme values", ConvergenceWarning, stacklevel=2)
         # polish / separation check: one more Newton step at the final point
         last_step = _solve(e.info, e.score)
         infinite = np.abs(last_step) > np.maximum(1e-6, 1e-4 * np.abs(beta))
@@ -314,6 +299,7 @@ class CoxHazard:
         lr = 2 * (e.loglik - e0.loglik)
         score_stat = float(e0.score @ _solve(e0.info, e0.score))
         wald = float(beta @ _solve(cov, beta))
+        p = X.shape[1]
         tests = {name: {"statistic": s, "df": p, "pvalue": float(stats.chi2.sf(s, p))}
                  for name, s in (("likelihood_ratio", lr), ("wald", wald), ("score", score_stat))}
         idx = pd.Index(P.names)
@@ -325,7 +311,45 @@ class CoxHazard:
             naive_cov=pd.DataFrame(naive, index=idx, columns=idx), nobs=rs.n, loglik=e.loglik,
             loglik_null=e0.loglik, cov_type=cov_type, cluster=ccols, n_clusters=n_clusters,
             info=info, formula=self.formula, tests=tests, converged=converged, iterations=it,
-            step_halvings=halvings, evaluation=e, small_sample=small_sample)
+            step_halvings=halvings, evaluation=e, small_sample=small_sample, risk_sets=rs)
+
+
+    def _newton(self, rs: cn.RiskSets, X: np.ndarray, w: np.ndarray, exact: bool, max_iter: int,
+                tol: float) -> tuple:
+        """Newton-Raphson with step halving from beta = 0."""
+        lay = cn.exact_layout(rs) if exact else None
+        ws = None if exact else cn.workspace(rs, X, w)
+
+        def ev(b: np.ndarray) -> cn.Evaluation:
+            if exact:
+                return cn.evaluate_exact(rs, lay, X, b)
+            return cn.evaluate(rs, X, w, b, efron=self.ties == "efron", keep=True, ws=ws)
+
+        p = X.shape[1]
+        beta = np.zeros(p)
+        e0 = ev(beta)
+        e = e0
+        converged, it, halvings, change = False, 0, 0, 0.0
+        for it in range(1, max_iter + 1):
+            step = _solve(e.info, e.score)
+            new = beta + step
+            en = ev(new)
+            h = 0
+            while (not np.isfinite(en.loglik) or en.loglik < e.loglik - 1e-10 * (1 + abs(e.loglik))) and h < 40:
+                step = step / 2
+                new = beta + step
+                en = ev(new)
+                h += 1
+            halvings += h
+            change = en.loglik - e.loglik
+            beta, e = new, en
+            if abs(change) <= tol * (1 + abs(e.loglik)) and np.all(np.abs(step) <= 1e-6 * (1 + np.abs(beta))):
+                converged = True
+                break
+            if abs(change) <= tol * (1 + abs(e.loglik)) and it >= 3:
+                # loglik has converged; coefficient still moving means monotone likelihood
+                break
+        return beta, e, e0, converged, it, halvings, change
 
 
 class CoxResults(Results):
@@ -352,7 +376,7 @@ class CoxResults(Results):
     def __init__(self, *, model: CoxHazard, prepared: _Prepared, naive_cov: pd.DataFrame,
                  loglik_null: float, tests: dict, converged: bool, iterations: int,
                  step_halvings: int, evaluation: cn.Evaluation, small_sample: bool,
-                 **kw: Any) -> None:
+                 risk_sets: cn.RiskSets, **kw: Any) -> None:
         super().__init__(**kw)
         self.model = model
         self._prep = prepared
@@ -363,6 +387,7 @@ class CoxResults(Results):
         self.iterations = iterations
         self.step_halvings = step_halvings
         self._eval = evaluation
+        self._rs = risk_sets  # the risk-set layout the final evaluation used
         self.small_sample = small_sample
         self.ties = model.ties
 

@@ -61,7 +61,7 @@ def residuals(res: CoxResults, kind: str = "martingale") -> pd.Series | pd.DataF
         raise InputError(f"kind={kind!r} is not one of {RESIDUALS}")
     P = res._prep
     e = _eval(res)
-    L, mart = cn.score_residuals(P.rs, P.X, e)
+    L, mart = cn.score_residuals(res._rs, P.X, e)
     cols = list(P.names)
     if kind == "martingale":
         return pd.Series(mart, index=P.rows, name="martingale")
@@ -71,7 +71,7 @@ def residuals(res: CoxResults, kind: str = "martingale") -> pd.Series | pd.DataF
         return pd.DataFrame(np.einsum("ij,jk->ik", P.w[:, None] * L, res._naive_cov.values),
                             index=P.rows, columns=cols)
     # schoenfeld: x_i - mean_j a_kj for each death
-    rs = P.rs
+    rs = res._rs
     a, ss = e.parts["a"], e.parts["step_set"]
     Abar = np.stack([np.bincount(ss, weights=a[:, c], minlength=rs.n_sets) for c in range(a.shape[1])], 1)
     Abar /= rs.n_death[:, None]
@@ -127,7 +127,7 @@ def cox_zph(res: CoxResults, transform: str = "km", global_test: bool = True) ->
         raise InputError(f"transform={transform!r} is not one of {TRANSFORMS}")
     P = res._prep
     e = _eval(res)
-    rs = P.rs
+    rs = res._rs
     times = P.stop
     if transform == "identity":
         tt = times
@@ -141,20 +141,12 @@ def cox_zph(res: CoxResults, transform: str = "km", global_test: bool = True) ->
     dr = rs.death_rows
     gs = g[dr]
     pr = e.parts
-    a, den, mw, f, ss = pr["a"], pr["den"], pr["mw"], pr["f"], pr["step_set"]
+    a, den, mw, ss = pr["a"], pr["den"], pr["mw"], pr["step_set"]
     X = P.X
     p = X.shape[1]
     u = np.einsum("s,sj->j", gs, P.w[dr][:, None] * X[dr] - mw[:, None] * a)
-    # per-step information (recomputed at the estimate)
-    ez = pr["ez"]
-    r = P.w[rs.pair_row] * ez
-    Xp = X[rs.pair_row]
-    S2 = np.add.reduceat((r[:, None] * Xp)[:, :, None] * Xp[:, None, :], rs.set_ptr, axis=0)
-    M2 = S2[ss]
-    if res.ties == "efron":
-        rd = P.w[dr] * np.exp(pr["eta_d"] - pr["m"][ss])
-        D2 = np.add.reduceat((rd[:, None] * X[dr])[:, :, None] * X[dr][:, None, :], rs.death_ptr, axis=0)
-        M2 = M2 - f[:, None, None] * D2[ss]
+    # per-step information blocks at the estimate (kept by the last evaluation)
+    M2 = pr["M2"].reshape(len(ss), p, p)
     Is = (mw / den)[:, None, None] * M2 - mw[:, None, None] * a[:, :, None] * a[:, None, :]
     I11 = Is.sum(0)
     I12 = np.einsum("s,sij->ij", gs, Is)
@@ -188,7 +180,7 @@ def baseline_hazard(res: CoxResults) -> pd.DataFrame:
     """
     P = res._prep
     e = _eval(res)
-    rs = P.rs
+    rs = res._rs
     pr = e.parts
     beta = res._params.values
     shift = float(P.means @ beta)

@@ -205,6 +205,26 @@ Sub$exact <- fit_summary(clogit(event ~ share + year2 + strata(rs), data = sub,
                                 method = "exact", control = ctrl))
 out$spid_subset <- Sub
 
+# ---------------------------------------------------------------------------
+# 4. simulated continuous-time data (tests/reference/cox/sim_continuous.csv, written by
+#    make_sim.py): delayed entry, gaps, ties, strata, case weights
+sim <- read.csv(file.path(here, "sim_continuous.csv"))
+sim$w <- as.numeric(sim$w)  # cox.zph needs double weights
+Sim <- list()
+for (m in c("breslow", "efron")) {
+  f <- coxph(Surv(start, stop, event) ~ x1 + x2 + strata(grp), data = sim, ties = m,
+             weights = w, cluster = unit, control = ctrl)
+  Sim[[m]] <- fit_summary(f)
+  Sim[[m]]$zph_km <- zph_summary(f, "km")
+  Sim[[m]]$resid_score <- unname(residuals(f, type = "score"))
+  Sim[[m]]$resid_martingale <- unname(residuals(f, type = "martingale"))
+  bh <- basehaz(f, centered = FALSE)
+  Sim[[m]]$basehaz <- list(time = bh$time, hazard = bh$hazard, strata = as.character(bh$strata))
+}
+Sim$exact <- fit_summary(coxph(Surv(start, stop, event) ~ x1 + x2 + strata(grp), data = sim,
+                               ties = "exact", control = ctrl))
+out$sim <- Sim
+
 write_json(out, file.path(here, "reference.json"), digits = NA, auto_unbox = TRUE,
            pretty = FALSE, matrix = "rowmajor")
 cat("wrote", file.path(here, "reference.json"), "\n")
