@@ -355,6 +355,10 @@ def test_us_borders():
     assert dc.n == 51 and dc.neighbors("DC") == ("MD", "VA")
     with pytest.raises(ds.InputError, match=r"unknown state 'Ilinois'; did you mean"):
         Weights.us_borders(extra_pairs=[("Ilinois", "MI")])
+    with pytest.raises(ds.InputError, match="include_dc=True"):
+        Weights.us_borders(extra_pairs=[("DC", "VA")])
+    with pytest.raises(ds.InputError, match="with itself"):
+        Weights.us_borders(extra_pairs=[("IL", "Illinois")])
     with pytest.raises(ds.InputError, match="contiguity='bishop'"):
         Weights.us_borders("bishop")
 
