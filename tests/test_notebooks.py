@@ -35,7 +35,8 @@ def _run(path: Path, timeout: int = 240) -> float:
     return time.perf_counter() - t0
 
 
-@pytest.mark.parametrize("name", MINE)
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n.startswith("02") else n
+                                  for n in MINE])
 def test_notebook_executes(name, request):
     path = NOTEBOOKS / name
     if not path.exists():
