@@ -134,6 +134,21 @@ def test_horse_race_dyadic_logit(design):
     assert np.isfinite(hr.drop_one["lr"]).all()
 
 
+def test_horse_race_spatial_lag():
+    """Works with SpatialLag (its W is read back for the drop-one refits)."""
+    B = ds.Weights.us_borders()
+    labels = list(B.labels)
+    rng = np.random.default_rng(0)
+    Wr = B.row_standardize().matrix().toarray()
+    x1, x2 = rng.normal(size=50), rng.normal(size=50)
+    y = np.linalg.solve(np.eye(50) - 0.3 * Wr, x1 + 0.5 * x2 + rng.normal(size=50))
+    df = pd.DataFrame({"unit": labels, "y": y, "x1": x1, "x2": x2})
+    hr = ds.horse_race(ds.SpatialLag("y ~ x1 + x2", df, B, unit="unit"), ["x1", "x2"])
+    r0 = ds.SpatialLag("y ~ x2", df, B, unit="unit").fit()
+    assert hr.drop_one.loc["x1", "loglik_without"] == pytest.approx(r0.loglik, rel=1e-12)
+    assert "exp_estimate" not in hr.effects.columns
+
+
 # -- Galton's problem ----------------------------------------------------------------
 def test_galton_common_trend_is_removed_by_year_effects():
     """No diffusion, a steeply rising common baseline: the naive logit finds 'diffusion',

@@ -26,7 +26,7 @@ class HorseRaceResult:
     ----------
     effects : DataFrame
         One row per channel: mechanism, estimate, std_error, z, pvalue, lower, upper
-        (and exp_estimate for hazard / odds ratios).
+        (and exp_estimate, the hazard or odds ratio, for Cox and logit/cloglog models).
     joint : dict
         Wald test that every channel effect is 0 (statistic, df, pvalue).
     pairwise : DataFrame
@@ -149,7 +149,10 @@ def horse_race(model_or_results: Any, channels: Any, *, fit_kwargs: dict | None 
         "lower": ci.loc[names].iloc[:, 0].to_numpy(),
         "upper": ci.loc[names].iloc[:, 1].to_numpy(),
     }, index=pd.Index(names, name="channel"))
-    eff["exp_estimate"] = np.exp(eff["estimate"])
+    ratio_model = "cox" in str(getattr(res, "model_name", "")).lower() or \
+        getattr(res, "link", None) in ("logit", "cloglog")
+    if ratio_model:  # hazard ratios (Cox, cloglog) or odds ratios (logit)
+        eff["exp_estimate"] = np.exp(eff["estimate"])
     joint = res.wald_test(names)
     idx = list(params.index)
     rows = []
