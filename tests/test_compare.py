@@ -143,3 +143,36 @@ def test_bad_inputs():
 
 if __name__ == "__main__":
     _write_expected()
+
+
+def test_real_models_side_by_side():
+    """Cox, event logit, dyadic logit and spatial lag in one table."""
+    import warnings
+
+    demo = ds.datasets.load_demo()
+    states = ds.datasets.load_us_states().query("postal != 'DC'")["postal"]
+    panel = ds.event_history(demo.adoptions, windows=demo.windows, units=states, covariates=demo.covariates)
+    W = ds.Weights.us_borders("queen", name="border")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ds.RowAccountingWarning)
+        panel = ds.exposure(panel, demo.adoptions, W, name="border")
+        d = ds.dyads(demo.adoptions[demo.adoptions["policy"] == "demo01"], units=states, end=2019,
+                     dyad_covariates=[W])
+    cox = ds.CoxHazard("event ~ border + x", panel, strata="policy").fit(cov_type="cluster", cluster="unit")
+    logit = ds.EventLogit("event ~ border + x", panel).fit(cov_type="cluster", cluster="unit")
+    dyadic = ds.DyadicLogit("event ~ border + years_since_partner_adopted", d).fit(cov_type="dyadic")
+    cross = demo.covariates[demo.covariates["year"] == 2000].assign(
+        y=lambda f: f["x"] + 0.1 * f["unit"].str.len())
+    with pytest.warns(ds.RowAccountingWarning, match="AK, HI"):
+        Wr = W.row_standardize()
+    slag = ds.SpatialLag("y ~ x", cross, Wr, unit="unit").fit()
+    c = ds.compare({"Cox": cox, "Logit": logit, "Dyadic": dyadic, "Spatial lag": slag}, exponentiate="auto")
+    f = c.to_frame()
+    assert c.exponentiated == [True, False, False, False]
+    assert f.loc["Events", "Cox"] == "444" and f.loc["Events", "Logit"] == "444"
+    assert f.loc["Model", "Cox"] == "Cox"
+    assert f.loc["Variance", "Dyadic"] == "dyadic"
+    assert c.estimates.at["border", "Cox"] == pytest.approx(np.exp(cox.params["border"]))
+    assert c.estimates.at["x", "Spatial lag"] == pytest.approx(slag.params["x"])
+    for out in (c.to_text(), c.to_latex(), c.to_markdown(), c._repr_html_()):
+        assert "border" in out
