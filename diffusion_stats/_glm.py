@@ -84,8 +84,19 @@ def _linkfun(mu: np.ndarray, link: str) -> np.ndarray:
     return np.log(-np.log1p(-mu))
 
 
-def _loglik_terms(y: np.ndarray, mu: np.ndarray) -> np.ndarray:
-    return y * np.log(mu) + (1 - y) * np.log1p(-mu)
+def _irls_weights(eta: np.ndarray, mu: np.ndarray, link: str, w_prior: np.ndarray | None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """(d mu/d eta, IRLS working weight w mu'^2 / (mu (1 - mu)))."""
+    var = mu * (1.0 - mu)
+    if link == "logit":
+        me = np.maximum(var, _EPS)
+        wt = me * me / var
+    else:
+        me = _mu_eta(eta, mu, link)
+        wt = me * me / var
+    if w_prior is not None:
+        wt *= w_prior
+    return me, wt
 
 
 # --------------------------------------------------------------------------- checks
@@ -167,42 +178,51 @@ def fit_binary_glm(y: np.ndarray, X: np.ndarray, *, link: str = "logit", weights
     X = np.asarray(X, dtype=float)
     n, k = X.shape
     names = list(names) if names is not None else [f"x{j}" for j in range(k)]
-    w_prior = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
-    if weights is not None and (np.any(~np.isfinite(w_prior)) or np.any(w_prior < 0)):
+    w_prior = None if weights is None else np.asarray(weights, dtype=float)
+    if w_prior is not None and (np.any(~np.isfinite(w_prior)) or np.any(w_prior < 0)):
         raise DataValidationError("weights must be finite and non-negative")
-    off = np.zeros(n) if offset is None else np.asarray(offset, dtype=float)
+    off = None if offset is None else np.asarray(offset, dtype=float)
+    y1 = y > 0
 
     def deviance_of(mu: np.ndarray) -> float:
-        return float(-2.0 * np.dot(w_prior, _loglik_terms(y, mu)))
+        ll = np.log(np.where(y1, mu, 1.0 - mu))
+        return float(-2.0 * (ll.sum() if w_prior is None else np.dot(w_prior, ll)))
+
+    def linpred(b: np.ndarray) -> np.ndarray:
+        e = X @ b
+        return e if off is None else e + off
 
     if start is None:
-        mu = (w_prior * y + 0.5) / (w_prior + 1)
+        mu = (y + 0.5) / 2 if w_prior is None else (w_prior * y + 0.5) / (w_prior + 1)
         eta = _linkfun(mu, link)
         beta = None
     else:
         beta = np.asarray(start, dtype=float)
-        eta = X @ beta + off
+        eta = linpred(beta)
         mu = _linkinv(eta, link)
     dev = deviance_of(mu)
     converged = False
-    inv = np.eye(k)
-    it = 0
+    n_iter = 0
     polish = False
-    for it in range(1, maxiter + 1):
-        me = _mu_eta(eta, mu, link)
-        var = mu * (1 - mu)
-        z = (eta - off) + (y - mu) / me
-        wt = w_prior * me * me / var
-        Xw = X * wt[:, None]
+    rel = np.inf
+    Xw = np.empty_like(X)
+    for _it in range(maxiter):
+        n_iter += 1
+        me, wt = _irls_weights(eta, mu, link, w_prior)
+        z = y - mu
+        z /= me
+        z += eta if off is None else eta - off
+        np.multiply(X, wt[:, None], out=Xw)
         A = Xw.T @ X
-        new_beta, inv = _solve_spd(A, Xw.T @ z, names)
+        new_beta, _ = _solve_spd(A, Xw.T @ z, names)
+        del z
         if not np.all(np.isfinite(new_beta)):
             raise ConvergenceError("IRLS produced non-finite estimates; check for extreme covariate values "
                                    "(rescale them) or separation")
         # step halving when the deviance is not finite (R) or increases markedly
         step = new_beta
         for _ in range(30):
-            eta_new = X @ step + off
+            eta_new = linpred(step)
             mu_new = _linkinv(eta_new, link)
             dev_new = deviance_of(mu_new)
             if np.isfinite(dev_new) and (beta is None or dev_new <= dev * (1 + 1e-7) + 1e-9):
@@ -220,15 +240,18 @@ def fit_binary_glm(y: np.ndarray, X: np.ndarray, *, link: str = "logit", weights
                       "estimates may be unreliable: check for separation or rescale covariates",
                       ConvergenceWarning, stacklevel=3)
     # information at the final estimate
-    me = _mu_eta(eta, mu, link)
-    wt = w_prior * me * me / (mu * (1 - mu))
-    A = (X * wt[:, None]).T @ X
+    _, wt = _irls_weights(eta, mu, link, w_prior)
+    np.multiply(X, wt[:, None], out=Xw)
+    A = Xw.T @ X
+    del Xw
     _, inv = _solve_spd(A, np.zeros(k), names)
-    ybar = np.average(y, weights=w_prior) if w_prior.sum() > 0 else 0.5
-    null_dev = float(-2.0 * np.dot(w_prior, _loglik_terms(y, np.full(n, ybar))))
+    ybar = float(np.mean(y)) if w_prior is None else float(np.average(y, weights=w_prior))
+    n1 = float(y.sum()) if w_prior is None else float(np.dot(w_prior, y))
+    n0 = float(n - y.sum()) if w_prior is None else float(w_prior.sum() - n1)
+    null_dev = -2.0 * ((n1 * np.log(ybar) if n1 > 0 else 0.0) + (n0 * np.log1p(-ybar) if n0 > 0 else 0.0))
     sep, n_perfect = _separation(y, X, mu, beta, inv, names)
     return GLMFit(params=beta, cov_unscaled=inv, eta=eta, mu=mu, loglik=-dev / 2, deviance=dev,
-                  null_deviance=null_dev, iterations=it, converged=converged, link=link,
+                  null_deviance=null_dev, iterations=n_iter, converged=converged, link=link,
                   separation=sep, n_perfect=n_perfect)
 
 
@@ -342,7 +365,8 @@ def glm_cov(y: np.ndarray, X: np.ndarray, fit: GLMFit, cov_type: str, *, hc_type
         n_units = int(max(unit_codes.max(), partner_codes.max())) + 1
         meat = dyadic_meat(S, unit_codes, partner_codes, n_units)
         V = bread @ meat @ bread
-        facts["n_clusters"] = (int(len(np.unique(np.concatenate([unit_codes, partner_codes])))),)
+        present = (np.bincount(unit_codes, minlength=n_units) + np.bincount(partner_codes, minlength=n_units)) > 0
+        facts["n_clusters"] = (int(present.sum()),)
         facts["adjustment"] = "none"
         facts["not_psd"] = _not_psd_warning(V, "dyadic-robust")
     else:  # pragma: no cover - resolve_cov_type guards this

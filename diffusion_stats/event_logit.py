@@ -208,7 +208,8 @@ class _BinaryModel:
         else:
             w = np.asarray(weights, dtype=float)
             if w.shape != (len(data),):
-                raise InputError(f"weights must be a column name or an array of length {len(data)}, got shape {w.shape}")
+                raise InputError(f"weights must be a column name or an array of length {len(data)}, "
+                                 f"got shape {w.shape}")
             self._weights = w[rows]
         if self._weights is not None and (np.any(~np.isfinite(self._weights)) or np.any(self._weights < 0)):
             raise DataValidationError("weights must be finite and non-negative")
@@ -280,11 +281,10 @@ class _BinaryModel:
         y, X = self._design.y, self._X
         fit = fit_binary_glm(y, X, link=self._link, weights=self._weights, names=self._names,
                              maxiter=maxiter, tol=tol)
-        rows = self._rows() if (cols or cov_type == "dyadic") else None
         clusters = ()
         if cols:
-            clusters = tuple(rows[c].to_numpy() for c in cols)
-            for c, v in zip(cols, clusters):
+            clusters = tuple(self._data[c].to_numpy()[self._design.rows] for c in cols)
+            for c, v in zip(cols, clusters, strict=True):
                 if pd.isna(v).any():
                     raise DataValidationError(f"cluster column '{c}' has {int(pd.isna(v).sum())} missing values "
                                               "in the rows used; fill or drop them")
