@@ -35,6 +35,13 @@ Czechoslovakia continues as the Czech Republic 316, the Yemen Arab Republic cont
 as Yemen 679). This matters for treaties: the UN lists Germany's pre-1990 ratifications
 under "Germany", which the date-aware name mapping gives to 260; with merging they
 belong to unit "255", which is then not at risk again after 1990.
+
+One case no merge fixes: the Republic of Yemen (679) continues *both* Yemens in UN
+practice, but COW's Yemen Arab Republic (678) and Yemen People's Republic (680) coexisted
+until 1990, so they cannot be one unit before then. Treaties that Democratic Yemen (680)
+joined before unification (CEDAW in 1984, the ICCPR in 1987) are recorded for 680, and 679
+is at risk for them from its entry (or, with :data:`CONTINUITY_MERGES`, as the YAR's
+continuation). Drop 679 from those risk sets, or end its span, if that matters.
 """
 
 from __future__ import annotations

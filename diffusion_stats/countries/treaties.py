@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .._accounting import Accounting
-from .._errors import DataValidationError, InputError
+from .._errors import DataValidationError, DiffusionStatsError, InputError
 from ._io import data_file
 
 __all__ = ["read_un_treaty", "read_fctc", "un_treaty_index", "parse_un_date"]
@@ -175,6 +175,13 @@ def read_un_treaty(treaty: str, path=None, *, event: str = "ratification",
     if sig is None or con is None:
         raise DataValidationError(f"{str(f)!r}: cannot find the signature and ratification columns in {cols}")
     acc = Accounting("read_un_treaty", counts={"treaty": treaty, "event": event, "participants": len(raw)})
+    if path is None:
+        try:
+            idx = un_treaty_index().set_index("treaty")
+            if treaty in idx.index:
+                acc.counts["treaty name"] = str(idx.loc[treaty, "treaty_name"])[:120]
+        except (DiffusionStatsError, OSError):  # the index is a nicety; the table itself was read
+            pass
     names = raw[cols[0]].fillna("").astype(str)
     cleaned = names.map(clean_name)
     acc.counts["names with footnote marks or bad encoding cleaned"] = int((cleaned != names.str.strip()).sum())
