@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 __all__ = ["RiskSets", "Evaluation", "ExactLayout", "Workspace", "workspace", "build_risk_sets", "pairs_of",
-           "evaluate", "evaluate_exact", "exact_layout",
+           "evaluate", "evaluate_exact", "exact_layout", "exact_score_residuals",
            "score_residuals"]
 
 
@@ -394,6 +394,7 @@ class ExactLayout:
     idx: np.ndarray           # (K2, nmax) row index (0 where padded)
     mask: np.ndarray          # (K2, nmax) True where a real member
     d: np.ndarray             # deaths per set
+    death: np.ndarray         # (K2, nmax) True where the member dies in the set
 
 
 def exact_layout(rs: RiskSets, max_cells: int = 50_000_000) -> ExactLayout:
@@ -412,7 +413,9 @@ def exact_layout(rs: RiskSets, max_cells: int = 50_000_000) -> ExactLayout:
     starts = rs.set_ptr[sets]
     flat = (starts[:, None] + pos)[mask]
     idx[mask] = rs.pair_row[flat]
-    return ExactLayout(sets=sets, idx=idx, mask=mask, d=rs.n_death[sets])
+    death = np.zeros((len(sets), nmax), dtype=bool)
+    death[mask] = rs.pair_death[flat]
+    return ExactLayout(sets=sets, idx=idx, mask=mask, d=rs.n_death[sets], death=death)
 
 
 def evaluate_exact(rs: RiskSets, lay: ExactLayout, X: np.ndarray, beta: np.ndarray,
@@ -476,3 +479,73 @@ def evaluate_exact(rs: RiskSets, lay: ExactLayout, X: np.ndarray, beta: np.ndarr
         if want_info:
             info += (d2B[ar, lay.d] / Bd[:, None, None]).sum(0) - np.einsum("si,sj->ij", g, g)
     return Evaluation(loglik=loglik, score=score, info=info)
+
+
+def exact_score_residuals(rs: RiskSets, lay: ExactLayout, X: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """Score residuals of the exact (conditional logit) likelihood, one row per data row.
+
+    Derivation. In risk set ``k`` with ``d`` deaths the log likelihood is
+    ``l_k = sum_{i in D_k} eta_i - log e_d(r)``, ``r_i = exp(eta_i)``, so
+    ``dl_k / d eta_i = delta_ik - pi_ik`` with ``pi_ik = r_i e_{d-1}(r without i) / e_d(r)``
+    the conditional probability that ``i`` is among the ``d`` deaths (``sum_i pi_ik = d``).
+    Hence the score is ``U = sum_k sum_i (delta_ik - pi_ik) x_i
+    = sum_k sum_i (delta_ik - pi_ik)(x_i - xbar_k)`` with ``xbar_k = sum_i pi_ik x_i / d``,
+    and row ``i``'s residual is ``L_i = sum_k (delta_ik - pi_ik)(x_i - xbar_k)``. Each term
+    has conditional mean zero (``E delta_ik = pi_ik``), and with one death per set it is
+    exactly the Breslow (Lin-Wei) score residual, so the sandwich
+    ``I^-1 (sum_g L_g L_g') I^-1`` generalises R's robust variance to exact ties.
+    ``e_{d-1}(r without i)`` comes from prefix and suffix elementary symmetric polynomials:
+    ``sum_j E_prefix(i-1, j) E_suffix(i+1, d-1-j)``.
+    """
+    n, p = X.shape
+    eta = _mv(X, beta)
+    eta_p = eta[rs.pair_row]
+    m = _set_max(rs, eta_p)
+    r = np.exp(eta_p - m[rs.pair_set])
+    Xp = X[rs.pair_row]
+    S0 = _reduce(r, rs.set_ptr)
+    S1 = _reduce(r[:, None] * Xp, rs.set_ptr)
+    L = np.zeros((n, p))
+    # single-death sets: pi = r / S0, xbar = S1 / S0
+    single = (rs.n_death == 1)[rs.pair_set]
+    pi = r / S0[rs.pair_set]
+    xbar = S1 / S0[:, None]
+    contrib = (rs.pair_death.astype(float) - pi)[:, None] * (Xp - xbar[rs.pair_set])
+    contrib[~single] = 0.0
+    for c in range(p):
+        L[:, c] = np.bincount(rs.pair_row, weights=contrib[:, c], minlength=n)
+    if len(lay.sets):
+        K2, nmax = lay.idx.shape
+        d = lay.d
+        dmax = int(d.max())
+        rr = np.where(lay.mask, np.exp(eta[lay.idx] - m[lay.sets][:, None]), 0.0)
+        pre = np.zeros((K2, nmax + 1, dmax + 1))   # pre[:, c] = e_j of members < c
+        pre[:, 0, 0] = 1.0
+        for c in range(nmax):
+            pre[:, c + 1] = pre[:, c]
+            pre[:, c + 1, 1:] += rr[:, c][:, None] * pre[:, c, :-1]
+        suf = np.zeros((K2, nmax + 2, dmax + 1))   # suf[:, c] = e_j of members >= c
+        suf[:, nmax, 0] = 1.0
+        for c in range(nmax - 1, -1, -1):
+            suf[:, c] = suf[:, c + 1]
+            suf[:, c, 1:] += rr[:, c][:, None] * suf[:, c + 1, :-1]
+        ar = np.arange(K2)
+        ed = pre[ar, nmax, d]
+        jj = np.arange(dmax + 1)[None, :]
+        other = (d - 1)[:, None] - jj                 # d-1-j
+        valid = other >= 0
+        other_c = np.where(valid, other, 0)
+        PI = np.empty((K2, nmax))
+        for c in range(nmax):
+            left = pre[:, c]                          # members before c
+            right = np.take_along_axis(suf[:, c + 1], other_c, axis=1)
+            PI[:, c] = rr[:, c] * np.sum(np.where(valid, left * right, 0.0), axis=1) / ed
+        XX = X[lay.idx]                               # (K2, nmax, p)
+        xb = np.einsum("kc,kcj->kj", PI, XX) / d[:, None]
+        res = (lay.death.astype(float) - PI)[:, :, None] * (XX - xb[:, None, :])
+        res[~lay.mask] = 0.0
+        flat_idx = lay.idx[lay.mask]
+        flat_res = res[lay.mask]
+        for c in range(p):
+            L[:, c] += np.bincount(flat_idx, weights=flat_res[:, c], minlength=n)
+    return L

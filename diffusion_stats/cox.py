@@ -202,7 +202,10 @@ class CoxHazard:
         ----------
         cov_type : {"classical", "robust", "cluster"}, optional
             "robust" is the Lin-Wei sandwich (R's ``robust = TRUE``); giving ``cluster``
-            implies "cluster" (R's ``cluster =``).
+            implies "cluster" (R's ``cluster =``). With ``ties="exact"`` the sandwich uses
+            the exact likelihood's score residuals (derivation in
+            ``_cox_numerics.exact_score_residuals``; R has no counterpart: checked by
+            enumeration of the risk sets' subsets in the tests).
         cluster : str or list of two str, optional
             One column (one-way) or two (Cameron-Gelbach-Miller two-way: V1 + V2 - V12).
         small_sample : bool
@@ -218,11 +221,6 @@ class CoxHazard:
                                            data=self.data)
         P = self._prepared()
         exact = self.ties == "exact"
-        if exact and cov_type != "classical":
-            raise SpecificationError(
-                "ties='exact' supports only cov_type='classical': a robust (sandwich) variance for the "
-                "exact conditional likelihood is not implemented (R offers none either). Use ties='efron' "
-                "for robust or clustered standard errors")
         if exact and np.any(P.w != 1):
             raise SpecificationError("ties='exact' does not take case weights (as R's clogit); "
                                      "use ties='efron' or drop weights=")
@@ -265,7 +263,10 @@ class CoxHazard:
         if cov_type == "classical":
             cov, n_clusters = naive, ()
         else:
-            L, _ = cn.score_residuals(rs, X, e)
+            if exact:  # see cn.exact_score_residuals for the derivation
+                L = cn.exact_score_residuals(rs, cn.exact_layout(rs), X, beta)
+            else:
+                L, _ = cn.score_residuals(rs, X, e)
             D = np.einsum("ij,jk->ik", w[:, None] * L, naive)
             if cov_type == "robust":
                 meat, n_clusters = np.einsum("ij,ik->jk", D, D), ()
