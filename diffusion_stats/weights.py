@@ -608,7 +608,6 @@ class Weights:
         mats, labels, acc = long_to_mats(df, **kwargs)
         return cls(mats, labels, name=name, accounting=acc)
 
-
     @classmethod
     def from_coordinates(cls, coords: pd.DataFrame, *, unit: str = "unit", x: str = "x", y: str = "y",
                          k: int | None = None, cutoff: float | None = None, power: float = 1.0,
@@ -617,8 +616,8 @@ class Weights:
 
         Neighbours are the ``k`` nearest units (if ``k`` is given; with ``cutoff`` too,
         only those of them within it), else every unit within ``cutoff`` (if given),
-        else every other unit. Weights are
-        ``distance ** -power`` (inverse distance) or 1 with ``binary=True``.
+        else every other unit. Weights are ``distance ** -power`` (inverse distance),
+        or 1 with ``binary=True``.
 
         Parameters
         ----------
