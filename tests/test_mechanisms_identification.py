@@ -63,3 +63,30 @@ def test_identification_check_with_model_estimator_and_seed(design):
         ds.identification_check(design["panel"], design["ad"], design["chans"], {"foo": 1.0}, n_sim=2)
 
 
+
+
+def test_identification_check_covariates_and_failures():
+    """Covariates with effects are simulated and recovered; unit-years missing from the real panel are
+    filled from the unit's nearest year; a failing estimator is reported, not raised."""
+    B = ds.Weights.us_borders()
+    labels = list(B.labels)
+    rng = np.random.default_rng(1)
+    cov = pd.DataFrame([(u, y, rng.normal(), rng.normal()) for u in labels for y in range(1990, 2011)],
+                       columns=["unit", "year", "x", "z"])
+    ad = ds.simulate_diffusion(labels, {"border": B}, effects={"border": 1.0}, start=1990, end=2010, n_policies=10,
+                               covariates=cov, beta={"x": 0.5}, seed=1)
+    ch = [ds.Channel("border", B)]
+    p = ds.add_channels(ds.event_history(ad, windows=ad.attrs["windows"], units=labels, covariates=cov), ad, ch)
+    m = ds.CoxHazard("event ~ border + x + z", p, strata="policy")
+    chk = ds.identification_check(p, ad, ch, {"border": 1.0, "x": 0.5}, n_sim=6, estimator=m, confusion=False,
+                                  seed=2, progress_bar=False)
+    assert chk.n_failed == 0
+    assert abs(chk.table.loc["x", "estimate"] - 0.5) < 0.2
+
+    def broken(data):
+        return ds.CoxHazard("event ~ border + nope", data, strata="policy")
+
+    bad = ds.identification_check(p, ad, ch, {"border": 1.0}, n_sim=2, estimator=broken, confusion=False,
+                                  progress_bar=False)
+    assert bad.n_failed == 2 and np.isnan(bad.table.loc["border", "coverage"])
+    assert any("nope" in n for n in bad.notes)

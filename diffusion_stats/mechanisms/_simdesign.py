@@ -72,8 +72,28 @@ class SimDesign:
             self.units = sorted(pd.unique(self.panel["unit"].astype(str)))
         if self.windows is None:
             self.windows = _windows_from_panel(self.panel)
-        self._cov = (self.panel[["unit", "year", *self.covariates]].drop_duplicates(["unit", "year"])
-                     if self.covariates else None)
+        # every other panel column rides along as a unit-year covariate (first value per unit-year),
+        # so an estimator whose formula uses more columns than those with effects can be refitted
+        structural = {"policy", "unit", "year", "start", "stop", "event", *(c.name for c in self.channels)}
+        extra = [c for c in self.panel.columns if c not in structural and not any(
+            c == f"{ch.name}_{s}" for ch in self.channels for s in ("tie", "w", "lead"))]
+        keep = list(dict.fromkeys([*self.covariates, *extra]))
+        self._cov = self._complete(self.panel[["unit", "year", *keep]].drop_duplicates(["unit", "year"])) \
+            if keep else None
+
+    def _complete(self, cov: pd.DataFrame) -> pd.DataFrame:
+        """Every unit x window year: a simulated unit can be at risk in years it was not at risk in
+        the real panel; its covariates are carried from its nearest observed year (forward, then
+        backward)."""
+        units = [str(u) for u in (self.units["unit"] if isinstance(self.units, pd.DataFrame) else self.units)]
+        years = np.arange(int(self.windows["first_year"].min()), int(self.windows["last_year"].max()) + 1)
+        grid = pd.MultiIndex.from_product([units, years], names=["unit", "year"]).to_frame(index=False)
+        cov = cov.assign(unit=cov["unit"].astype(str), year=cov["year"].astype(np.int64))
+        out = grid.merge(cov, on=["unit", "year"], how="left").sort_values(["unit", "year"])
+        cols = [c for c in out.columns if c not in ("unit", "year")]
+        out[cols] = out.groupby("unit")[cols].ffill()
+        out[cols] = out.groupby("unit")[cols].bfill()
+        return out.reset_index(drop=True)
 
     def baseline_for(self, effects: Mapping[str, float]) -> Any:
         """The baseline h0(s); "calibrate" divides the observed rate by the mean of exp(eta)."""

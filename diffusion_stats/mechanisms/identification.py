@@ -216,7 +216,9 @@ def identification_check(panel: pd.DataFrame, adoptions: pd.DataFrame | None, ch
         tv = truth.get(t, 0.0)
         b = d["estimate"].to_numpy()
         if len(b) == 0:
-            tab.append({"term": t, "true": tv})
+            tab.append({"term": t, "true": tv, **{k: np.nan for k in (
+                "estimate", "bias", "rel_bias", "rmse", "sd", "mean_se", "coverage", "power", "lower", "upper")},
+                "n": 0})
             continue
         tab.append({"term": t, "true": tv, "estimate": b.mean(), "bias": b.mean() - tv,
                     "rel_bias": (b.mean() - tv) / tv if tv != 0 else np.nan,
@@ -238,6 +240,8 @@ def identification_check(panel: pd.DataFrame, adoptions: pd.DataFrame | None, ch
         conf.index.name = "true process"
         conf.columns.name = "found significant"
     notes = []
+    if est.empty:
+        notes.append("Every simulated fit failed; see the failures below.")
     if errors:
         notes.append("Failed fits: " + "; ".join(f"{v} x {k}" for k, v in errors.items()))
     for t in terms:
