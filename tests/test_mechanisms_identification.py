@@ -65,6 +65,7 @@ def test_identification_check_with_model_estimator_and_seed(design):
 
 
 
+@pytest.mark.slow
 def test_identification_check_covariates_and_failures():
     """Covariates with effects are simulated and recovered; unit-years missing from the real panel are
     filled from the unit's nearest year; a failing estimator is reported, not raised."""
@@ -78,7 +79,7 @@ def test_identification_check_covariates_and_failures():
     ch = [ds.Channel("border", B)]
     p = ds.add_channels(ds.event_history(ad, windows=ad.attrs["windows"], units=labels, covariates=cov), ad, ch)
     m = ds.CoxHazard("event ~ border + x + z", p, strata="policy")
-    chk = ds.identification_check(p, ad, ch, {"border": 1.0, "x": 0.5}, n_sim=6, estimator=m, confusion=False,
+    chk = ds.identification_check(p, ad, ch, {"border": 1.0, "x": 0.5}, n_sim=4, estimator=m, confusion=False,
                                   seed=2, progress_bar=False)
     assert chk.n_failed == 0
     assert abs(chk.table.loc["x", "estimate"] - 0.5) < 0.2
