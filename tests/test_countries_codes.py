@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import diffusion_stats as ds
 from diffusion_stats import countries as C
 from diffusion_stats.countries.codes import PREDECESSOR_OVERRIDES
 
@@ -54,6 +55,8 @@ def test_user_overrides_and_unmapped():
     assert m.unmapped == ("Narnia", "Germany")
     assert m.source.tolist() == ["user", "unmapped", "user"]
     assert "Narnia" in m.report()
+    with pytest.raises(ds.InputError, match="alpha-3"):
+        C.names_to_iso3(["Atlantis"], overrides={"Atlantis": "Iceland"})
 
 
 def test_cow_iso3_table_is_one_to_one_per_date(shared_data):
@@ -89,8 +92,6 @@ def test_docstring_examples_run(shared_data):
     import doctest
     import importlib
     import warnings
-
-    import diffusion_stats as ds
 
     for name in ["codes", "cow", "cepii", "treaties"]:
         mod = importlib.import_module(f"diffusion_stats.countries.{name}")

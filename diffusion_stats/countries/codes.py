@@ -210,6 +210,10 @@ def names_to_iso3(names: Iterable[str], *, overrides: Mapping[str, str | None] |
     ('Atlantis',)
     """
     raw = [str(n) for n in names]
+    for k, v in (overrides or {}).items():
+        if v is not None and not (isinstance(v, str) and re.fullmatch(r"[A-Za-z]{3}", v.strip())):
+            raise InputError(f"overrides={{{k!r}: {v!r}}}: the value must be an ISO 3166 alpha-3 code such as "
+                             f"'DEU' (or None to leave the name unmapped)")
     user = {clean_name(k): v for k, v in (overrides or {}).items()}
     user.update({str(k): v for k, v in (overrides or {}).items()})
     codes: list[str | None] = []
@@ -218,7 +222,7 @@ def names_to_iso3(names: Iterable[str], *, overrides: Mapping[str, str | None] |
         c = clean_name(n)
         if n in user or c in user:
             v = user.get(n, user.get(c))
-            codes.append(None if v is None else str(v).upper())
+            codes.append(None if v is None else str(v).strip().upper())
             src.append("user")
         elif c in NAME_OVERRIDES:
             codes.append(NAME_OVERRIDES[c])
