@@ -110,7 +110,7 @@ def _build_parser() -> argparse.ArgumentParser:
 # ------------------------------------------------------------------------------------------
 # helpers
 # ------------------------------------------------------------------------------------------
-def _read_table(path: str, argument: str):
+def _read_table(path: str, argument: str, needed: Sequence[str] = ()):
     import pandas as pd
 
     from ._errors import DataNotAvailableError, InputError
@@ -131,10 +131,15 @@ def _read_table(path: str, argument: str):
         if ext in (".rdata", ".rda", ".rds"):
             import pyreadr
 
-            frames = [v for v in pyreadr.read_r(str(p)).values() if isinstance(v, pd.DataFrame)]
-            if len(frames) != 1:
-                raise InputError(f"{argument}: R file '{p}' must hold exactly one data frame (has {len(frames)})")
-            return frames[0]
+            frames = {k: v for k, v in pyreadr.read_r(str(p)).items() if isinstance(v, pd.DataFrame)}
+            fits = [k for k, v in frames.items() if all(c in v.columns for c in needed)]
+            if len(frames) == 1:
+                return next(iter(frames.values()))
+            if len(fits) == 1:
+                return frames[fits[0]]
+            listing = "; ".join(f"'{k}' ({', '.join(map(str, list(v.columns)[:6]))})" for k, v in frames.items())
+            raise InputError(f"{argument}: R file '{p}' holds {len(frames)} data frames and "
+                             f"{'several' if fits else 'none'} with columns {list(needed)}: {listing}")
     except (ValueError, OSError) as exc:
         if isinstance(exc, InputError):
             raise
@@ -302,15 +307,16 @@ def run_pipeline(adoptions, *, weights: list[tuple[str, Any]], out: str, title: 
         rep.heading("Data accounting")
         if acc_in is not None:
             rep.accounting(acc_in, title="Adoptions read")
-        rep.accounting(acc, title="Event-history panel (one row per policy, unit and year at risk)")
+        # the exposures' accounting extends the panel's (same rows, plus isolate counts): show it once
+        rep.accounting(ds.accounting(panel), title="Event-history panel (one row per policy, unit and year at "
+                       "risk)" + (" with exposures" if exposures else ""))
         for name, W in weights:
             wacc = getattr(W, "accounting", None)
             if wacc is not None and getattr(wacc, "exclusions", None):
                 rep.accounting(wacc, title=f"Weights {name}")
-        pacc = ds.accounting(panel)
-        if pacc is not acc and getattr(pacc, "exclusions", None):
-            rep.accounting(pacc, title="Exposures")
         rep.heading("Models")
+        if list(fits) == ["model"]:  # one specification: name the column after the model
+            fits = {{"cox": "Cox", "logit": "Logit", "dyadic": "Dyadic logit"}.get(used, used): fits["model"]}
         if fits:
             cmp = ds.compare(fits, exponentiate="auto", stars=False)
             what = {"cox": "Cox proportional hazards (Efron ties), strata: policy",
@@ -325,8 +331,7 @@ def run_pipeline(adoptions, *, weights: list[tuple[str, Any]], out: str, title: 
         rep.heading("Figures")
         pols = list(adoptions["policy"].astype(str).value_counts().index)
         study = sorted(panel["unit"].astype(str).unique())
-        rep.figure(plots.adoption_curves(adoptions, n_units=len(study), max_labels=10,
-                                         highlight=pols[:5] if len(pols) > 10 else None),
+        rep.figure(plots.adoption_curves(adoptions, n_units=len(study), max_labels=10),
                    "Cumulative share of units at risk that have adopted, by policy.", name="adoption_curves")
         if _us_units(study):
             top = pols[0]
@@ -420,9 +425,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     import diffusion_stats as ds
 
     adoptions = ds.read_adoptions(args.adoptions, unit=args.unit, policy=args.policy, year=args.year)
-    units = _read_table(args.units, "--units") if args.units else None
-    windows = _read_table(args.windows, "--windows") if args.windows else None
-    covariates = _read_table(args.covariates, "--covariates") if args.covariates else None
+    units = _read_table(args.units, "--units", ("unit",)) if args.units else None
+    windows = _read_table(args.windows, "--windows", ("policy", "first_year", "last_year")) if args.windows else None
+    covariates = _read_table(args.covariates, "--covariates", ("unit", "year")) if args.covariates else None
     if covariates is not None:
         from ._errors import require_columns
 

@@ -150,3 +150,17 @@ def test_analyze_dyadic(lottery_files, capsys):
     code, _, err = _run(["analyze", str(lottery_files / "adopt.csv"), "--unit", "state", "--model", "dyadic",
                          "--out", str(out)], capsys)
     assert code == 2 and "--weights" in err
+
+
+@pytest.mark.slow
+def test_analyze_spid_from_rdata(shared_data, tmp_path, capsys):
+    """SPID straight from the R file: adoptions and windows (policies_metadata) picked by their columns."""
+    rdata = str(shared_data / "spid" / "policies.RData")
+    out = tmp_path / "spid"
+    code, stdout, err = _run(["analyze", rdata, "--unit", "statenam", "--year", "adopt_year", "--windows", rdata,
+                              "--weights", "border=us-borders", "--no-progress", "--out", str(out)], capsys)
+    assert code == 0, err
+    assert "panel: 582,377 rows, 17,833 events; model: cox" in stdout
+    assert "gambling_casino" in stdout  # the two adoptions before the window are reported
+    html = (out / "report.html").read_text()
+    assert "582,377" in html and html.count("data:image/png;base64,") == 5
