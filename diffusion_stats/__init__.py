@@ -18,6 +18,8 @@ True
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import Any
 
 from ._accounting import Accounting, accounting
@@ -104,3 +106,20 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """Keep functions named like their modules (``ds.exposure``, ``ds.dyads``, ``ds.compare``).
+
+    Importing the submodule ``diffusion_stats.exposure`` makes Python bind the package
+    attribute ``exposure`` to the module; bind the function of that name instead.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if (isinstance(value, types.ModuleType) and name in _LAZY
+                and value.__name__ == f"{__name__}.{name}" and hasattr(value, name)):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
