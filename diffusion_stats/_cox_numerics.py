@@ -453,31 +453,33 @@ def evaluate_exact(rs: RiskSets, lay: ExactLayout, X: np.ndarray, beta: np.ndarr
         dmax = int(lay.d.max())
         mk = m[lay.sets]
         rr = np.where(lay.mask, np.exp(eta[lay.idx] - mk[:, None]), 0.0)
-        XX = X[lay.idx]                               # (K2, nmax, p)
-        B = np.zeros((K2, dmax + 1))
-        B[:, 0] = 1.0
-        dB = np.zeros((K2, dmax + 1, p))
-        d2B = np.zeros((K2, dmax + 1, p, p)) if want_info else None
+        # layout (j, ..., set): every update touches contiguous blocks
+        rrt = np.ascontiguousarray(rr.T)              # (nmax, K2)
+        XXt = np.ascontiguousarray(np.moveaxis(X[lay.idx], 0, -1))   # (nmax, p, K2)
+        B = np.zeros((dmax + 1, K2))
+        B[0] = 1.0
+        dB = np.zeros((dmax + 1, p, K2))
+        d2B = np.zeros((dmax + 1, p, p, K2)) if want_info else None
         for c in range(nmax):
-            rc = rr[:, c][:, None]
-            xc = XX[:, c, :]                          # (K2, p)
-            Bp, dBp = B[:, :-1], dB[:, :-1]
+            rc = rrt[c]
+            xc = XXt[c]                               # (p, K2)
+            top = min(c + 1, dmax)                    # e_j for j <= c + 1 only can change
+            Bp, dBp = B[:top], dB[:top]
             if want_info:
-                d2Bp = d2B[:, :-1]
-                outer = xc[:, :, None] * xc[:, None, :]
-                t = (outer[:, None] * Bp[:, :, None, None]
-                     + xc[:, None, :, None] * dBp[:, :, None, :]
-                     + dBp[:, :, :, None] * xc[:, None, None, :] + d2Bp)
-                d2B[:, 1:] += rc[:, :, None, None] * t
-            dB[:, 1:] += rc[:, :, None] * (xc[:, None, :] * Bp[:, :, None] + dBp)
-            B[:, 1:] += rc * Bp
+                t = (xc[:, None, :] * xc[None, :, :])[None] * Bp[:, None, None, :]
+                t += xc[None, :, None, :] * dBp[:, None, :, :]
+                t += dBp[:, :, None, :] * xc[None, None, :, :]
+                t += d2B[:top]
+                d2B[1:top + 1] += rc * t
+            dB[1:top + 1] += rc * (xc[None] * Bp[:, None, :] + dBp)
+            B[1:top + 1] += rc * Bp
         ar = np.arange(K2)
-        Bd = B[ar, lay.d]
-        g = dB[ar, lay.d] / Bd[:, None]
+        Bd = B[lay.d, ar]
+        g = dB[lay.d, :, ar] / Bd[:, None]
         loglik -= float(np.sum(np.log(Bd) + lay.d * mk))
         score = score - g.sum(0)
         if want_info:
-            info += (d2B[ar, lay.d] / Bd[:, None, None]).sum(0) - np.einsum("si,sj->ij", g, g)
+            info += (d2B[lay.d, :, :, ar] / Bd[:, None, None]).sum(0) - np.einsum("si,sj->ij", g, g)
     return Evaluation(loglik=loglik, score=score, info=info)
 
 
@@ -516,30 +518,14 @@ def exact_score_residuals(rs: RiskSets, lay: ExactLayout, X: np.ndarray, beta: n
         L[:, c] = np.bincount(rs.pair_row, weights=contrib[:, c], minlength=n)
     if len(lay.sets):
         K2, nmax = lay.idx.shape
-        d = lay.d
-        dmax = int(d.max())
-        rr = np.where(lay.mask, np.exp(eta[lay.idx] - m[lay.sets][:, None]), 0.0)
-        pre = np.zeros((K2, nmax + 1, dmax + 1))   # pre[:, c] = e_j of members < c
-        pre[:, 0, 0] = 1.0
-        for c in range(nmax):
-            pre[:, c + 1] = pre[:, c]
-            pre[:, c + 1, 1:] += rr[:, c][:, None] * pre[:, c, :-1]
-        suf = np.zeros((K2, nmax + 2, dmax + 1))   # suf[:, c] = e_j of members >= c
-        suf[:, nmax, 0] = 1.0
-        for c in range(nmax - 1, -1, -1):
-            suf[:, c] = suf[:, c + 1]
-            suf[:, c, 1:] += rr[:, c][:, None] * suf[:, c + 1, :-1]
-        ar = np.arange(K2)
-        ed = pre[ar, nmax, d]
-        jj = np.arange(dmax + 1)[None, :]
-        other = (d - 1)[:, None] - jj                 # d-1-j
-        valid = other >= 0
-        other_c = np.where(valid, other, 0)
+        dmax = int(lay.d.max())
         PI = np.empty((K2, nmax))
-        for c in range(nmax):
-            left = pre[:, c]                          # members before c
-            right = np.take_along_axis(suf[:, c + 1], other_c, axis=1)
-            PI[:, c] = rr[:, c] * np.sum(np.where(valid, left * right, 0.0), axis=1) / ed
+        step = max(1, 20_000_000 // (nmax * (dmax + 1) + 1))     # sets per chunk (memory)
+        for a0 in range(0, K2, step):
+            sl = slice(a0, min(K2, a0 + step))
+            rr = np.where(lay.mask[sl], np.exp(eta[lay.idx[sl]] - m[lay.sets[sl]][:, None]), 0.0)
+            PI[sl] = _inclusion_probabilities(rr, lay.d[sl])
+        d = lay.d
         XX = X[lay.idx]                               # (K2, nmax, p)
         xb = np.einsum("kc,kcj->kj", PI, XX) / d[:, None]
         res = (lay.death.astype(float) - PI)[:, :, None] * (XX - xb[:, None, :])
@@ -549,3 +535,27 @@ def exact_score_residuals(rs: RiskSets, lay: ExactLayout, X: np.ndarray, beta: n
         for c in range(p):
             L[:, c] += np.bincount(flat_idx, weights=flat_res[:, c], minlength=n)
     return L
+
+
+def _inclusion_probabilities(rr: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """``pi_c = r_c e_{d-1}(r without c) / e_d(r)`` for padded sets ``rr`` (K, nmax)."""
+    K, nmax = rr.shape
+    dmax = int(d.max())
+    rrt = np.ascontiguousarray(rr.T)                  # (nmax, K)
+    pre = np.zeros((nmax + 1, dmax + 1, K))           # pre[c] = e_j of members < c
+    pre[0, 0] = 1.0
+    for c in range(nmax):
+        pre[c + 1] = pre[c]
+        pre[c + 1, 1:] += rrt[c] * pre[c, :-1]
+    suf = np.zeros((nmax + 1, dmax + 1, K))           # suf[c] = e_j of members >= c
+    suf[nmax, 0] = 1.0
+    for c in range(nmax - 1, -1, -1):
+        suf[c] = suf[c + 1]
+        suf[c, 1:] += rrt[c] * suf[c + 1, :-1]
+    ar = np.arange(K)
+    ed = pre[nmax, d, ar]
+    other = d[None, :] - 1 - np.arange(dmax + 1)[:, None]     # (dmax+1, K): d-1-j
+    valid = other >= 0
+    right = suf[1:, np.where(valid, other, 0), ar[None, :]]    # (nmax, dmax+1, K)
+    tot = np.where(valid[None], pre[:nmax] * right, 0.0).sum(axis=1)   # e_{d-1}(r without c)
+    return (rrt * tot / ed).T
