@@ -90,13 +90,18 @@ class DyadicLogit(_BinaryModel):
         if cov_type != "dyadic":
             return {}
         rows = self._design.rows
-        u = self._data[self._unit].to_numpy()[rows]
-        p = self._data[self._partner].to_numpy()[rows]
-        codes, _ = pd.factorize(np.concatenate([np.asarray(u, dtype=object), np.asarray(p, dtype=object)])
-                                if not (isinstance(self._data[self._unit].dtype, pd.CategoricalDtype)) else
-                                _joint_categorical(self._data[self._unit][rows], self._data[self._partner][rows]))
-        n = len(u)
-        uc, pc = codes[:n].astype(np.int64), codes[n:].astype(np.int64)
+        allrows = bool(rows.all())
+        su, sp = self._data[self._unit], self._data[self._partner]
+        if isinstance(su.dtype, pd.CategoricalDtype) and isinstance(sp.dtype, pd.CategoricalDtype):
+            uc, pc = _joint_codes(su, sp)
+        else:
+            codes, _ = pd.factorize(np.concatenate([su.to_numpy(dtype=object), sp.to_numpy(dtype=object)]))
+            uc, pc = codes[:len(su)], codes[len(su):]
+        if not allrows:
+            uc, pc = uc[rows], pc[rows]
+        if (uc < 0).any() or (pc < 0).any():
+            raise DataValidationError("unit/partner have missing values; drop those rows")
+        uc, pc = uc.astype(np.int64), pc.astype(np.int64)
         same = uc == pc
         if same.any():
             raise DataValidationError(f"{int(same.sum())} rows pair a unit with itself ({self._unit} == "
@@ -128,11 +133,12 @@ class DyadicLogit(_BinaryModel):
         return res
 
 
-def _joint_categorical(u: pd.Series, p: pd.Series) -> np.ndarray:
-    """Codes of unit then partner in one common factorisation (fast path for categoricals)."""
-    cats = pd.Index(u.cat.categories).union(pd.Index(p.cat.categories))
-    cu = pd.Categorical(u, categories=cats).codes
-    cp = pd.Categorical(p, categories=cats).codes
-    if (cu < 0).any() or (cp < 0).any():
-        raise DataValidationError("unit/partner have missing values in the rows used")
-    return np.concatenate([cu, cp])
+def _joint_codes(u: pd.Series, p: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of unit and partner in one common factorisation (fast path for categoricals)."""
+    cu, cp = u.cat.codes.to_numpy(), p.cat.codes.to_numpy()
+    cats_u, cats_p = pd.Index(u.cat.categories), pd.Index(p.cat.categories)
+    if not cats_u.equals(cats_p):
+        cats = cats_u.union(cats_p)
+        cu = np.where(cu < 0, -1, cats.get_indexer(cats_u)[cu])
+        cp = np.where(cp < 0, -1, cats.get_indexer(cats_p)[cp])
+    return cu, cp

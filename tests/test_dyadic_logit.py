@@ -168,3 +168,15 @@ def test_errors(design):
         ds.DyadicLogit("event ~ partner_adopted", bad).fit(cov_type="dyadic")
     with pytest.raises(ds.ColumnNotFoundError, match="partner"):
         ds.DyadicLogit("event ~ partner_adopted", design, partner="source")
+
+
+def test_warm_start_gives_the_same_fit(design, monkeypatch):
+    """Large data start IRLS from a subsample fit; the optimum must not change."""
+    import diffusion_stats._glm as glm
+
+    cold = ds.DyadicLogit("event ~ partner_adopted * tie + statehood_c", design).fit(cov_type="dyadic")
+    monkeypatch.setattr(glm, "_WARM_N", 50_000)
+    warm = ds.DyadicLogit("event ~ partner_adopted * tie + statehood_c", design).fit(cov_type="dyadic")
+    np.testing.assert_allclose(warm.params, cold.params, rtol=1e-9)
+    np.testing.assert_allclose(warm.std_errors, cold.std_errors, rtol=1e-8)
+    assert warm.iterations < cold.iterations
