@@ -309,7 +309,7 @@ def simulate_diffusion(units: Any, channels: Any = None, *, effects: Mapping[str
             if spec["gamma"] == 0.0 and not return_exposures:
                 continue
             wy = int(t - spec["lag"])
-            key = (k, wy)
+            key = (k, wy if getattr(spec["weights"], "is_time_varying", False) else None)
             if key not in cache:
                 cache[key] = channel_matrix(spec, wy)
             M, deg = cache[key]
