@@ -10,8 +10,10 @@ exports LaTeX (booktabs), Markdown and a DataFrame.
 from __future__ import annotations
 
 import html
+import os
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -274,6 +276,14 @@ class Comparison:
         out += ["\\end{tabular}", "\\end{table}"]
         return "\n".join(out) + "\n"
 
+    def save(self, path: str | os.PathLike, **latex_kw: Any) -> Path:
+        """Write the table to ``path``, the format chosen by its extension.
+
+        ``.tex`` (booktabs; ``caption=``, ``label=`` are passed on), ``.md``, ``.html``,
+        ``.txt`` or ``.csv`` (the displayed strings). Returns the path written.
+        """
+        return _save(self, path, **latex_kw)
+
     def to_markdown(self) -> str:
         """GitHub-flavoured Markdown table."""
         f = self.to_frame()
@@ -284,6 +294,21 @@ class Comparison:
             out.append(f"| {lab} | " + " | ".join(str(v) for v in row) + " |")
         out += [""] + self.notes()
         return "\n".join(out) + "\n"
+
+
+def _save(comp: Comparison, path, **latex_kw) -> Path:
+    p = Path(path).expanduser()
+    ext = p.suffix.lower()
+    writers = {".tex": lambda: comp.to_latex(**latex_kw), ".md": comp.to_markdown, ".html": comp.to_html,
+               ".txt": lambda: comp.to_text() + "\n", ".csv": lambda: comp.to_frame().to_csv()}
+    if ext not in writers:
+        raise InputError(f"Comparison.save: unknown file type '{p.suffix}' for '{p.name}'; use one of "
+                         f"{', '.join(writers)}")
+    try:
+        p.write_text(writers[ext](), encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"Comparison.save: cannot write '{p}': {exc.strerror or exc}") from exc
+    return p
 
 
 def compare(results: Sequence[Any] | Mapping[str, Any], *, exponentiate: bool | str = False,

@@ -176,3 +176,14 @@ def test_real_models_side_by_side():
     assert c.estimates.at["x", "Spatial lag"] == pytest.approx(slag.params["x"])
     for out in (c.to_text(), c.to_latex(), c.to_markdown(), c._repr_html_()):
         assert "border" in out
+
+
+def test_save_by_extension(tmp_path):
+    c = ds.compare(models())
+    for ext in ("tex", "md", "html", "txt", "csv"):
+        p = c.save(tmp_path / f"t.{ext}", **({"caption": "Models"} if ext == "tex" else {}))
+        assert p.read_text()
+    assert "\\caption{Models}" in (tmp_path / "t.tex").read_text()
+    assert (tmp_path / "t.txt").read_text() == c.to_text() + "\n"
+    with pytest.raises(ds.InputError, match="unknown file type"):
+        c.save(tmp_path / "t.docx")
