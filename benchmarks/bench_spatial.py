@@ -128,6 +128,7 @@ def cross_section(args) -> None:
 def panel(args) -> None:
     import libpysal
     import spreg
+
     from diffusion_stats._bundled import bundled_path
 
     b = pd.read_csv(bundled_path("us_state_borders.csv"))

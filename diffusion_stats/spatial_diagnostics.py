@@ -98,7 +98,7 @@ def _moran_residuals(y: np.ndarray, X: np.ndarray, W: sp.csr_matrix, *, alternat
     Ws = W + W.T
     S1 = 0.5 * Ws.multiply(Ws).sum()
     I_ = (n / S0) * (u @ (W @ u)) / (u @ u)
-    Z = W @ X
+    Z = (0.5 * Ws) @ X  # spdep uses the symmetrised listw2U(W) = (W + W')/2
     C1 = X.T @ Z
     trA = np.trace(XtXinv @ C1)
     EI = -(n * trA) / ((n - p) * S0)

@@ -218,7 +218,8 @@ def spatial_temporal_lag(data: pd.DataFrame, column: str, W: Any, *, unit: str, 
     y = data[column].to_numpy(dtype=float)[lay.order]
     prev = pd.Series(y, index=pd.MultiIndex.from_arrays([lay.units, lay.times]))
     out = np.full(len(y), np.nan)
-    for t, (a, b), B in zip(lay.periods, zip(lay.offsets[:-1], lay.offsets[1:], strict=False), lay.blocks, strict=False):
+    bounds = list(zip(lay.offsets[:-1], lay.offsets[1:], strict=True))
+    for t, (a, b), B in zip(lay.periods, bounds, lay.blocks, strict=True):
         try:
             tl = t - 1
         except TypeError:
@@ -463,6 +464,16 @@ class SpatialLag:
         names = ["rho"] + self._names
         params = pd.Series(np.r_[fit.rho, fit.beta], index=names)
         cov = pd.DataFrame(V[1:, 1:], index=names, columns=names)
+        lm_resid = None
+        if meth == "eigen" and len(lay.blocks) == 1 and self.effects is None:
+            # spatialreg's LMtest: residual spatial autocorrelation after the lag model
+            Wd = lay.blocks[0].toarray()
+            nb = Wd.shape[0]
+            A = np.linalg.inv(np.eye(nb) - fit.rho * Wd)
+            TW = Wd @ Wd + Wd.T @ Wd
+            r_ = self._y - fit.rho * self._Wy - Xb
+            stat = ((r_ @ Wd @ r_) / fit.sigma2) ** 2 / (np.trace(TW) - np.sum(TW * A.T) ** 2 * V[1, 1])
+            lm_resid = {"statistic": float(stat), "df": 1, "pvalue": float(stats.chi2.sf(stat, 1))}
         # OLS (rho = 0) for the LR test
         b0, *_ = np.linalg.lstsq(self._Xt, self._yt, rcond=None)
         ssr0 = float(np.sum((self._yt - self._Xt @ b0) ** 2))
@@ -473,7 +484,7 @@ class SpatialLag:
             model=self, params=params, cov=cov, sigma2=fit.sigma2, sigma2_se=float(np.sqrt(V[0, 0])),
             loglik=fit.loglik, loglik_null=ll0, logdet_method=meth, interval=ld.interval,
             residuals=resid_t, fitted=fitted, vc_kind=vc_kind, n_evals=fit.n_evals, cov_type="classical",
-            cluster=(), n_clusters=(), ld=ld)
+            cluster=(), n_clusters=(), ld=ld, lm_residual=lm_resid)
 
     def _instruments(self) -> np.ndarray:
         lay = self._layout
@@ -552,7 +563,8 @@ class SpatialLagResults(Results):
     def __init__(self, *, model: SpatialLag, params: pd.Series, cov: pd.DataFrame, sigma2: float,
                  sigma2_se: float | None, loglik: float | None, loglik_null: float | None,
                  logdet_method: str | None, interval, residuals: np.ndarray, fitted: np.ndarray,
-                 vc_kind: str, n_evals: int, cov_type: str, cluster, n_clusters, ld, first_stage=None) -> None:
+                 vc_kind: str, n_evals: int, cov_type: str, cluster, n_clusters, ld, first_stage=None,
+                 lm_residual: dict | None = None) -> None:
         lay = model._layout
         info: dict[str, Any] = {
             "Method": "ML" if model.method == "ml" else "S-2SLS (Kelejian-Prucha)",
@@ -580,6 +592,9 @@ class SpatialLagResults(Results):
         self.n_isolates = lay.n_isolates
         self.first_stage = first_stage
         self._ld = ld
+        #: LM test for residual spatial autocorrelation after the lag model (spatialreg's
+        #: ``LMtest``; cross-sections with the "eigen" log-determinant only, else None)
+        self.lm_residual = lm_residual
         self.residuals = pd.Series(residuals, index=model._index, name="residual")
         self.fitted_values = pd.Series(fitted, index=model._index, name="fitted")
 

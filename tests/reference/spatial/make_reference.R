@@ -47,8 +47,8 @@ fit_lag <- function(formula, data, lw, name, impacts = TRUE, diag = TRUE) {
     sigma2 = f$s2, rho_se = f$rho.se, rest_se = as.list(f$rest.se),
     resvar = unname(f$resvar), resvar_names = colnames(f$resvar),
     LL = as.numeric(f$LL), LL_null_lm = as.numeric(f$LLNullLlm),
-    LR = unname(s$LR1$statistic), LR_p = unname(s$LR1$p.value),
-    Wald = unname(s$Wald1$statistic), Wald_p = unname(s$Wald1$p.value),
+    LR = as.numeric(s$LR1$statistic), LR_p = as.numeric(s$LR1$p.value),
+    Wald = as.numeric(s$Wald1$statistic), Wald_p = as.numeric(s$Wald1$p.value),
     LMtest = as.numeric(f$LMtest), interval = f$interval, n = length(f$residuals)
   )
   if (impacts) {
@@ -89,10 +89,16 @@ fit_lag <- function(formula, data, lw, name, impacts = TRUE, diag = TRUE) {
 }
 
 # ------------------------------------------------------------------ states
-load(file.path(shared, "csp", "csp.rda"))
 vars <- c("taxes_inc", "pc_inc_ann", "nonwhite", "pop_annual")
-csp_sub <- csp[csp$variable %in% vars & csp$year >= 2000 & csp$year <= 2010, c("year", "st", "variable", "value")]
-rm(csp); invisible(gc())
+cache <- Sys.getenv("DS_REF_CACHE")  # optional: an .rds path to skip re-reading csp.rda when iterating
+if (nzchar(cache) && file.exists(cache)) {
+  csp_sub <- readRDS(cache)
+} else {
+  load(file.path(shared, "csp", "csp.rda"))
+  csp_sub <- csp[csp$variable %in% vars & csp$year >= 2000 & csp$year <= 2010, c("year", "st", "variable", "value")]
+  rm(csp); invisible(gc())
+  if (nzchar(cache)) saveRDS(csp_sub, cache)
+}
 wide <- reshape(as.data.frame(csp_sub), idvar = c("year", "st"), timevar = "variable", direction = "wide")
 names(wide) <- sub("^value\\.", "", names(wide))
 borders <- read.csv(file.path("datasets", "us_state_borders.csv"), stringsAsFactors = FALSE)
