@@ -256,8 +256,9 @@ class CoxHazard:
                 "Check for a covariate that perfectly predicts events in the risk sets",
                 SeparationWarning, stacklevel=2)
         elif not converged:
-            warnings.warn(f"Newton-Raphson did not converge in {max_iter} iterations "
-                          f"(last log-likelihood change {change:.3g}); raise max_iter",
+            warnings.warn(f"Newton-Raphson did not converge in {it} iterations "
+                          f"(last log-likelihood change {change:.3g}, last step "
+                          f"{np.max(np.abs(last_step)):.3g}); raise max_iter",
                           ConvergenceWarning, stacklevel=2)
         naive = _inv(e.info)
         if cov_type == "classical":
@@ -330,8 +331,8 @@ class CoxHazard:
         beta = np.zeros(p)
         e0 = ev(beta)
         e = e0
-        converged, it, halvings, change = False, 0, 0, 0.0
-        for it in range(1, max_iter + 1):
+        converged, it, halvings, change, plateau = False, 0, 0, 0.0, 0
+        for it in range(1, max_iter + 1):  # noqa: B007 (returned)
             step = _solve(e.info, e.score)
             new = beta + step
             en = ev(new)
@@ -344,12 +345,14 @@ class CoxHazard:
             halvings += h
             change = en.loglik - e.loglik
             beta, e = new, en
-            if abs(change) <= tol * (1 + abs(e.loglik)) and np.all(np.abs(step) <= 1e-6 * (1 + np.abs(beta))):
-                converged = True
-                break
-            if abs(change) <= tol * (1 + abs(e.loglik)) and it >= 3:
-                # loglik has converged; coefficient still moving means monotone likelihood
-                break
+            if abs(change) <= tol * (1 + abs(e.loglik)):
+                if np.all(np.abs(step) <= 1e-6 * (1 + np.abs(beta))):
+                    converged = True
+                    break
+                plateau += 1
+                if plateau >= 5:
+                    # log-likelihood flat while a coefficient keeps moving: monotone likelihood
+                    break
         return beta, e, e0, converged, it, halvings, change
 
 
