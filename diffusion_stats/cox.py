@@ -23,6 +23,7 @@ from ._covariance import cluster_meat, group_codes, multiway_meat, resolve_cov_t
 from ._errors import (
     ConvergenceWarning,
     DataValidationError,
+    DiffusionStatsWarning,
     IdentificationWarning,
     InputError,
     SeparationWarning,
@@ -297,6 +298,12 @@ class CoxHazard:
                         meat = multiway_meat(D, g1, g2)
                     n_clusters = (G1, G2)
             cov = meat
+            if np.any(np.diag(cov) < 0):
+                warnings.warn(
+                    "the two-way clustered variance (V1 + V2 - V12) has a negative diagonal entry for "
+                    f"{[nm for nm, v in zip(P.names, np.diag(cov), strict=True) if v < 0]}; its standard "
+                    "error is reported as 0. Cluster on one dimension or use small_sample=True",
+                    DiffusionStatsWarning, stacklevel=2)
         # tests (R's summary.coxph: LR and score use the model-based information)
         lr = 2 * (e.loglik - e0.loglik)
         score_stat = float(e0.score @ _solve(e0.info, e0.score))

@@ -376,6 +376,12 @@ def test_nan_raises_or_drops(lottery):
         ds.CoxHazard(FORMULA, nan_strata, strata="grp")
 
 
+def test_cluster_with_missing_values(lottery):
+    bad = lottery.assign(state=lottery["state"].where(lottery.index > 2))
+    with pytest.raises(DataValidationError, match="cluster column 'state' has 3 missing"):
+        ds.CoxHazard(FORMULA, bad).fit(cluster="state")
+
+
 def test_strata_one_row_each(lottery):
     with pytest.raises(SpecificationError, match="one row per stratum"):
         ds.CoxHazard(FORMULA, lottery.assign(rowid=np.arange(len(lottery))), strata="rowid")
