@@ -161,6 +161,6 @@ def test_analyze_spid_from_rdata(shared_data, tmp_path, capsys):
                               "--weights", "border=us-borders", "--no-progress", "--out", str(out)], capsys)
     assert code == 0, err
     assert "panel: 582,377 rows, 17,833 events; model: cox" in stdout
-    assert "gambling_casino" in stdout  # the two adoptions before the window are reported
+    assert "gambling_casino" in err  # the two adoptions before the window are reported (stderr notes)
     html = (out / "report.html").read_text()
     assert "582,377" in html and html.count("data:image/png;base64,") == 5
