@@ -16,3 +16,10 @@ fit <- coxph(Surv(start, stop, event) ~ x1 + x2, data = d, ties = "efron")
 z <- cox.zph(fit, transform = "identity")
 write_json(list(coef = unname(coef(fit)), time = unname(z$x), x1 = unname(z$y[, "x1"]), x2 = unname(z$y[, "x2"])),
            "scaled_schoenfeld.json", digits = NA)
+
+# Stratified version (strata alternate a/b by row): the same formula holds with strata.
+d$g <- rep(c("a", "b"), length.out = nrow(d))
+fit_s <- coxph(Surv(start, stop, event) ~ x1 + x2 + strata(g), data = d, ties = "efron")
+z_s <- cox.zph(fit_s, transform = "identity")
+write_json(list(coef = unname(coef(fit_s)), time = unname(z_s$x), x1 = unname(z_s$y[, "x1"]),
+                x2 = unname(z_s$y[, "x2"])), "scaled_schoenfeld_strata.json", digits = NA)
