@@ -223,3 +223,26 @@ def test_scaled_schoenfeld_stratified_matches_r(reference_dir):
     got, want = got[np.lexsort((got[:, 1], got[:, 0]))], want[np.lexsort((want[:, 1], want[:, 0]))]
     np.testing.assert_allclose(got[:, 0], want[:, 0], rtol=1e-12)
     np.testing.assert_allclose(got[:, 1:], want[:, 1:], rtol=1e-6)
+
+
+def test_exposure_hazard_numbers_by_hand():
+    p = pd.DataFrame({"exposure": [0, 0, 0.5, 0.5, 0.5, 1, 1], "event": [0, 1, 0, 0, 1, 1, 1]})
+    ax = plots.exposure_hazard(p)
+    line = ax.get_lines()[0]
+    np.testing.assert_allclose(line.get_xdata(), [0, 0.5, 1])
+    np.testing.assert_allclose(line.get_ydata(), [1 / 2, 1 / 3, 1.0])
+    # Wilson interval of 1/3: centre and half-width by hand
+    z = 1.959963984540054
+    lo, hi = plots._wilson(np.array([1.0]), np.array([3.0]))
+    centre = (1 / 3 + z**2 / 6) / (1 + z**2 / 3)
+    half = z * np.sqrt((1 / 3) * (2 / 3) / 3 + z**2 / 36) / (1 + z**2 / 3)
+    np.testing.assert_allclose([lo[0], hi[0]], [centre - half, centre + half])
+    plt.close(ax.figure)
+
+
+def test_adoption_curve_values():
+    a = pd.DataFrame({"unit": ["A", "B", "C"], "policy": "p", "year": [2000, 2002, 2002]})
+    ax = plots.adoption_curves(a, n_units=4)
+    x, y = ax.get_lines()[0].get_xdata(), ax.get_lines()[0].get_ydata()
+    assert list(zip(x, y, strict=True)) == [(2000, 0.0), (2000, 0.25), (2002, 0.75), (2002, 0.75)]
+    plt.close(ax.figure)
