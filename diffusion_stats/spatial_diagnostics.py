@@ -143,7 +143,7 @@ def moran_test(data: pd.DataFrame, W: Any, *, unit: str, column: str | None = No
     >>> W = ds.Weights.from_edges(pd.DataFrame({"source": list("abcde"), "target": list("bcdea")}))
     >>> d = pd.DataFrame({"unit": list("abcde"), "y": [1.0, 2.0, 3.0, 2.5, 1.5]})
     >>> round(ds.moran_test(d, W, unit="unit", column="y").I, 4)
-    0.1429
+    0.3
     """
     if (column is None) == (formula is None):
         raise SpecificationError("pass exactly one of column= (Moran's I of a variable) or formula= (of OLS residuals)")

@@ -581,6 +581,7 @@ class SpatialLagResults(Results):
         super().__init__(params=params, cov=cov, nobs=len(model._y), loglik=loglik, cov_type=cov_type,
                          cluster=cluster, n_clusters=n_clusters, info=info, formula=model.formula)
         self.model = model
+        self.model_name = "Spatial lag (ML)" if model.method == "ml" else "Spatial lag (S-2SLS)"
         self.sigma2 = float(sigma2)
         self.sigma2_se = sigma2_se
         self.rho = float(params["rho"])

@@ -351,3 +351,25 @@ def test_rho_at_boundary_warns():
     d = pd.DataFrame({"unit": labels, "y": y, "x": x})
     with pytest.warns(ConvergenceWarning, match="boundary"):
         SpatialLag("y ~ x", d, W, unit="unit").fit()
+
+
+@pytest.mark.parametrize("logdet", ["LU", "chebyshev", "mc"])
+def test_panel_logdets(panel, logdet):
+    d, Wt = _unbalanced_tv(panel)
+    r0 = SpatialLag("y ~ x1 + x2", d, Wt, unit="unit", time="year", effects="twoway").fit()
+    r1 = SpatialLag("y ~ x1 + x2", d, Wt, unit="unit", time="year", effects="twoway", logdet=logdet).fit()
+    tol = {"LU": 1e-7, "chebyshev": 1e-2, "mc": 2e-2}[logdet]
+    np.testing.assert_allclose(r1.rho, r0.rho, atol=tol)
+    np.testing.assert_allclose(r1.std_errors, r0.std_errors, rtol=0.2)
+
+
+def test_standardize_none_with_row_standardised_weights(cs):
+    d, W, _ = cs
+    r0 = SpatialLag("y ~ x1 + x2", d, W, unit="unit").fit()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        Wr = W.row_standardize()
+    r1 = SpatialLag("y ~ x1 + x2", d, Wr, unit="unit", standardize=None).fit()
+    np.testing.assert_allclose(r1.params, r0.params, rtol=1e-10)
+    with pytest.raises(InputError, match="standardize"):
+        SpatialLag("y ~ x1 + x2", d, W, unit="unit", standardize="col")
