@@ -264,8 +264,12 @@ def _us_units(units: Sequence[str]) -> bool:
 
 def run_pipeline(adoptions, *, weights: list[tuple[str, Any]], out: str, title: str, subtitle: str,
                  units=None, windows=None, covariates=None, end: int | None = None, model: str = "cox",
-                 notes: Sequence[str] = (), echo: Callable[[str], None] = print) -> dict[str, Path]:
-    """Panel, exposures, models, figures and the HTML report; returns the written paths."""
+                 notes: Sequence[str] = (), echo: Callable[[str], None] = print,
+                 extra_fits: Callable[[Any], dict] | None = None) -> dict[str, Path]:
+    """Panel, exposures, models, figures and the HTML report; returns the written paths.
+
+    ``extra_fits(panel)`` may return further fitted models shown first in the table.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -317,8 +321,9 @@ def run_pipeline(adoptions, *, weights: list[tuple[str, Any]], out: str, title: 
         rep.heading("Models")
         if list(fits) == ["model"]:  # one specification: name the column after the model
             fits = {{"cox": "Cox", "logit": "Logit", "dyadic": "Dyadic logit"}.get(used, used): fits["model"]}
+        extra = extra_fits(panel) if (extra_fits is not None and fits) else {}
         if fits:
-            cmp = ds.compare(fits, exponentiate="auto", stars=False)
+            cmp = ds.compare({**extra, **fits}, exponentiate="auto", stars=False)
             what = {"cox": "Cox proportional hazards (Efron ties), strata: policy",
                     "logit": "Discrete-time logit with cubic duration",
                     "dyadic": "Directed-dyad logit"}.get(used, used)
@@ -355,7 +360,7 @@ def run_pipeline(adoptions, *, weights: list[tuple[str, Any]], out: str, title: 
                     rep.figure(ax, f"Schoenfeld residuals of '{exposures[0]}' against time.", name="schoenfeld")
         if fits:
             rep.heading("Full results")
-            for label, f in fits.items():
+            for label, f in {**extra, **fits}.items():
                 rep.table(f.summary() if hasattr(f, "summary") else f, label, name=f"model_{_slug(label)}")
         caught = [f"{w.category.__name__}: {w.message}" for w in wlist
                   if issubclass(w.category, ds.DiffusionStatsWarning)]
@@ -410,10 +415,14 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     W = ds.Weights.us_borders("queen", name="border")
     p = dict(getattr(demo, "params", {}) or {})
     truth = (f" True parameters: logit hazard a = {p.get('a_intercept')}, b (border share) = {p.get('b_share')}, "
-             f"c (x) = {p.get('c_x')} (seed {p.get('seed')}).") if p else ""
+             f"c (x) = {p.get('c_x')} (seed {p.get('seed')}); the first column fits that logit.") if p else ""
+    def simulation_model(panel):  # the data-generating model: its estimates should be near the truth
+        return {"Logit (true model)": ds.EventLogit("event ~ border + x", panel).fit(cov_type="cluster",
+                                                                                    cluster="unit")}
+
     run_pipeline(demo.adoptions, weights=[("border", W)], out=args.out, title="diffusion_stats demo",
                  subtitle=f"{PROG} demo --out {args.out}", units=states, windows=demo.windows,
-                 covariates=demo.covariates, model="cox",
+                 covariates=demo.covariates, model="cox", extra_fits=simulation_model,
                  notes=["Simulated adoptions of 10 policies by the 50 US states, 1980-2019, from the bundled seeded "
                         "simulator (datasets/make_demo.py), with queen contiguity of the states as the diffusion "
                         "channel and one state-year covariate x." + truth + " The Cox model estimates the "
