@@ -431,6 +431,16 @@ class CoxResults(Results):
         """``x'beta`` with covariates centred at their means (R's ``linear.predictors``)."""
         return pd.Series(self._prep.X @ self._params.values, index=self._prep.rows)
 
+    @property
+    def concordance(self) -> float:
+        """Harrell's C as R's ``coxph`` (see :func:`.cox_diagnostics.concordance`)."""
+        if self.ties == "exact" and self._rs.mode != "pairs":
+            return float("nan")
+        if not hasattr(self, "_concordance"):
+            from .cox_diagnostics import concordance
+            self._concordance = concordance(self)
+        return self._concordance
+
     def conf_int_exp(self, alpha: float = 0.05) -> pd.DataFrame:
         """Hazard-ratio intervals: ``exp(coef)``, ``exp(-coef)``, lower and upper bounds."""
         ci = np.exp(self.conf_int(alpha))
@@ -492,6 +502,7 @@ class CoxResults(Results):
             t = self.tests[k]
             notes.append(f"{lab:<21}= {format_number(t['statistic'])}  on {t['df']} df,   "
                          f"p={format_number(t['pvalue'])}")
+        notes.insert(0, f"Concordance= {self.concordance:.3f}")
         if self._cluster:
             notes.append("(The likelihood ratio and score tests assume independence of observations "
                          "within a cluster; the Wald test does not.)")

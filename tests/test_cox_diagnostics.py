@@ -111,3 +111,16 @@ def test_bad_diagnostic_options(fits, lottery):
     ex = ds.CoxHazard(FORMULA, lottery, ties="exact").fit()
     with pytest.raises(SpecificationError, match="exact"):
         ex.cox_zph()
+
+
+def test_concordance(lottery, reference_dir, fits, ref):
+    assert fits["efron"].concordance == pytest.approx(ref["efron"]["concordance"][0], rel=1e-10)
+    assert fits["breslow"].concordance == pytest.approx(ref["breslow"]["concordance"][0], rel=1e-10)
+    w = ds.CoxHazard(FORMULA, lottery, weights="w").fit()
+    assert w.concordance == pytest.approx(ref["efron_weighted"]["concordance"][0], rel=1e-10)
+    with open(reference_dir / "cox" / "reference.json") as fh:
+        sim_ref = json.load(fh)["sim"]["efron"]["concordance"][0]
+    sim = pd.read_csv(reference_dir / "cox" / "sim_continuous.csv")
+    res = ds.CoxHazard("event ~ x1 + x2", sim, strata="grp", weights="w").fit()
+    assert res.concordance == pytest.approx(sim_ref, rel=1e-10)
+    assert "Concordance= 0.873" in str(fits["efron"].summary())

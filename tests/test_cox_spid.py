@@ -60,6 +60,7 @@ def test_pooled_efron_cluster_state(panel, ref):
     assert res.loglik_null == pytest.approx(R["loglik"][0], rel=1e-9)
     assert res.nobs == R["n"] and res.n_events == R["nevent"]
     assert res.n_strata == 728 and res.n_clusters == (50,)
+    assert res.concordance == pytest.approx(R["concordance"][0], rel=1e-9)
     # the figures
     assert round(float(res.params.iloc[0]), 4) == 1.1427
     assert round(float(res.std_errors.iloc[0]), 4) == 0.0923
