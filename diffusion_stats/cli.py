@@ -92,9 +92,11 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="policy column in ADOPTIONS (default: policy)")
     a.add_argument("--year", default="year", metavar="COL", help="year column in ADOPTIONS (default: year)")
     a.add_argument("--units", metavar="FILE",
-                   help="unit existence spans: columns unit, first_year, last_year (empty = open)")
+                   help="units at risk: column unit, optionally first_year, last_year (existence span; "
+                   "empty = open). Default: units in ADOPTIONS, --covariates or --weights")
     a.add_argument("--windows", metavar="FILE",
-                   help="per-policy windows: columns policy, first_year, last_year")
+                   help="per-policy windows: columns policy, first_year, last_year (e.g. SPID's "
+                   "policies_metadata; from an R file the data frame with these columns is used)")
     a.add_argument("--end", type=int, metavar="YEAR", help="last year at risk (default: latest adoption)")
     a.add_argument("--weights", action="append", default=[], metavar="NAME=SOURCE",
                    help="weight matrix for an exposure; repeatable (see below)")
@@ -433,6 +435,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_analyze(args: argparse.Namespace) -> int:
     import diffusion_stats as ds
 
+    if not Path(args.adoptions).expanduser().exists():
+        raise CLIError(f"ADOPTIONS: file '{args.adoptions}' not found")
     adoptions = ds.read_adoptions(args.adoptions, unit=args.unit, policy=args.policy, year=args.year)
     units = _read_table(args.units, "--units", ("unit",)) if args.units else None
     windows = _read_table(args.windows, "--windows", ("policy", "first_year", "last_year")) if args.windows else None
