@@ -49,7 +49,7 @@ for (i in seq_len(reps)) {
   times[i] <- proc.time()[["elapsed"]] - t0
 }
 cat(sprintf("%.17g %.17g %.17g %s\n", min(times), coef(f)[1], sqrt(f$var[1, 1]),
-            paste(format(times), collapse = ",")))
+            paste(sprintf("%.3f", times), collapse = ",")))
 """
 
 
@@ -138,6 +138,9 @@ def main(argv: list[str] | None = None) -> None:
             rows.append(("lifelines", lf[0]))
     for name, t in rows:
         print(f"speed-up vs {name:<10}: {t / t_ds:6.1f}x")
+    if hasattr(os, "getloadavg"):
+        print(f"(load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; "
+              "both tools ran under the same load)")
     sys.stdout.flush()
 
 
