@@ -184,3 +184,20 @@ def test_dhb_network_direction_and_counts(shared_data):
     row = net[(net["year"] == 2000) & (net["src_10_400"] > 0)].iloc[0]
     assert row["state_01"] in W.neighbors(row["state_02"], year=2000)
     assert ch.mechanism == "learning" and "Desmarais" in ch.source
+
+
+def test_dyadic_ties_time_varying_network(shared_data):
+    """Partner ties from the year-specific DHB network at t - 1 (2009's network after 2010)."""
+    net = pd.read_csv(shared_data / "dhb2015" / "dhb2015apsr-networks.csv")
+    ch = mech.learning_network(net)
+    adopt = pd.DataFrame({"unit": ["CA", "NY", "TX"], "policy": ["p"] * 3, "year": [1990, 1992, 2011]})
+    units = sorted(set(net["state_01"]))
+    dy = ds.dyads(adopt, units=units, start=1990, end=2011, sources="all")
+    out = ds.add_channels(dy, adopt, [ch], exposure=False)
+    rng = np.random.default_rng(0)
+    for i in rng.choice(len(out), 200, replace=False):
+        r = out.iloc[i]
+        y = min(int(r["year"]) - 1, 2009)
+        expect = int(r["partner"] in ch.weights.neighbors(r["unit"], year=y))
+        assert r["learning_network_tie"] == expect
+        assert r["learning_network_w"] == float(expect)

@@ -1,0 +1,44 @@
+"""identification_check on the real SPID design (units, policy windows, border and
+time-varying inferred-network weights): can these data recover the channel effects?
+
+Subset for CI time: the 60 policies with the most adoptions among those whose window
+lies in 1961-2009; 10 simulations per scenario (the tool, not its precision, is tested
+here; the coverage study is benchmarks/validate_identification.py).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import diffusion_stats as ds
+from diffusion_stats import mechanisms as mech
+
+
+@pytest.mark.slow
+def test_identification_on_spid_design(shared_data):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        s = ds.datasets.load_spid(unit="postal")
+        meta = s.metadata
+        win = meta[(meta["first_year"] >= 1961) & (meta["last_year"] <= 2009)]
+        win = win.sort_values(["adopt_count", "policy"], ascending=[False, True]).head(60)
+        net = pd.read_csv(shared_data / "dhb2015" / "dhb2015apsr-networks.csv")
+        chans = [ds.Channel("border", ds.Weights.us_borders(), mechanism="emulation"),
+                 mech.learning_network(net, kind="share")]
+        panel = ds.add_channels(ds.event_history(s.adoptions, windows=win), s.adoptions, chans)
+        effects = {"border": 1.0, "learning_network": 1.0}
+        chk = ds.identification_check(panel, s.adoptions, chans, effects, n_sim=10, seed=1, progress_bar=False)
+    t = chk.table
+    assert chk.n_failed == 0
+    assert list(t.index) == ["border", "learning_network"]
+    assert (t["estimate"].sub(1.0).abs() < 0.35).all()
+    assert (t["power"] >= 0.5).all()
+    c = chk.confusion
+    assert list(c.index) == ["none (no diffusion)", "border only", "learning_network only"]
+    assert c.loc["border only", "border"] >= 0.5
+    assert np.isfinite(c.to_numpy()).all()
+    assert "Identification check" in str(chk)
