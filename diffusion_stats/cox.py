@@ -502,7 +502,8 @@ class CoxResults(Results):
             t = self.tests[k]
             notes.append(f"{lab:<21}= {format_number(t['statistic'])}  on {t['df']} df,   "
                          f"p={format_number(t['pvalue'])}")
-        notes.insert(0, f"Concordance= {self.concordance:.3f}")
+        if np.isfinite(self.concordance):
+            notes.insert(0, f"Concordance= {self.concordance:.3f}")
         if self._cluster:
             notes.append("(The likelihood ratio and score tests assume independence of observations "
                          "within a cluster; the Wald test does not.)")
