@@ -57,6 +57,7 @@ from ._errors import (
     ConvergenceWarning,
     DataValidationError,
     DiffusionStatsError,
+    DiffusionStatsWarning,
     IdentificationWarning,
     InputError,
     RowAccountingWarning,
@@ -65,14 +66,15 @@ from ._errors import (
     did_you_mean,
 )
 from ._glm import (
+    _WARM_N,
     LINKS,
     GLMFit,
+    _irls_weights,
     _linkfun,
     _linkinv,
-    _loglik_terms,
-    _mu_eta,
     _not_psd_warning,
     _solve_spd,
+    fit_binary_glm,
     glm_scores,
 )
 from .cox import CoxResults, _inv, _solve
@@ -625,24 +627,29 @@ def _glm_add_duration(part: dict, dur: dict) -> dict:
 
 
 def _glm_pass(part: dict, beta: np.ndarray | None, link: str) -> dict:
-    """Deviance, X'WX and X'Wz at ``beta`` (R's start values when ``beta`` is None)."""
+    """Deviance, X'WX and X'Wz at ``beta`` (R's start values when ``beta`` is None), as one
+    IRLS step of :func:`diffusion_stats._glm.fit_binary_glm`."""
     y, X, w = part["y"], part["X"], part["w"]
     k = X.shape[1]
     if len(y) == 0:
         return {"dev": 0.0, "A": np.zeros((k, k)), "b": np.zeros(k)}
-    wp = np.ones(len(y)) if w is None else w
     if beta is None:
-        mu = (wp * y + 0.5) / (wp + 1)
+        mu = (y + 0.5) / 2 if w is None else (w * y + 0.5) / (w + 1)
         eta = _linkfun(mu, link)
     else:
         eta = X @ beta
         mu = _linkinv(eta, link)
-    dev = float(-2.0 * np.dot(wp, _loglik_terms(y, mu)))
-    me = _mu_eta(eta, mu, link)
-    z = eta + (y - mu) / me
-    wt = wp * me * me / (mu * (1 - mu))
+    ll = np.log(np.where(y > 0, mu, 1.0 - mu))
+    dev = float(-2.0 * (ll.sum() if w is None else np.dot(w, ll)))
+    me, wt = _irls_weights(eta, mu, link, w)
+    z = (y - mu) / me + eta
     Xw = X * wt[:, None]
     return {"dev": dev, "A": Xw.T @ X, "b": Xw.T @ z}
+
+
+def _glm_subsample(part: dict, step: int) -> tuple:
+    sl = slice(0, len(part["y"]), step)
+    return part["y"][sl], part["X"][sl], None if part["w"] is None else part["w"][sl]
 
 
 def _glm_final(part: dict, beta: np.ndarray, link: str, cov_type: str) -> dict:
@@ -650,8 +657,9 @@ def _glm_final(part: dict, beta: np.ndarray, link: str, cov_type: str) -> dict:
     y, X, w = part["y"], part["X"], part["w"]
     k = X.shape[1]
     out: dict[str, Any] = {"meat": np.zeros((k, k)), "clu": None, "su": None, "sp": None,
-                           "n_perfect": 0, "binary": np.ones(k, bool), "n_on": np.zeros(k),
-                           "y_on": np.zeros(k), "on_perfect": np.zeros(k, bool), "wsum": 0.0, "wysum": 0.0}
+                           "n_perfect": 0, "is01": np.ones(k, bool), "on": np.zeros(k),
+                           "y_on": np.zeros(k), "ysum": 0.0, "on_perfect": np.zeros(k, bool), "wsum": 0.0,
+                           "wysum": 0.0}
     if len(y) == 0:
         return out
     eta = X @ beta
@@ -660,11 +668,11 @@ def _glm_final(part: dict, beta: np.ndarray, link: str, cov_type: str) -> dict:
     out["wsum"], out["wysum"] = float(wp.sum()), float(np.dot(wp, y))
     perfect = (mu < 1e-10) | (mu > 1 - 1e-10)
     out["n_perfect"] = int(perfect.sum())
-    on = X != 0
-    out["binary"] = np.all((X == 0) | (X == 1), axis=0)
-    out["n_on"] = on.sum(axis=0).astype(float)
-    out["y_on"] = (on * y[:, None]).sum(axis=0)
-    out["on_perfect"] = on[perfect].any(axis=0) if perfect.any() else np.zeros(k, bool)
+    out["is01"] = np.array([np.array_equal(X[:, j], X[:, j] != 0) for j in range(k)])
+    out["on"] = X.sum(axis=0)
+    out["y_on"] = y @ X
+    out["ysum"] = float(y.sum())
+    out["on_perfect"] = (X[perfect] != 0).any(axis=0) if perfect.any() else np.zeros(k, bool)
     if cov_type == "classical":
         return out
     S = glm_scores(y, X, SimpleNamespace(mu=mu, eta=eta, link=link), w)
@@ -684,13 +692,13 @@ def _separation_from_stats(fin: dict, beta: np.ndarray, inv: np.ndarray, names: 
     n_perfect = fin["n_perfect"]
     se = np.sqrt(np.clip(np.diag(inv), 0, None))
     flagged: list[str] = []
+    on, y_on, ysum = fin["on"], fin["y_on"], fin["ysum"]
     for j, nm in enumerate(names):
         if nm.lower() in ("intercept", "(intercept)"):
             continue
-        n_on = int(fin["n_on"][j])
-        if 0 < n_on < n and fin["binary"][j]:
-            yon = fin["y_on"][j]
-            if yon == 0 or yon == n_on:
+        if fin["is01"][j] and 0 < on[j] < n:
+            off_n, y_off = n - on[j], ysum - y_on[j]
+            if y_on[j] in (0, on[j]) or y_off in (0, off_n):
                 flagged.append(nm)
                 continue
         if n_perfect and (abs(beta[j]) > 10 or se[j] > 1e3) and fin["on_perfect"][j]:
@@ -840,8 +848,8 @@ class _DaskBinaryModel:
             return sum(r["dev"] for r in res), _sum_arrays(res, "A"), _sum_arrays(res, "b")
 
         # IRLS exactly as diffusion_stats._glm.fit_binary_glm, with partition sums
-        beta = None
-        dev, A, b = run(None)
+        beta = self._warm_start(parts, n, names, maxiter)
+        dev, A, b = run(beta)
         converged, polish, n_iter, rel = False, False, 0, np.inf
         for _it in range(maxiter):
             n_iter += 1
@@ -868,13 +876,13 @@ class _DaskBinaryModel:
                           ConvergenceWarning, stacklevel=2)
         _, inv = _solve_spd(A, np.zeros(k), names)
         fins = _compute([dask.delayed(_glm_final, pure=True)(p, beta, self._link, cov_type) for p in parts])
-        fin = {key: _sum_arrays(fins, key) for key in ("meat", "n_perfect", "binary", "n_on", "y_on", "on_perfect",
-                                                         "wsum", "wysum")}
-        fin["binary"] = np.all([f["binary"] for f in fins], axis=0)
+        fin = {key: _sum_arrays(fins, key) for key in ("n_perfect", "on", "y_on", "ysum", "wsum", "wysum")}
+        fin["is01"] = np.all([f["is01"] for f in fins], axis=0)
         fin["on_perfect"] = np.any([f["on_perfect"] for f in fins], axis=0)
         wsum, wysum = fin["wsum"], fin["wysum"]
         ybar = wysum / wsum if wsum > 0 else 0.5
-        null_dev = float(-2.0 * (wysum * np.log(ybar) + (wsum - wysum) * np.log1p(-ybar)))
+        n1, n0 = wysum, wsum - wysum
+        null_dev = -2.0 * ((n1 * np.log(ybar) if n1 > 0 else 0.0) + (n0 * np.log1p(-ybar) if n0 > 0 else 0.0))
         sep, n_perfect = _separation_from_stats(fin, beta, inv, names, n)
         V, facts = self._cov(fins, inv, cov_type, hc_type, n, k, cols)
         glmfit = GLMFit(params=beta, cov_unscaled=inv, eta=np.zeros(0), mu=np.zeros(0), loglik=-dev / 2,
@@ -906,6 +914,26 @@ class _DaskBinaryModel:
                             cov_type=cov_type, cluster=cols, n_clusters=n_clusters, info=info,
                             formula=self._formula)
         return res
+
+    def _warm_start(self, parts: list, n: int, names: list[str], maxiter: int) -> np.ndarray | None:
+        """Start from a systematic-subsample fit on large data (as ``fit_binary_glm``): IRLS
+        then needs ~3 passes over the data instead of ~7; the optimum is the full-data one."""
+        if n <= _WARM_N or maxiter <= 5:
+            return None
+        dask, _ = _dask()
+        step = max(n // (_WARM_N // 4), 1)
+        subs = _compute([dask.delayed(_glm_subsample, pure=True)(p, step) for p in parts])
+        y = np.concatenate([s[0] for s in subs])
+        X = np.concatenate([s[1] for s in subs])
+        w = None if subs[0][2] is None else np.concatenate([s[2] for s in subs])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                ws = fit_binary_glm(y, X, link=self._link, weights=w, names=names, tol=1e-8, maxiter=25,
+                                    _check=False)
+            except Exception:  # noqa: BLE001 - any trouble: fall back to R's starting values
+                return None
+        return ws.params if ws.converged and np.all(np.isfinite(ws.params)) else None
 
     @staticmethod
     def _cov(fins: list[dict], bread: np.ndarray, cov_type: str, hc_type: str, n: int, k: int,
@@ -1177,9 +1205,55 @@ def _cox_keep(part: dict, keep: np.ndarray) -> dict:
 def _cox_eval(part: dict, beta: np.ndarray, efron: bool) -> dict:
     p = len(beta)
     if part.get("ws") is None:
-        return {"loglik": 0.0, "score": np.zeros(p), "info": np.zeros((p, p))}
+        return {"loglik": 0.0, "score": np.zeros(p), "info": np.zeros((p, p)), "precision": 1.0}
     e = cn.evaluate(part["rs"], part["X"], part["w"], beta, efron=efron, want_info=True, ws=part["ws"])
-    return {"loglik": e.loglik, "score": e.score, "info": e.info}
+    return {"loglik": e.loglik, "score": e.score, "info": e.info, "precision": float(e.precision)}
+
+
+def _cox_pairs(part: dict) -> dict:
+    if part.get("ws") is None or part["rs"].mode == "pairs":
+        return part
+    new = dict(part)
+    new["rs"] = cn.pairs_of(part["rs"])
+    new["ws"] = cn.workspace(new["rs"], part["X"], part["w"])
+    return new
+
+
+def _cox_newton(parts: list, p: int, efron: bool, max_iter: int, tol: float) -> tuple:
+    """Newton-Raphson with step halving from beta = 0 on partition sums (the loop of
+    ``CoxHazard._newton``)."""
+    dask, _ = _dask()
+
+    def ev(b: np.ndarray) -> cn.Evaluation:
+        r = _compute([dask.delayed(_cox_eval, pure=True)(pt, b, efron) for pt in parts])
+        return cn.Evaluation(loglik=float(sum(x["loglik"] for x in r)), score=_sum_arrays(r, "score"),
+                             info=_sum_arrays(r, "info"), precision=max(x["precision"] for x in r))
+
+    beta = np.zeros(p)
+    e0 = ev(beta)
+    e = e0
+    converged, it, halvings, change, plateau = False, 0, 0, 0.0, 0
+    for it in range(1, max_iter + 1):  # noqa: B007 (returned)
+        step = _solve(e.info, e.score)
+        new = beta + step
+        en = ev(new)
+        h = 0
+        while (not np.isfinite(en.loglik) or en.loglik < e.loglik - 1e-10 * (1 + abs(e.loglik))) and h < 40:
+            step = step / 2
+            new = beta + step
+            en = ev(new)
+            h += 1
+        halvings += h
+        change = en.loglik - e.loglik
+        beta, e = new, en
+        if abs(change) <= tol * (1 + abs(e.loglik)):
+            if np.all(np.abs(step) <= 1e-6 * (1 + np.abs(beta))):
+                converged = True
+                break
+            plateau += 1
+            if plateau >= 5:
+                break
+    return beta, e, e0, converged, it, halvings, change
 
 
 def _cox_resid(part: dict, beta: np.ndarray, efron: bool, cov_type: str) -> Any:
@@ -1394,35 +1468,12 @@ class DaskCoxHazard:
         parts = _persist([dask.delayed(_cox_keep, pure=True)(p, keep) for p in parts], persist)
         efron = self.ties == "efron"
 
-        def ev(b: np.ndarray) -> cn.Evaluation:
-            r = _compute([dask.delayed(_cox_eval, pure=True)(p, b, efron) for p in parts])
-            return cn.Evaluation(loglik=float(sum(x["loglik"] for x in r)), score=_sum_arrays(r, "score"),
-                                 info=_sum_arrays(r, "info"))
-
-        # Newton-Raphson with step halving, exactly as CoxHazard.fit
+        beta, e, e0, converged, it, halvings, change = _cox_newton(parts, len(names), efron, max_iter, tol)
+        if e.precision > 1e7:
+            # interval sums lost precision (as CoxHazard.fit): redo on expanded risk sets
+            parts = _persist([dask.delayed(_cox_pairs, pure=True)(p) for p in parts], persist)
+            beta, e, e0, converged, it, halvings, change = _cox_newton(parts, len(names), efron, max_iter, tol)
         p = len(names)
-        beta = np.zeros(p)
-        e0 = ev(beta)
-        e = e0
-        converged, it, halvings, change = False, 0, 0, np.nan
-        for it in range(1, max_iter + 1):
-            step = _solve(e.info, e.score)
-            new = beta + step
-            en = ev(new)
-            h = 0
-            while (not np.isfinite(en.loglik) or en.loglik < e.loglik - 1e-10 * (1 + abs(e.loglik))) and h < 40:
-                step = step / 2
-                new = beta + step
-                en = ev(new)
-                h += 1
-            halvings += h
-            change = en.loglik - e.loglik
-            beta, e = new, en
-            if abs(change) <= tol * (1 + abs(e.loglik)) and np.all(np.abs(step) <= 1e-6 * (1 + np.abs(beta))):
-                converged = True
-                break
-            if abs(change) <= tol * (1 + abs(e.loglik)) and it >= 3:
-                break
         last_step = _solve(e.info, e.score)
         infinite = np.abs(last_step) > np.maximum(1e-6, 1e-4 * np.abs(beta))
         sep_names = [nm for nm, f in zip(names, infinite, strict=True) if f]
@@ -1430,13 +1481,14 @@ class DaskCoxHazard:
             converged = False
             warnings.warn(
                 f"monotone likelihood (separation): the partial likelihood plateaus while "
-                f"{', '.join(repr(s) for s in sep_names)} keep growing; the estimate is infinite. "
-                "Check for a covariate that perfectly predicts events in the risk sets", SeparationWarning,
-                stacklevel=2)
+                f"{', '.join(repr(s) for s in sep_names)} keep growing (now "
+                f"{', '.join(f'{b:.3g}' for b, f in zip(beta, infinite, strict=True) if f)}); "
+                "the estimate is infinite. Check for a covariate that perfectly predicts events in the risk sets",
+                SeparationWarning, stacklevel=2)
         elif not converged:
-            warnings.warn(f"Newton-Raphson did not converge in {max_iter} iterations "
-                          f"(last log-likelihood change {change:.3g}); raise max_iter", ConvergenceWarning,
-                          stacklevel=2)
+            warnings.warn(f"Newton-Raphson did not converge in {it} iterations "
+                          f"(last log-likelihood change {change:.3g}, last step "
+                          f"{np.max(np.abs(last_step)):.3g}); raise max_iter", ConvergenceWarning, stacklevel=2)
         naive = _inv(e.info)
         n_clusters: tuple[int, ...] = ()
         if cov_type == "classical":
@@ -1467,6 +1519,12 @@ class DaskCoxHazard:
                         meat = s1.T @ s1 + s2.T @ s2 - s12.T @ s12
                     n_clusters = (G1, G2)
             cov = meat
+            if np.any(np.diag(cov) < 0):
+                warnings.warn(
+                    "the two-way clustered variance (V1 + V2 - V12) has a negative diagonal entry for "
+                    f"{[nm for nm, v in zip(names, np.diag(cov), strict=True) if v < 0]}; its standard "
+                    "error is reported as 0. Cluster on one dimension or use small_sample=True",
+                    DiffusionStatsWarning, stacklevel=2)
         lr = 2 * (e.loglik - e0.loglik)
         score_stat = float(e0.score @ _solve(e0.info, e0.score))
         wald = float(beta @ _solve(cov, beta))
@@ -1483,4 +1541,4 @@ class DaskCoxHazard:
                    naive_cov=pd.DataFrame(naive, index=idxn, columns=idxn), nobs=n, loglik=e.loglik,
                    loglik_null=e0.loglik, cov_type=cov_type, cluster=ccols, n_clusters=n_clusters, info=info,
                    formula=self.formula, tests=tests, converged=converged, iterations=it, step_halvings=halvings,
-                   evaluation=e, small_sample=small_sample)
+                   evaluation=e, small_sample=small_sample, risk_sets=None)
