@@ -177,6 +177,15 @@ def baseline_hazard(res: CoxResults) -> pd.DataFrame:
     Returns
     -------
     DataFrame with columns ``time``, ``hazard`` (cumulative) and ``strata`` when stratified.
+
+    Examples
+    --------
+    >>> import pandas as pd, diffusion_stats as ds
+    >>> df = pd.DataFrame({"stop": [1, 2, 2, 3, 4, 5], "event": [1, 1, 0, 1, 0, 1],
+    ...                    "x": [0.5, 1.0, 0.0, 0.2, 1.5, 0.3]})
+    >>> bh = ds.CoxHazard("event ~ x", df, start=None).fit().baseline_hazard()
+    >>> bh.columns.tolist(), bool(bh["hazard"].is_monotonic_increasing)
+    (['time', 'hazard'], True)
     """
     P = res._prep
     e = _eval(res)
@@ -212,6 +221,15 @@ def predict_survival(res: CoxResults, newdata: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame indexed by time, one column per row of ``newdata``.
+
+    Examples
+    --------
+    >>> import pandas as pd, diffusion_stats as ds
+    >>> df = pd.DataFrame({"stop": [1, 2, 2, 3, 4, 5], "event": [1, 1, 0, 1, 0, 1],
+    ...                    "x": [0.5, 1.0, 0.0, 0.2, 1.5, 0.3]})
+    >>> res = ds.CoxHazard("event ~ x", df, start=None).fit()
+    >>> res.predict_survival(pd.DataFrame({"x": [0.0, 1.0]})).shape
+    (5, 2)
     """
     import formulaic
 
