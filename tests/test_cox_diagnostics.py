@@ -124,3 +124,13 @@ def test_concordance(lottery, reference_dir, fits, ref):
     res = ds.CoxHazard("event ~ x1 + x2", sim, strata="grp", weights="w").fit()
     assert res.concordance == pytest.approx(sim_ref, rel=1e-10)
     assert "Concordance= 0.873" in str(fits["efron"].summary())
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from diffusion_stats import cox, cox_diagnostics
+
+    for mod in (cox, cox_diagnostics):
+        result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, mod.__name__
