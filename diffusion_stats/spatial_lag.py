@@ -369,13 +369,15 @@ class SpatialLag:
         y = design.y[lay.order]
         X = design.X[lay.order]
         names = list(design.names)
+        self._lagged: dict[str, str] = {}
         if not np.all(np.isfinite(y)) or not np.all(np.isfinite(X)):
             raise DataValidationError("response or regressors contain infinite values; remove or recode them")
         if self.durbin:
             nc = [j for j, nm in enumerate(names) if nm != "Intercept"]
             WX = _lag(lay, X[:, nc])
             X = np.column_stack([X, WX])
-            names += [f"W_{names[j]}" for j in nc]
+            self._lagged = {f"W_{names[j]}": names[j] for j in nc}
+            names += list(self._lagged)
         self._y, self._X, self._names = y, X, names
         self._Wy = _lag(lay, y)
         n = len(y)
@@ -453,11 +455,13 @@ class SpatialLag:
                           "and its standard error should not be used (is W appropriate?)", ConvergenceWarning,
                           stacklevel=3)
         Xb = self._X @ fit.beta
-        if meth == "eigen":
+        # analytical information whenever the dense traces are affordable (as spatialreg, which
+        # uses it for method="eigen" and for any method when n <= 1500); else observed information
+        if meth == "eigen" or sum(B.shape[0] for B in ld.blocks) <= 1500:
             trG, trGG, trGtG, Gs = num._dense_G_traces(ld.blocks, ld.counts, fit.rho, self._tau)
             GXb = self._tr(num.solve_blocks(lay.blocks, lay.offsets, fit.rho, _lag(lay, self._Xt @ fit.beta)))
             V = num.lag_information(fit, self._Xt, GXb, ld, self._m, (trG, trGG, trGtG))
-            vc_kind = "analytical (inverse information, as spatialreg::lagsarlm method='eigen')"
+            vc_kind = "analytical (inverse information, as spatialreg::lagsarlm)"
         else:
             V = num.observed_information(fit, self._yt, self._Wyt, self._Xt, ld, self._m)
             vc_kind = "observed information (numerical 2nd derivative of the log-determinant)"
@@ -465,7 +469,7 @@ class SpatialLag:
         params = pd.Series(np.r_[fit.rho, fit.beta], index=names)
         cov = pd.DataFrame(V[1:, 1:], index=names, columns=names)
         lm_resid = None
-        if meth == "eigen" and len(lay.blocks) == 1 and self.effects is None:
+        if len(lay.blocks) == 1 and self.effects is None and lay.blocks[0].shape[0] <= 1500:
             # spatialreg's LMtest: residual spatial autocorrelation after the lag model
             Wd = lay.blocks[0].toarray()
             nb = Wd.shape[0]
@@ -489,7 +493,7 @@ class SpatialLag:
     def _instruments(self) -> np.ndarray:
         lay = self._layout
         names = self._names
-        base = [j for j, nm in enumerate(names) if nm != "Intercept" and not nm.startswith("W_")]
+        base = [j for j, nm in enumerate(names) if nm != "Intercept" and nm not in self._lagged]
         Xb = self._X[:, base]
         WX = _lag(lay, Xb)
         WWX = _lag(lay, WX)
@@ -556,6 +560,11 @@ class SpatialLagResults(Results):
         Which log-determinant was used ("eigen", "LU", "chebyshev", "mc"; None for S-2SLS).
     residuals : Series
         ``Q(y - rho W y - X beta)`` (within-transformed with fixed effects), data index.
+    fitted_values : Series
+        ``rho W y + X beta`` (fixed effects not included), data index.
+    lm_residual : dict or None
+        LM test of residual spatial autocorrelation after the lag model (spatialreg's
+        ``LMtest``), for cross-sections fitted with the "eigen" log-determinant.
     """
 
     model_name = "Spatial lag"
@@ -654,7 +663,7 @@ class SpatialLagResults(Results):
                 v = B.T @ v
             onepow.append(s)
         names = self._params.index[1:]
-        base = [nm for nm in names if nm != "Intercept" and not nm.startswith("W_")]
+        base = [nm for nm in names if nm != "Intercept" and nm not in mod._lagged]
 
         def point(rho: float, p: pd.Series) -> np.ndarray:
             trS = trSW = tot = totW = 0.0
@@ -679,7 +688,7 @@ class SpatialLagResults(Results):
             out = np.empty((len(base), 3))
             for i, nm in enumerate(base):
                 bk = p[nm]
-                th = p.get(f"W_{nm}", 0.0)
+                th = p.get(f"W_{nm}", 0.0) if f"W_{nm}" in mod._lagged else 0.0
                 d = (bk * trS + th * trSW) / n
                 t = (bk * tot + th * totW) / n
                 out[i] = (d, t - d, t)

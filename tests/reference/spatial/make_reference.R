@@ -217,6 +217,9 @@ cc$ltpop <- log(cc$tpop)
 cc$lpec_pc <- log(cc$pec / cc$tpop)
 cc$urban <- cc$upop / cc$tpop
 out$country <- fit_lag(lmilex_pc ~ ltpop + lpec_pc + urban, cc, lw_c, "country")
+fm <- lagsarlm(lmilex_pc ~ ltpop + lpec_pc + urban, data = cc, listw = lw_c, method = "Matrix")
+out$country$matrix_method <- list(rho = unname(fm$rho), rho_se = fm$rho.se, rest_se = as.list(fm$rest.se),
+                                  LL = as.numeric(fm$LL))
 out$country$units <- lab
 out$country$year <- 2012
 out$country$n_edges <- nrow(e)
