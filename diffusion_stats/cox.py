@@ -488,7 +488,7 @@ class CoxResults(Results):
         if self._cluster:
             cov += f" by {' & '.join(self._cluster)} ({' & '.join(map(str, self._n_clusters))} clusters)"
         h.append(("variance", cov + (" (G/(G-1))" if self.small_sample else "")))
-        h.append(("log-likelihood", f"{format_number(self.loglik_null)} (null), {format_number(self._loglik)}"))
+        h.append(("log-likelihood", f"{self.loglik_null:.4f} (null), {self._loglik:.4f}"))
         h.append(("converged", f"{self.converged} ({self.iterations} iterations)"))
         return h
 
