@@ -335,6 +335,8 @@ def run_pipeline(adoptions, *, weights: list[tuple[str, Any]], out: str, title: 
         else:
             rep.text("No model fitted: " + ("give at least one --weights or --covariates." if not
                      (exposures or covs) else "no estimator is available in this installation."), css_class="warn")
+        if len(exposures) > 1 and used in ("cox", "logit") and "all channels" in fits:
+            _channel_diagnostics(rep, panel, exposures, fits["all channels"])
         rep.heading("Figures")
         pols = list(adoptions["policy"].astype(str).value_counts().index)
         study = sorted(panel["unit"].astype(str).unique())
@@ -380,6 +382,23 @@ def run_pipeline(adoptions, *, weights: list[tuple[str, Any]], out: str, title: 
     echo(f"wrote {paths['report']} ({len(rep.figure_names)} figures, {len(rep.latex)} LaTeX tables in "
          f"{Path(out) / 'tables'})")
     return paths
+
+
+def _channel_diagnostics(rep, panel, exposures: list[str], joint) -> None:
+    """Separability of the channels and the Wald horse race of the joint model."""
+    import diffusion_stats as ds
+
+    rep.heading("Channels: separability and horse race")
+    try:
+        sep = ds.separability(panel, exposures)
+        rep.table(sep.summary(), "Can the channels be told apart?")
+    except ds.DiffusionStatsError as exc:
+        rep.text(f"separability not computed: {exc}", css_class="warn")
+    try:
+        race = ds.horse_race(joint, exposures)
+        rep.table(race.summary(), "Horse race (joint model; Wald tests with its variance)", name="horse_race")
+    except ds.DiffusionStatsError as exc:
+        rep.text(f"horse race not computed: {exc}", css_class="warn")
 
 
 def _slug(s: str) -> str:

@@ -96,6 +96,8 @@ def test_analyze_weights_file(lottery_files, capsys):
     assert code == 0, err
     html = (out / "report.html").read_text()
     assert "all channels" in html  # one column per channel plus the joint model
+    assert "Horse race" in html and "separable" in html
+    assert (out / "tables" / "horse_race.tex").exists()
     # ambiguous tie-strength column: one-line error
     edges.assign(other=1).to_csv(lottery_files / "ties2.csv", index=False)
     code, _, err = _run(["analyze", str(lottery_files / "adopt.csv"), "--unit", "state", "--out", str(out),
