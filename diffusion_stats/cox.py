@@ -434,8 +434,8 @@ class CoxResults(Results):
     @property
     def concordance(self) -> float:
         """Harrell's C as R's ``coxph`` (see :func:`.cox_diagnostics.concordance`)."""
-        if self.ties == "exact" and self._rs.mode != "pairs":
-            return float("nan")
+        if getattr(self, "_rs", None) is None or getattr(self, "_prep", None) is None:
+            return float("nan")  # results assembled without the risk-set layout (e.g. out of core)
         if not hasattr(self, "_concordance"):
             from .cox_diagnostics import concordance
             self._concordance = concordance(self)
