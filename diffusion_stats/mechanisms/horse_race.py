@@ -203,6 +203,10 @@ def horse_race(model_or_results: Any, channels: Any, *, fit_kwargs: dict | None 
             sep = separability(data, names, within="auto")
         except DiffusionStatsError as exc:
             notes.append(f"Separability diagnostics unavailable: {exc}")
+    srcs = [f"{c.name}: {c.source}" for c in (channels if isinstance(channels, (list, tuple)) else [channels])
+            if not isinstance(c, str) and getattr(c, "source", "")]
+    if srcs:
+        notes.append("Channel sources - " + "; ".join(srcs) + ".")
     if len(names) >= 2 and not pairwise.empty:
         notes.append("Pairwise tests compare coefficients: meaningful only for channels on a common scale "
                      "(e.g. all shares).")
