@@ -41,6 +41,8 @@ __all__ = ["RiskSets", "Evaluation", "ExactLayout", "Workspace", "workspace", "b
 # MAX_AUTO_PAIRS); beyond that use interval sums (module constants so tests can force a mode)
 PAIRS_PER_ROW = 3
 MAX_AUTO_PAIRS = 2_000_000
+# precomputed outer products x x' per pair up to this many cells, else built per column
+XX_MAX_CELLS = 30_000_000
 
 
 @dataclass
@@ -209,8 +211,9 @@ class Workspace:
     w: np.ndarray
 
 
-def workspace(rs: RiskSets, X: np.ndarray, w: np.ndarray, max_cells: int = 30_000_000) -> Workspace:
+def workspace(rs: RiskSets, X: np.ndarray, w: np.ndarray, max_cells: int | None = None) -> Workspace:
     p = X.shape[1]
+    max_cells = XX_MAX_CELLS if max_cells is None else max_cells
     # "cumsum" mode works on the rows themselves
     Xp = np.ascontiguousarray(X[rs.pair_row]) if rs.mode == "pairs" else X
     XXp = None
@@ -282,9 +285,14 @@ def evaluate(rs: RiskSets, X: np.ndarray, w: np.ndarray, beta: np.ndarray, *,
     score = _vm(ws.wd, ws.Xd) - _vm(mw, a)
     info = np.zeros((p, p))
     if want_info:
-        rXX = r[:, None] * ws.XXp if ws.XXp is not None else \
-            ((r[:, None] * ws.Xp)[:, :, None] * ws.Xp[:, None, :]).reshape(len(r), p * p)
-        S2 = _interval_sums(rs, rXX) if cums else _reduce(rXX, rs.set_ptr)
+        if ws.XXp is not None:
+            rXX = r[:, None] * ws.XXp
+            S2 = _interval_sums(rs, rXX) if cums else _reduce(rXX, rs.set_ptr)
+        else:  # many covariates: one column block at a time (memory O(P p), not O(P p^2))
+            S2 = np.empty((K, p * p))
+            for c in range(p):
+                blk = (r * ws.Xp[:, c])[:, None] * ws.Xp
+                S2[:, c * p:(c + 1) * p] = _interval_sums(rs, blk) if cums else _reduce(blk, rs.set_ptr)
         M2 = S2[step_set]
         if efron:
             D2 = _reduce(rd[:, None] * ws.XXd, rs.death_ptr)

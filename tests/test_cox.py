@@ -465,3 +465,15 @@ def test_cumsum_precision_fallback(sim, monkeypatch):
     assert res._rs.mode == "pairs"
     assert np.all(np.isfinite(res.params))
     assert base._rs.mode == "pairs"
+
+
+def test_many_covariates_without_outer_product_cache(sim, layout, monkeypatch):
+    from diffusion_stats import _cox_numerics as cn
+
+    sim = sim.assign(x3=sim["x1"] ** 2, x4=sim["x1"] * sim["x2"], x5=np.sin(sim["stop"]))
+    f = "event ~ x1 + x2 + x3 + x4 + x5"
+    a = ds.CoxHazard(f, sim, strata="grp", weights="w").fit(cluster="unit")
+    monkeypatch.setattr(cn, "XX_MAX_CELLS", 0)
+    b = ds.CoxHazard(f, sim, strata="grp", weights="w").fit(cluster="unit")
+    _close(b.params, a.params, 1e-10)
+    _close(b.std_errors, a.std_errors, 1e-10)
