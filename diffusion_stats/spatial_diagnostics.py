@@ -20,7 +20,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
-from ._errors import DataValidationError, InputError, SpecificationError, require_columns
+from ._errors import DataValidationError, DiffusionStatsWarning, InputError, SpecificationError, require_columns
 from ._formula import design_matrices
 from .spatial_lag import spatial_layout
 
@@ -76,22 +76,34 @@ def _moran_variable(x: np.ndarray, W: sp.csr_matrix, *, randomisation: bool, alt
     rs = np.asarray(W.sum(axis=1)).ravel()
     cs = np.asarray(W.sum(axis=0)).ravel()
     S2 = np.sum((rs + cs) ** 2)
+    K = n * np.sum(z ** 4) / zz ** 2
+    # spdep's adjust.n = TRUE: units without neighbours do not count in n (z keeps them)
+    n = n - int(np.sum(np.diff(W.tocsr().indptr) == 0))
     I_ = (n / S0) * (z @ (W @ z)) / zz
     EI = -1.0 / (n - 1)
     if randomisation:
-        K = n * np.sum(z ** 4) / zz ** 2
         VI = n * ((n * n - 3 * n + 3) * S1 - n * S2 + 3 * S0 ** 2)
         VI -= K * (n * (n - 1) * S1 - 2 * n * S2 + 6 * S0 ** 2)
         VI = VI / ((n - 1) * (n - 2) * (n - 3) * S0 ** 2) - EI ** 2
     else:
         VI = (n * n * S1 - n * S2 + 3 * S0 ** 2) / (S0 ** 2 * (n * n - 1)) - EI ** 2
-    zi = (I_ - EI) / np.sqrt(VI)
-    return MoranResult(float(I_), float(EI), float(VI), float(zi), _pvalue(zi, alternative), n, alternative,
+    if VI <= 0:
+        warnings.warn(f"Moran's I: the variance under {'randomisation' if randomisation else 'normality'} is "
+                      f"negative ({VI:.3g}; the variable's kurtosis is too high, e.g. a rare binary outcome), so "
+                      "the z-test is undefined (NaN, as spdep); use randomisation=False or a permutation test",
+                      DiffusionStatsWarning, stacklevel=3)
+        zi = np.nan
+        pv = np.nan
+    else:
+        zi = (I_ - EI) / np.sqrt(VI)
+        pv = _pvalue(zi, alternative)
+    return MoranResult(float(I_), float(EI), float(VI), float(zi), pv, len(x), alternative,
                        kind + (" (randomisation)" if randomisation else " (normality)"))
 
 
 def _moran_residuals(y: np.ndarray, X: np.ndarray, W: sp.csr_matrix, *, alternative: str) -> MoranResult:
     n, p = X.shape
+    n = n - int(np.sum(np.diff(W.tocsr().indptr) == 0))  # spdep (zero.policy): n without isolates
     XtXinv = np.linalg.inv(X.T @ X)
     u = y - X @ (XtXinv @ (X.T @ y))
     S0 = W.sum()
@@ -210,8 +222,11 @@ def yearly_moran(data: pd.DataFrame, W: Any, *, column: str, unit: str, time: st
 
     Each period uses the W of that period (time-varying ``Weights`` or a dict
     ``{year: Weights}``) restricted to the units present then, row-standardised by
-    default. Periods where the variable is constant (e.g. no adoption that year) or
-    with fewer than 4 units get NaN and a ``note``.
+    default; units without a neighbour at risk keep a zero row and, as in spdep
+    (``zero.policy=TRUE``, ``adjust.n=TRUE``), do not count in ``n`` of the moments.
+    Periods where the variable is constant (e.g. no adoption that year) or with fewer
+    than 4 units get NaN and a ``note``; so does the z-test when the randomisation
+    variance is negative (a single adopter: kurtosis too high; spdep gives NaN too).
 
     Returns
     -------
@@ -251,13 +266,16 @@ def yearly_moran(data: pd.DataFrame, W: Any, *, column: str, unit: str, time: st
         if note:
             rec.update(I=np.nan, expectation=np.nan, variance=np.nan, statistic=np.nan, pvalue=np.nan, note=note)
         else:
-            r = _moran_variable(x, Wm, randomisation=randomisation, alternative=alternative)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DiffusionStatsWarning)
+                r = _moran_variable(x, Wm, randomisation=randomisation, alternative=alternative)
             rec.update(I=r.I, expectation=r.expectation, variance=r.variance, statistic=r.statistic,
-                       pvalue=r.pvalue, note="")
+                       pvalue=r.pvalue, note="" if r.variance > 0 else "negative variance (kurtosis)")
         rows.append(rec)
     out = pd.DataFrame(rows)
-    n_nan = int(out["I"].isna().sum()) if len(out) else 0
+    n_nan = int((out["note"] != "").sum()) if len(out) else 0
     if n_nan:
-        warnings.warn(f"yearly_moran: {n_nan} of {len(out)} period(s) without a Moran's I "
-                      f"({out.loc[out['I'].isna(), 'note'].value_counts().to_dict()})", stacklevel=2)
+        warnings.warn(f"yearly_moran: {n_nan} of {len(out)} period(s) without a Moran's I or its z-test "
+                      f"({out.loc[out['note'] != '', 'note'].value_counts().to_dict()})", DiffusionStatsWarning,
+                      stacklevel=2)
     return out

@@ -296,3 +296,34 @@ def test_observed_information_is_profile_hessian(country):
             ei, ej = np.eye(k)[i] * h, np.eye(k)[j] * h
             H[i, j] = (prof(th + ei + ej) - prof(th + ei - ej) - prof(th - ei + ej) + prof(th - ei - ej)) / (4 * h * h)
     np.testing.assert_allclose(np.sqrt(np.diag(V))[1:], np.sqrt(np.diag(np.linalg.inv(-H))), rtol=1e-5)
+
+
+# ----------------------------------------------------------------------------- yearly Moran, event history
+def test_yearly_moran_lottery_risk_set(shared_data, us_W, ref):
+    """Berry & Berry lottery risk set: yearly Moran's I of adoption and of logit residuals vs spdep."""
+    import statsmodels.api as sm
+
+    r = ref["lottery"]
+    d = pd.read_csv(shared_data / "dhb2015" / "lottery.tab", sep="\t")
+    d["year"] = d["year"] + 1900
+    X = sm.add_constant(d[["income1", "fiscal", "elect1"]])
+    glm = sm.GLM(d["adopt"], X, family=sm.families.Binomial()).fit(tol=1e-14, maxiter=100)
+    np.testing.assert_allclose(glm.params.to_numpy(), list(r["coefficients"].values()), rtol=1e-6)
+    d["resid"] = d["adopt"] - glm.fittedvalues
+    with pytest.warns(UserWarning, match="constant"):
+        out = ds.yearly_moran(d, us_W, column="adopt", unit="state", time="year")
+    got = out[out["note"] != "constant"].set_index("year")
+    years = [y["year"] for y in r["yearly"]]
+    assert list(got.index) == years
+    for y in r["yearly"]:  # R writes NaN (negative randomisation variance) as the string "NaN"
+        row = got.loc[y["year"]]
+        assert row["n"] == y["n"]
+        np.testing.assert_allclose([row["I"], row["variance"], row["statistic"], row["pvalue"]],
+                                   [float(y[k]) for k in ("I", "variance", "statistic", "p_value")], rtol=1e-6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = ds.yearly_moran(d, us_W, column="resid", unit="state", time="year").set_index("year")
+    for y in r["yearly"]:
+        np.testing.assert_allclose([res.loc[y["year"], "I"], res.loc[y["year"], "statistic"]],
+                                   [float(y["resid_I"]), float(y["resid_statistic"])], rtol=1e-6)
+    assert any(y["n_isolates"] > 0 for y in r["yearly"])  # the isolate (adjust.n) rule is exercised

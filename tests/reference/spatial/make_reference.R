@@ -224,6 +224,33 @@ out$country$units <- lab
 out$country$year <- 2012
 out$country$n_edges <- nrow(e)
 
+# ------------------------------------------------------------------ yearly Moran (event history)
+# Berry & Berry (1990) lottery risk set (DHB 2015 replication archive): states at risk of
+# adopting a lottery, 1964-86. Per year, Moran's I (randomisation) of `adopt` and of the
+# response residuals of a logit, with W = rook borders restricted to the states at risk that
+# year, row-standardised; states without a neighbour at risk keep a zero row
+# (zero.policy = TRUE, spdep's default adjust.n = TRUE). Years without an adoption are skipped.
+lot <- read.delim(file.path(shared, "dhb2015", "lottery.tab"), stringsAsFactors = FALSE)
+lot$year <- lot$year + 1900
+gl <- glm(adopt ~ income1 + fiscal + elect1, family = binomial, data = lot,
+          control = glm.control(epsilon = 1e-14, maxit = 100))
+lot$resid <- lot$adopt - fitted(gl)
+ym <- list()
+for (y in sort(unique(lot$year))) {
+  d <- lot[lot$year == y, ]
+  if (length(unique(d$adopt)) < 2) next
+  sts <- d$state
+  Bs <- B[sts, sts, drop = FALSE]
+  lw <- nb2listw(mat2listw(Bs, row.names = sts)$neighbours, style = "W", zero.policy = TRUE)
+  m1 <- moran.test(d$adopt, lw, zero.policy = TRUE)
+  m2 <- moran.test(d$resid, lw, zero.policy = TRUE)
+  ym[[length(ym) + 1]] <- list(year = y, n = nrow(d), n_isolates = sum(rowSums(Bs) == 0),
+                               I = unname(m1$estimate[1]), variance = unname(m1$estimate[3]),
+                               statistic = unname(m1$statistic), p_value = unname(m1$p.value),
+                               resid_I = unname(m2$estimate[1]), resid_statistic = unname(m2$statistic))
+}
+out$lottery <- list(coefficients = as.list(coef(gl)), yearly = ym)
+
 out$meta <- list(R = R.version.string, spatialreg = as.character(packageVersion("spatialreg")),
                  spdep = as.character(packageVersion("spdep")))
 write_json(out, file.path("tests", "reference", "spatial", "reference.json"), digits = NA,
