@@ -201,3 +201,31 @@ def test_dyadic_ties_time_varying_network(shared_data):
         expect = int(r["partner"] in ch.weights.neighbors(r["unit"], year=y))
         assert r["learning_network_tie"] == expect
         assert r["learning_network_w"] == float(expect)
+
+
+def test_constructors_on_real_country_data(shared_data):
+    """Coercion (COW capabilities), emulation (CEPII common language) and trade-style
+    dependence built from the raw files, checked against values computed by hand."""
+    import pyreadr
+
+    nmc = pyreadr.read_r(str(shared_data / "cow" / "cow_nmc.rda"))["cow_nmc"]
+    nmc = nmc[nmc["year"].isin([1999, 2000]) & nmc["cinc"].notna()].assign(
+        unit=lambda d: d["ccode"].astype(int).astype(str), year=lambda d: d["year"].astype(int))
+    W = mech.capability_weights(nmc, value="cinc", year="year")
+    assert W.years == (1999, 2000)
+    c = nmc[nmc["year"] == 2000].set_index("unit")["cinc"]
+    us, ca = c["2"], c["20"]
+    m = W.matrix(year=2000)
+    lab = W.labels
+    assert m[lab.index("20"), lab.index("2")] == pytest.approx((us - ca) / (us + ca), rel=1e-12)
+    assert m[lab.index("2"), lab.index("20")] == 0.0
+    ch = mech.coercion_power(W)
+    assert ch.mechanism == "coercion" and "CINC" in ch.source
+
+    dist = pyreadr.read_r(str(shared_data / "cepii" / "dist_cepii.rda"))["dist_cepii"]
+    sub = dist[dist["iso_o"].isin(["USA", "GBR", "FRA", "BEL", "DEU"]) & dist["iso_d"].isin(
+        ["USA", "GBR", "FRA", "BEL", "DEU"])]
+    L = ds.Weights.from_dyads(sub, unit1="iso_o", unit2="iso_d", value="comlang_off", name="comlang")
+    peers = mech.emulation_peers(L)
+    assert set(L.neighbors("USA")) == {"GBR"} and set(L.neighbors("FRA")) == {"BEL"}
+    assert peers.mechanism == "emulation"
