@@ -639,6 +639,17 @@ class SpatialLagResults(Results):
         -------
         DataFrame indexed by regressor with columns direct, indirect, total and, when
         simulated, their standard errors (``se_*``) and z-values.
+
+        Examples
+        --------
+        >>> import pandas as pd, diffusion_stats as ds
+        >>> W = ds.Weights.from_edges(pd.DataFrame({"source": list("abcdef"), "target": list("bcdefa")}))
+        >>> d = pd.DataFrame({"unit": list("abcdef"), "y": [1.0, 2.0, 2.5, 4.0, 3.0, 1.5],
+        ...                   "x": [0.1, 0.5, 0.2, 0.9, 0.7, 0.3]})
+        >>> res = ds.SpatialLag("y ~ x", d, W, unit="unit").fit()
+        >>> imp = res.impacts(n_sim=100, seed=1)
+        >>> bool(abs(imp.loc["x", "total"] - res.params["x"] / (1 - res.rho)) < 1e-10)
+        True
         """
         mod = self.model
         lay = mod._layout

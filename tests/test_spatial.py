@@ -264,7 +264,6 @@ def test_time_effects_unbalanced_equal_transformation_approach(panel):
 
 def test_temporal_lag(panel):
     d, W, B = panel
-    out = spatial_temporal_lag(d, "y", W, unit="unit", time="year") if False else None
     with pytest.warns(RowAccountingWarning, match="25 of 150"):
         out = spatial_temporal_lag(d, "y", W, unit="unit", time="year")
     Wr = (sp.diags(1 / np.asarray(B.sum(axis=1)).ravel()) @ B).toarray()
@@ -288,15 +287,12 @@ def test_moran_hand_checked():
     W = ds.Weights.from_edges(pd.DataFrame({"source": list("abcde"), "target": list("bcdea")}))
     d = pd.DataFrame({"unit": list("abcde"), "y": [1.0, 2.0, 3.0, 2.5, 1.5]})
     r = ds.moran_test(d, W, unit="unit", column="y")
-    z = d["y"].to_numpy() - 1.0 - 1.0
     z = d["y"].to_numpy() - d["y"].mean()
-    Wm = W.row_standardize().matrix().toarray() if False else None
     A = np.zeros((5, 5))
     for i in range(5):
         A[i, (i + 1) % 5] = A[i, (i - 1) % 5] = 0.5
     assert r.I == pytest.approx(z @ A @ z / (z @ z), rel=1e-12)
     assert r.expectation == pytest.approx(-0.25)
-    del Wm
 
 
 def test_yearly_moran_time_varying(panel):
@@ -373,3 +369,25 @@ def test_standardize_none_with_row_standardised_weights(cs):
     np.testing.assert_allclose(r1.params, r0.params, rtol=1e-10)
     with pytest.raises(InputError, match="standardize"):
         SpatialLag("y ~ x1 + x2", d, W, unit="unit", standardize="col")
+
+
+def test_directed_weights_eigen_vs_lu():
+    """A non-symmetric W (directed ties, e.g. an inferred diffusion network): complex eigenvalues."""
+    rng = np.random.default_rng(9)
+    n = 60
+    A = (rng.random((n, n)) < 0.06).astype(float)
+    np.fill_diagonal(A, 0)
+    A[np.arange(n), (np.arange(n) + 1) % n] = 1.0  # everyone has an out-tie
+    labels = [f"d{i}" for i in range(n)]
+    W = ds.Weights.from_matrix(A, labels)
+    Wr = A / A.sum(axis=1, keepdims=True)
+    X = rng.standard_normal((n, 1))
+    y = np.linalg.solve(np.eye(n) - 0.4 * Wr, 1 + X[:, 0] + rng.standard_normal(n))
+    d = pd.DataFrame({"unit": labels, "y": y, "x": X[:, 0]})
+    r0 = SpatialLag("y ~ x", d, W, unit="unit").fit()
+    r1 = SpatialLag("y ~ x", d, W, unit="unit", logdet="LU").fit()
+    np.testing.assert_allclose(r1.params, r0.params, rtol=1e-7)
+    np.testing.assert_allclose(r1.std_errors, r0.std_errors, rtol=1e-8)
+    np.testing.assert_allclose(r1.loglik, r0.loglik, rtol=1e-10)
+    direct = np.linalg.slogdet(np.eye(n) - r0.rho * Wr)[1]
+    assert r0._ld(r0.rho) == pytest.approx(direct, abs=1e-9)
