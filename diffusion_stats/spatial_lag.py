@@ -457,7 +457,7 @@ class SpatialLag:
         Xb = self._X @ fit.beta
         # analytical information whenever the dense traces are affordable (as spatialreg, which
         # uses it for method="eigen" and for any method when n <= 1500); else observed information
-        if meth == "eigen" or sum(B.shape[0] for B in ld.blocks) <= 1500:
+        if meth == "eigen" or sum(float(B.shape[0]) ** 3 for B in ld.blocks) <= 1500.0 ** 3:
             trG, trGG, trGtG, Gs = num._dense_G_traces(ld.blocks, ld.counts, fit.rho, self._tau)
             GXb = self._tr(num.solve_blocks(lay.blocks, lay.offsets, fit.rho, _lag(lay, self._Xt @ fit.beta)))
             V = num.lag_information(fit, self._Xt, GXb, ld, self._m, (trG, trGG, trGtG))

@@ -391,3 +391,20 @@ def test_directed_weights_eigen_vs_lu():
     np.testing.assert_allclose(r1.loglik, r0.loglik, rtol=1e-10)
     direct = np.linalg.slogdet(np.eye(n) - r0.rho * Wr)[1]
     assert r0._ld(r0.rho) == pytest.approx(direct, abs=1e-9)
+
+
+def test_unit_effects_match_spreg_panel_fe_lag(panel):
+    """Elhorst's direct approach (spreg.Panel_FE_Lag): same rho and beta; sigma^2 = Lee-Yu * (T-1)/T."""
+    spreg = pytest.importorskip("spreg")
+    libpysal = pytest.importorskip("libpysal")
+    d, W, B = panel
+    res = SpatialLag("y ~ x1 + x2", d, W, unit="unit", time="year", effects="unit").fit()
+    Wr = (sp.diags(1 / np.asarray(B.sum(axis=1)).ravel()) @ B).toarray()
+    w = libpysal.weights.full2W(Wr)
+    d = d.sort_values(["year", "unit"], key=lambda c: c.str[1:].astype(int) if c.name == "unit" else c)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = spreg.Panel_FE_Lag(d[["y"]].to_numpy(), d[["x1", "x2"]].to_numpy(), w)
+    np.testing.assert_allclose(res.params[["x1", "x2", "rho"]].to_numpy(), np.r_[m.betas[:-1, 0], m.betas[-1]],
+                               rtol=1e-6)
+    np.testing.assert_allclose(res.sigma2 * 5 / 6, m.sig2, rtol=1e-6)
