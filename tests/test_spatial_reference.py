@@ -38,8 +38,8 @@ def us_W():
 
 
 @pytest.fixture(scope="module")
-def csp_panel(shared_data, request, us_W):
-    """48 contiguous states x 2000-2010 (cached as parquet in pytest's cache dir, never committed)."""
+def csp_wide(shared_data, request):
+    """CSP variables, all states, 2000-2010 (cached as parquet in pytest's cache dir, never committed)."""
     cache = request.config.cache.mkdir("diffusion_stats_spatial") / "csp_states_2000_2010.parquet"
     if cache.exists():
         wide = pd.read_parquet(cache)
@@ -53,10 +53,16 @@ def csp_panel(shared_data, request, us_W):
         wide = sub.pivot_table(index=["year", "st"], columns="variable", values="value").reset_index()
         wide.columns.name = None
         wide.to_parquet(cache)
-    wide = wide[wide["st"].isin(us_W.labels)].copy()
     wide["year"] = wide["year"].astype(int)
     wide["lincome"] = np.log(wide["pc_inc_ann"])
     wide["lpop"] = np.log(wide["pop_annual"])
+    return wide
+
+
+@pytest.fixture(scope="module")
+def csp_panel(csp_wide, us_W):
+    """48 contiguous states x 2000-2010."""
+    wide = csp_wide[csp_wide["st"].isin(us_W.labels)].copy()
     wide = wide[["year", "st", "taxes_inc", "lincome", "nonwhite", "lpop"]].sort_values(["year", "st"])
     assert len(wide) == 48 * 11 and wide.notna().all().all()
     return wide.reset_index(drop=True)
@@ -234,6 +240,32 @@ def test_state_panel_pooled(csp_panel, us_W, ref):
     r = ref["panel"]["pooled"]
     res = SpatialLag(FML, csp_panel, us_W, unit="st", time="year").fit()
     _check_lag(res, r, STATE_X)
+
+
+@pytest.mark.slow
+def test_time_varying_network_panel(csp_wide, shared_data, ref):
+    """50 states x 2000-2009 with W_t = the DHB (2015) inferred diffusion network of each year."""
+    r = ref["panel_tv"]
+    net = pd.read_csv(shared_data / "dhb2015" / "dhb2015apsr-networks.csv")
+    net = net[net["year"].between(2000, 2009) & (net["src_35_300"] == 1) & (net["state_01"] != net["state_02"])]
+    states = sorted(set(net["state_01"]) | set(net["state_02"]))
+    assert len(states) == 50
+    W = ds.Weights.from_dyads(net, unit1="state_02", unit2="state_01", year="year", units=states,
+                              name="NetInf 35/300")
+    assert W.is_time_varying
+    d = csp_wide[csp_wide["st"].isin(states) & (csp_wide["year"] <= 2009)]
+    d = d.sample(frac=1.0, random_state=0)  # row order must not matter
+    res = SpatialLag(FML, d, W, unit="st", time="year").fit()
+    assert res.n_isolates == r["n_isolates"]
+    # rho is ~ -0.008 here: R's optimize() tolerance (1.5e-8, absolute in effect) is ~2e-6 of it
+    np.testing.assert_allclose(res.rho, r["rho"], rtol=0, atol=1e-7)
+    m = res.model
+    beta_r = np.array(list(r["beta"].values()))
+    np.testing.assert_allclose(np.linalg.lstsq(m._Xt, m._yt - r["rho"] * m._Wyt, rcond=None)[0], beta_r, rtol=1e-9)
+    np.testing.assert_allclose(res.params[STATE_X].to_numpy(), beta_r, rtol=1e-6)
+    np.testing.assert_allclose(res.sigma2, r["sigma2"], rtol=1e-6)
+    np.testing.assert_allclose(res.std_errors.to_numpy(), [r["rho_se"], *r["rest_se"].values()], rtol=1e-5)
+    np.testing.assert_allclose(res.loglik, r["LL"], rtol=1e-9)
 
 
 # ----------------------------------------------------------------------------- countries

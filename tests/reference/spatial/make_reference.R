@@ -190,6 +190,37 @@ fp <- lagsarlm(fml, data = pooled, listw = lw_pool, method = "eigen", quiet = TR
 out$panel$pooled <- list(rho = unname(fp$rho), beta = as.list(fp$coefficients), sigma2 = fp$s2,
                          rho_se = fp$rho.se, rest_se = as.list(fp$rest.se), LL = as.numeric(fp$LL))
 
+# ------------------------------------------------------------------ time-varying W (real network)
+# 50 states x 2000-2009, pooled (no effects), W_t = the DHB (2015) inferred diffusion network
+# of year t (src_35_300): W_t[i, j] = 1 if state j (state_01) is a source of state i (state_02);
+# directed, row-standardised per year; states without a source that year keep a zero row
+# (zero.policy = TRUE). Stacked by year with block-diagonal W = diag(W_2000, ..., W_2009).
+net <- read.csv(file.path(shared, "dhb2015", "dhb2015apsr-networks.csv"), stringsAsFactors = FALSE)
+net <- net[net$year >= 2000 & net$year <= 2009 & !is.na(net$src_35_300) & net$src_35_300 == 1 &
+           net$state_01 != net$state_02, ]
+wide50 <- reshape(as.data.frame(csp_sub), idvar = c("year", "st"), timevar = "variable", direction = "wide")
+names(wide50) <- sub("^value\\.", "", names(wide50))
+st50 <- sort(unique(c(net$state_01, net$state_02)))
+stopifnot(length(st50) == 50)
+wide50 <- wide50[wide50$st %in% st50 & wide50$year <= 2009, ]
+wide50$lincome <- log(wide50$pc_inc_ann)
+wide50$lpop <- log(wide50$pop_annual)
+wide50 <- wide50[order(wide50$year, wide50$st), ]
+stopifnot(nrow(wide50) == 500, all(complete.cases(wide50[, c("taxes_inc", "lincome", "nonwhite", "lpop")])))
+blocks <- lapply(2000:2009, function(t) {
+  e <- net[net$year == t, ]
+  M <- matrix(0, 50, 50, dimnames = list(st50, st50))
+  M[cbind(e$state_02, e$state_01)] <- 1
+  rs <- rowSums(M); M[rs > 0, ] <- M[rs > 0, ] / rs[rs > 0]
+  M
+})
+Wtv <- as.matrix(Matrix::bdiag(blocks))
+lw_tv <- mat2listw(Wtv, style = "W")
+ftv <- lagsarlm(fml, data = wide50, listw = lw_tv, method = "eigen", zero.policy = TRUE, quiet = TRUE)
+out$panel_tv <- list(rho = unname(ftv$rho), beta = as.list(ftv$coefficients), sigma2 = ftv$s2,
+                     rho_se = ftv$rho.se, rest_se = as.list(ftv$rest.se), LL = as.numeric(ftv$LL),
+                     n_isolates = sum(rowSums(Wtv) == 0))
+
 # ------------------------------------------------------------------ countries
 load(file.path(shared, "cow", "cow_nmc.rda"))
 load(file.path(shared, "cow", "cow_contdir.rda"))
