@@ -297,9 +297,18 @@ class SpatialLag:
 
     In balanced panels with a constant W this is exactly Lee & Yu's transformation
     approach (the same as ``lagsarlm`` on the orthonormally transformed data, as the
-    reference tests check). For unbalanced panels or year-varying W with unit effects
-    the same formulas are used with ``c = m / (n - T_time)`` (an approximation: the
-    orthonormal transformation does not commute with a changing W_t).
+    reference tests check). Unbalanced panels and year-varying ``W_t`` use the same
+    formulas with ``c = m / (n - T)`` under time effects and ``c = m / n`` otherwise.
+    Since ``c`` rescales the whole concentrated likelihood, rho and beta are then exact
+    ML estimates of the model in which time effects are removed by the per-year
+    orthonormal transformation (exact for any panel, because each year is its own block)
+    and unit effects are free parameters (the "direct approach"); the orthonormal
+    transformation over time is not available when W_t or the units present change.
+    ``sigma^2 = SSR/m`` is the degrees-of-freedom corrected variance, and the
+    information matrix is that of ``m`` effective observations (``(T-1)``-period traces
+    in balanced panels, as Lee & Yu). Nothing else is bias-corrected: Lee & Yu's
+    analytical O(1/T) corrections of the direct approach are not needed for the
+    transformation approach and are not applied.
 
     Examples
     --------
