@@ -408,3 +408,14 @@ def test_unit_effects_match_spreg_panel_fe_lag(panel):
     np.testing.assert_allclose(res.params[["x1", "x2", "rho"]].to_numpy(), np.r_[m.betas[:-1, 0], m.betas[-1]],
                                rtol=1e-6)
     np.testing.assert_allclose(res.sigma2 * 5 / 6, m.sig2, rtol=1e-6)
+
+
+def test_unbalanced_unit_effects_equal_lsdv(panel):
+    """Unbalanced, year-varying W, unit effects: rho and beta are the ML estimates with unit dummies."""
+    d, Wt = _unbalanced_tv(panel)
+    rf = SpatialLag("y ~ x1 + x2", d, Wt, unit="unit", time="year", effects="unit").fit()
+    s, Wbig = stacked(d, Wt, None)
+    rl = SpatialLag("y ~ x1 + x2 + C(unit)", s, Wbig, unit="cell").fit()
+    np.testing.assert_allclose(rf.params[["rho", "x1", "x2"]], rl.params[["rho", "x1", "x2"]], rtol=1e-8)
+    n, n_units = len(d), d["unit"].nunique()
+    np.testing.assert_allclose(rf.sigma2, rl.sigma2 * n / (n - n_units), rtol=1e-8)
