@@ -12,12 +12,12 @@ Cases (simulated, seeded):
 
 Run:  python benchmarks/bench_spatial.py [--slow] [--repeat 3]
 
-Measured on the project machine (2 shared cores, load average ~7, 2026-11-26):
-  55 x 55 lattice: ds 0.22 s (LU) | spreg ML_Lag LU 8.7 s (39x slower) | spatialreg
-  lagsarlm Matrix 0.56 s (2.5x slower); the issue's unloaded figures were spreg 4.1 s
-  (LU) / 8.1 s (full), spatialreg 0.34 s (Matrix) / 123 s (eigen).
-  48 x 40 panel, unit effects: ds 0.02 s | spreg Panel_FE_Lag 0.03 s (same rho, beta
-  to 6e-11); unbalanced with year-varying W: ds 0.13 s.
+Measured on the project machine (2 shared cores, load average 6-7, 2026-11-26):
+  55 x 55 lattice: ds 0.19-0.22 s (LU) | spreg ML_Lag LU 8.7-9.3 s (39-48x slower) |
+  spatialreg lagsarlm Matrix 0.45-0.56 s (2.3-2.5x slower); the issue's unloaded figures
+  were spreg 4.1 s (LU) / 8.1 s (full), spatialreg 0.34 s (Matrix) / 123 s (eigen).
+  48 x 40 panel, unit effects: ds 0.01-0.02 s | spreg Panel_FE_Lag 0.03 s (same rho,
+  beta to 6e-11); unbalanced with year-varying W: ds 0.12-0.13 s.
 Timings are wall-clock, best of --repeat, on whatever machine runs this; each tool's
 own data preparation (weights objects) is excluded, model construction included.
 """
@@ -108,7 +108,7 @@ def cross_section(args) -> None:
     print(f"\n== Cross-section: {n_side} x {n_side} rook lattice, N = {N:,} ==")
     ds.SpatialLag("y ~ x1 + x2", d, W, unit="unit").fit()  # warm-up (imports)
     t_ds, r = best(lambda: ds.SpatialLag("y ~ x1 + x2", d, W, unit="unit").fit(), args.repeat)
-    print(f"ds.SpatialLag (ML, {r.logdet_method})     {t_ds:8.3f} s   rho = {r.rho:.6f}")
+    print(f"{'ds.SpatialLag (ML, ' + r.logdet_method + ')':34s}{t_ds:8.3f} s   rho = {r.rho:.6f}")
     w = libpysal.weights.WSP(B).to_W(silence_warnings=True)
     w.transform = "r"
     with warnings.catch_warnings():

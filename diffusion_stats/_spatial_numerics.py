@@ -367,7 +367,8 @@ def maximise_concentrated(ytil: np.ndarray, wytil: np.ndarray, Xtil: np.ndarray,
 
     lo, hi = logdet.interval
     res = None
-    if logdet.method == "LU" and logdet.n > 2000:
+    sparse_enough = all(B.nnz <= 30 * B.shape[0] for B in logdet.blocks)  # W^3 stays cheap
+    if logdet.method == "LU" and logdet.n > 2000 and sparse_enough:
         # locate rho with the (cheap) Chebyshev log-determinant, then search a narrow
         # bracket with the exact one; fall back to the whole interval if it hits an edge
         approx = LogDet(logdet.blocks_all(), "chebyshev", c=logdet.c, tau=logdet.tau, order=5,
