@@ -448,6 +448,11 @@ class SpatialLag:
         cluster : str, optional
         order, n_draws, seed : options of the "chebyshev" / "mc" log-determinants.
         """
+        if self.method == "ml" and (cluster is not None or cov_type not in (None, "classical")):
+            raise SpecificationError(
+                f"cov_type={cov_type!r}{'' if cluster is None else f', cluster={cluster!r}'}: ML standard errors "
+                "are the inverse information matrix (cov_type='classical'); for robust or cluster-robust "
+                "standard errors use method='s2sls'")
         allowed = ("classical",) if self.method == "ml" else ("classical", "robust", "cluster")
         cov_type, cl = resolve_cov_type(cov_type, cluster, allowed=allowed, data=self.data)
         if self.method == "s2sls":
