@@ -57,7 +57,12 @@ def _weights_for(W: Any, year: Any) -> Any:
     if isinstance(W, Mapping):
         if year is None:
             raise InputError("W: a dict of per-year Weights needs time= (the year column)")
-        key = year if year in W else int(year) if int(year) in W else None
+        key = year if year in W else None
+        if key is None:
+            try:
+                key = int(year) if int(year) in W else None
+            except (TypeError, ValueError):
+                key = None
         if key is None:
             yrs = sorted(W)
             raise InputError(f"W: no weights for year {year} in the dict (years {yrs[0]}-{yrs[-1]}); "
