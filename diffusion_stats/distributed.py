@@ -201,7 +201,7 @@ def dask_dyads(adoptions: pd.DataFrame, *, start: int | None = None, end: int | 
     tag = uuid.uuid4().hex[:12]
     plan_d = dask.delayed(plan, name=f"dyad-plan-{tag}", traverse=False)
     attach_d = dask.delayed(attach, name=f"dyad-attach-{tag}", traverse=False)
-    parts = [dask.delayed(_build_part, pure=True)(plan_d, attach_d, p, dask_key_name=f"dyads-{tag}-{k}")
+    parts = [dask.delayed(_build_part, pure=False)(plan_d, attach_d, p, dask_key_name=f"dyads-{tag}-{k}")
              for k, p in enumerate(pieces)]
     return dd.from_delayed(parts, meta=meta, verify_meta=False)
 
@@ -796,9 +796,9 @@ class _DaskBinaryModel:
             raise InputError(f"hc_type={hc_type!r}; use 'HC0' (no n/(n-k) factor) or 'HC1'")
         dask, _ = _dask()
         roles = self._roles(cols, cov_type)
-        parts = [dask.delayed(_glm_make_part, pure=True)(p, self._spec, roles) for p in self._data.to_delayed()]
+        parts = [dask.delayed(_glm_make_part, pure=False)(p, self._spec, roles) for p in self._data.to_delayed()]
         parts = _persist(parts, persist)
-        setup = _compute([dask.delayed(_glm_setup_stats, pure=True)(p) for p in parts])
+        setup = _compute([dask.delayed(_glm_setup_stats, pure=False)(p) for p in parts])
         n_in = sum(s["n_in"] for s in setup)
         n_bad = sum(s["n_bad"] for s in setup)
         if n_bad:
@@ -838,13 +838,13 @@ class _DaskBinaryModel:
                                       "a directed dyad needs two different units: drop them")
         dur = self._duration(setup)
         if dur["kind"] is not None:
-            parts = _persist([dask.delayed(_glm_add_duration, pure=True)(p, dur) for p in parts], persist)
+            parts = _persist([dask.delayed(_glm_add_duration, pure=False)(p, dur) for p in parts], persist)
         names = self._names + dur["names"]
         k = len(names)
         wcol = self._wcol
 
         def run(beta):
-            res = _compute([dask.delayed(_glm_pass, pure=True)(p, beta, self._link) for p in parts])
+            res = _compute([dask.delayed(_glm_pass, pure=False)(p, beta, self._link) for p in parts])
             return sum(r["dev"] for r in res), _sum_arrays(res, "A"), _sum_arrays(res, "b")
 
         # IRLS exactly as diffusion_stats._glm.fit_binary_glm, with partition sums
@@ -875,7 +875,7 @@ class _DaskBinaryModel:
                           f"{rel:.2e}); estimates may be unreliable: check for separation or rescale covariates",
                           ConvergenceWarning, stacklevel=2)
         _, inv = _solve_spd(A, np.zeros(k), names)
-        fins = _compute([dask.delayed(_glm_final, pure=True)(p, beta, self._link, cov_type) for p in parts])
+        fins = _compute([dask.delayed(_glm_final, pure=False)(p, beta, self._link, cov_type) for p in parts])
         fin = {key: _sum_arrays(fins, key) for key in ("n_perfect", "on", "y_on", "ysum", "wsum", "wysum")}
         fin["is01"] = np.all([f["is01"] for f in fins], axis=0)
         fin["on_perfect"] = np.any([f["on_perfect"] for f in fins], axis=0)
@@ -922,7 +922,7 @@ class _DaskBinaryModel:
             return None
         dask, _ = _dask()
         step = max(n // (_WARM_N // 4), 1)
-        subs = _compute([dask.delayed(_glm_subsample, pure=True)(p, step) for p in parts])
+        subs = _compute([dask.delayed(_glm_subsample, pure=False)(p, step) for p in parts])
         y = np.concatenate([s[0] for s in subs])
         X = np.concatenate([s[1] for s in subs])
         w = None if subs[0][2] is None else np.concatenate([s[2] for s in subs])
@@ -1225,7 +1225,7 @@ def _cox_newton(parts: list, p: int, efron: bool, max_iter: int, tol: float) -> 
     dask, _ = _dask()
 
     def ev(b: np.ndarray) -> cn.Evaluation:
-        r = _compute([dask.delayed(_cox_eval, pure=True)(pt, b, efron) for pt in parts])
+        r = _compute([dask.delayed(_cox_eval, pure=False)(pt, b, efron) for pt in parts])
         return cn.Evaluation(loglik=float(sum(x["loglik"] for x in r)), score=_sum_arrays(r, "score"),
                              info=_sum_arrays(r, "info"), precision=max(x["precision"] for x in r))
 
@@ -1374,9 +1374,9 @@ class DaskCoxHazard:
         dask, _ = _dask()
         roles = {"start": self.start, "stop": self.stop, "weights": self.weights, "strata": self.strata,
                  "cluster": list(ccols)}
-        parts = _persist([dask.delayed(_cox_make_part, pure=True)(p, self._spec, roles)
+        parts = _persist([dask.delayed(_cox_make_part, pure=False)(p, self._spec, roles)
                           for p in self.data.to_delayed()], persist)
-        setup = _compute([dask.delayed(_cox_setup_stats, pure=True)(p) for p in parts])
+        setup = _compute([dask.delayed(_cox_setup_stats, pure=False)(p) for p in parts])
         names_all = list(self._spec.names)
         n_in, n_bad = sum(s["n_in"] for s in setup), sum(s["n_bad"] for s in setup)
         if n_bad:
@@ -1439,9 +1439,9 @@ class DaskCoxHazard:
                 "did you pass a row or unit id?")
         xsum, xsq = _sum_arrays(setup, "xsum"), _sum_arrays(setup, "xsq")
         means_all = xsum / n
-        parts = _persist([dask.delayed(_cox_prepare, pure=True)(p, means_all) for p in parts], persist)
+        parts = _persist([dask.delayed(_cox_prepare, pure=False)(p, means_all) for p in parts], persist)
         # identification (as cox._identified, from summed information at beta = 0)
-        i0 = _compute([dask.delayed(_cox_info0, pure=True)(p) for p in parts])
+        i0 = _compute([dask.delayed(_cox_info0, pure=False)(p) for p in parts])
         info0, dw = _sum_arrays(i0, "info"), sum(r["dw"] for r in i0)
         var = np.maximum(xsq / n - means_all**2, 0.0)
         p_all = len(names_all)
@@ -1465,13 +1465,13 @@ class DaskCoxHazard:
             raise SpecificationError("no covariate is identified by the partial likelihood (each is constant "
                                      "within every risk set or collinear); nothing can be estimated")
         names = [nm for nm, k_ in zip(names_all, keep, strict=True) if k_]
-        parts = _persist([dask.delayed(_cox_keep, pure=True)(p, keep) for p in parts], persist)
+        parts = _persist([dask.delayed(_cox_keep, pure=False)(p, keep) for p in parts], persist)
         efron = self.ties == "efron"
 
         beta, e, e0, converged, it, halvings, change = _cox_newton(parts, len(names), efron, max_iter, tol)
         if e.precision > 1e7:
             # interval sums lost precision (as CoxHazard.fit): redo on expanded risk sets
-            parts = _persist([dask.delayed(_cox_pairs, pure=True)(p) for p in parts], persist)
+            parts = _persist([dask.delayed(_cox_pairs, pure=False)(p) for p in parts], persist)
             beta, e, e0, converged, it, halvings, change = _cox_newton(parts, len(names), efron, max_iter, tol)
         p = len(names)
         last_step = _solve(e.info, e.score)
@@ -1494,7 +1494,7 @@ class DaskCoxHazard:
         if cov_type == "classical":
             cov = naive
         else:
-            r = _compute([dask.delayed(_cox_resid, pure=True)(pt, beta, efron, cov_type) for pt in parts])
+            r = _compute([dask.delayed(_cox_resid, pure=False)(pt, beta, efron, cov_type) for pt in parts])
             if cov_type == "robust":
                 M = sum(r[1:], r[0])
                 meat = naive @ M @ naive
