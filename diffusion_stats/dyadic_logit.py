@@ -51,15 +51,15 @@ class DyadicLogit(_BinaryModel):
     --------
     >>> import numpy as np, pandas as pd
     >>> import diffusion_stats as ds
-    >>> rng = np.random.default_rng(2)
-    >>> units = np.array(list("abcdefgh"))
-    >>> i, j = np.meshgrid(np.arange(8), np.arange(8)); keep = i.ravel() != j.ravel()
+    >>> rng = np.random.default_rng(1)
+    >>> units = np.array(list("abcdefghijkl"))
+    >>> i, j = np.meshgrid(np.arange(12), np.arange(12)); keep = i.ravel() != j.ravel()
     >>> df = pd.DataFrame({"unit": units[i.ravel()[keep]], "partner": units[j.ravel()[keep]]})
-    >>> df = pd.concat([df] * 10, ignore_index=True)
+    >>> df = pd.concat([df] * 5, ignore_index=True)
     >>> df["x"] = rng.normal(size=len(df)); df["event"] = (rng.random(len(df)) < 0.3).astype(int)
     >>> res = ds.DyadicLogit("event ~ x", df).fit(cov_type="dyadic")
-    >>> res.cov_type
-    'dyadic'
+    >>> res.cov_type, res.not_psd
+    ('dyadic', False)
     """
 
     _name = "DyadicLogit"
