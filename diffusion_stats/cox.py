@@ -262,6 +262,7 @@ class CoxHazard:
                           f"{np.max(np.abs(last_step)):.3g}); raise max_iter",
                           ConvergenceWarning, stacklevel=2)
         naive = _inv(e.info)
+        robust_score = None
         if cov_type == "classical":
             cov, n_clusters = naive, ()
         else:
@@ -270,33 +271,13 @@ class CoxHazard:
             else:
                 L, _ = cn.score_residuals(rs, X, e)
             D = np.einsum("ij,jk->ik", w[:, None] * L, naive)
-            if cov_type == "robust":
-                meat, n_clusters = np.einsum("ij,ik->jk", D, D), ()
-                if small_sample:
-                    nn = len(D)
-                    meat = meat * nn / (nn - 1)
-            else:
-                codes = []
-                for c in ccols:
-                    g, G = group_codes(self.data[c].to_numpy()[P.mask])
-                    if np.any(g < 0):
-                        raise DataValidationError(
-                            f"cluster column '{c}' has {int((g < 0).sum())} missing values in the rows used; "
-                            "fill or drop them")
-                    codes.append((g, G))
-                if len(codes) == 1:
-                    g, G = codes[0]
-                    meat = cluster_meat(D, g, G) * (G / (G - 1) if small_sample else 1.0)
-                    n_clusters = (G,)
-                else:
-                    (g1, G1), (g2, G2) = codes
-                    if small_sample:
-                        g12, G12 = group_codes(g1 * (G2 + 1) + g2)
-                        meat = (cluster_meat(D, g1, G1) * G1 / (G1 - 1) + cluster_meat(D, g2, G2) * G2 / (G2 - 1)
-                                - cluster_meat(D, g12, G12) * G12 / (G12 - 1))
-                    else:
-                        meat = multiway_meat(D, g1, g2)
-                    n_clusters = (G1, G2)
+            meat_of, n_clusters = self._meat_function(cov_type, ccols, P, small_sample)
+            meat = meat_of(D)
+            if not exact and e0.parts is not None:
+                # R's robust score test: u0' (S0' S0)^-1 u0 with S0 the (clustered) weighted
+                # score residuals at beta = 0
+                L0, _ = cn.score_residuals(rs, X, e0)
+                robust_score = float(e0.score @ _solve(meat_of(w[:, None] * L0), e0.score))
             cov = meat
             if np.any(np.diag(cov) < 0):
                 warnings.warn(
@@ -309,8 +290,10 @@ class CoxHazard:
         score_stat = float(e0.score @ _solve(e0.info, e0.score))
         wald = float(beta @ _solve(cov, beta))
         p = X.shape[1]
-        tests = {name: {"statistic": s, "df": p, "pvalue": float(stats.chi2.sf(s, p))}
-                 for name, s in (("likelihood_ratio", lr), ("wald", wald), ("score", score_stat))}
+        stats_ = [("likelihood_ratio", lr), ("wald", wald), ("score", score_stat)]
+        if robust_score is not None:
+            stats_.append(("robust_score", robust_score))
+        tests = {name: {"statistic": s, "df": p, "pvalue": float(stats.chi2.sf(s, p))} for name, s in stats_}
         idx = pd.Index(P.names)
         info = {"Events": int(P.event.sum()), "Strata": len(P.strata_labels) if self.strata else 1,
                 "Ties": self.ties}
@@ -322,6 +305,34 @@ class CoxHazard:
             info=info, formula=self.formula, tests=tests, converged=converged, iterations=it,
             step_halvings=halvings, evaluation=e, small_sample=small_sample, risk_sets=rs)
 
+
+    def _meat_function(self, cov_type: str, ccols: tuple[str, ...], P: _Prepared, small_sample: bool):
+        """Function D -> sandwich meat for the chosen variance, and the cluster counts."""
+        if cov_type == "robust":
+            def meat(D: np.ndarray) -> np.ndarray:
+                nn = len(D)
+                return np.einsum("ij,ik->jk", D, D) * (nn / (nn - 1) if small_sample else 1.0)
+            return meat, ()
+        codes = []
+        for c in ccols:
+            g, G = group_codes(self.data[c].to_numpy()[P.mask])
+            if np.any(g < 0):
+                raise DataValidationError(
+                    f"cluster column '{c}' has {int((g < 0).sum())} missing values in the rows used; "
+                    "fill or drop them")
+            codes.append((g, G))
+        if len(codes) == 1:
+            g, G = codes[0]
+            return (lambda D: cluster_meat(D, g, G) * (G / (G - 1) if small_sample else 1.0)), (G,)
+        (g1, G1), (g2, G2) = codes
+        if not small_sample:
+            return (lambda D: multiway_meat(D, g1, g2)), (G1, G2)
+        g12, G12 = group_codes(g1 * (G2 + 1) + g2)
+
+        def meat2(D: np.ndarray) -> np.ndarray:
+            return (cluster_meat(D, g1, G1) * G1 / (G1 - 1) + cluster_meat(D, g2, G2) * G2 / (G2 - 1)
+                    - cluster_meat(D, g12, G12) * G12 / (G12 - 1))
+        return meat2, (G1, G2)
 
     def _newton(self, rs: cn.RiskSets, X: np.ndarray, w: np.ndarray, exact: bool, max_iter: int,
                 tol: float) -> tuple:
@@ -500,8 +511,11 @@ class CoxResults(Results):
                  "score": "Score (logrank) test"}
         for k, lab in names.items():
             t = self.tests[k]
-            notes.append(f"{lab:<21}= {format_number(t['statistic'])}  on {t['df']} df,   "
-                         f"p={format_number(t['pvalue'])}")
+            line = f"{lab:<21}= {format_number(t['statistic'])}  on {t['df']} df,   p={format_number(t['pvalue'])}"
+            if k == "score" and "robust_score" in self.tests:
+                rt = self.tests["robust_score"]
+                line += f",   Robust = {format_number(rt['statistic'])}  p={format_number(rt['pvalue'])}"
+            notes.append(line)
         if np.isfinite(self.concordance):
             notes.insert(0, f"Concordance= {self.concordance:.3f}")
         if self._cluster:

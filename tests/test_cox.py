@@ -64,6 +64,8 @@ def _check_fit(res, R, *, se_key="var"):
     _close(res.loglik, R["loglik"][1], 1e-8)
     _close(res.loglik_null, R["loglik"][0], 1e-8)
     assert res.nobs == R["n"] and res.n_events == R["nevent"]
+    if "rscore" in R:  # R's robust score test (clustered / robust fits)
+        assert res.tests["robust_score"]["statistic"] == pytest.approx(float(np.ravel(R["rscore"])[0]), rel=1e-6)
 
 
 # --- tiny hand-checked case -------------------------------------------------------------
@@ -128,7 +130,11 @@ def test_lottery_cluster_one_and_two_way(lottery, ref, ties):
     assert st.n_clusters == (48,) and st.cov_type == "cluster"
     assert st.tests["wald"]["statistic"] == pytest.approx(R["cluster_state"]["wald"], rel=1e-5)
     _close(m.fit(cluster="year").cov.values, R["cluster_year"]["var"], 1e-5)
-    _close(m.fit(cov_type="robust").cov.values, R["robust"]["var"], 1e-5)
+    rob = m.fit(cov_type="robust")
+    _close(rob.cov.values, R["robust"]["var"], 1e-5)
+    assert rob.tests["robust_score"]["statistic"] == pytest.approx(float(np.ravel(R["robust"]["rscore"])[0]), rel=1e-6)
+    assert m.fit(cluster="year").tests["robust_score"]["statistic"] == pytest.approx(
+        float(np.ravel(R["cluster_year"]["rscore"])[0]), rel=1e-6)
     two = m.fit(cluster=["state", "year"])
     _close(two.cov.values, R["twoway_state_year_var"], 1e-5)
     assert two.n_clusters == (48, 23)

@@ -61,6 +61,8 @@ def test_pooled_efron_cluster_state(panel, ref):
     assert res.nobs == R["n"] and res.n_events == R["nevent"]
     assert res.n_strata == 728 and res.n_clusters == (50,)
     assert res.concordance == pytest.approx(R["concordance"][0], rel=1e-9)
+    assert res.tests["robust_score"]["statistic"] == pytest.approx(float(np.ravel(R["rscore"])[0]), rel=1e-6)
+    assert "Robust = " in str(res.summary())
     # the figures
     assert round(float(res.params.iloc[0]), 4) == 1.1427
     assert round(float(res.std_errors.iloc[0]), 4) == 0.0923

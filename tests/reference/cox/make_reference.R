@@ -43,6 +43,7 @@ fit_summary <- function(fit) {
     score = unname(fit$score), wald = unname(fit$wald.test)
   )
   if (!is.null(fit$naive.var)) s$naive_var <- unname(fit$naive.var)
+  if (!is.null(fit$rscore)) s$rscore <- unname(fit$rscore)
   s$lr <- unname(2 * diff(fit$loglik))
   s$concordance <- unname(fit$concordance[c("concordance", "std")])
   s
