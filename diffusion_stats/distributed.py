@@ -489,7 +489,7 @@ def _dyad_codes(u: pd.Series, p: pd.Series) -> tuple[np.ndarray, np.ndarray, np.
     order = np.argsort(np.asarray([str(x) for x in lab]), kind="stable")
     lut = np.full(len(cats), -1, dtype=np.int64)
     lut[used[order]] = np.arange(len(used))
-    return lut[cu], lut[cp], lab[order]
+    return lut[cu].astype(np.int32), lut[cp].astype(np.int32), lab[order]
 
 
 def _group_sums(S: np.ndarray, codes: np.ndarray, G: int) -> np.ndarray:
