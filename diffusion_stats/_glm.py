@@ -32,7 +32,7 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import special, stats
+from scipy import sparse, special, stats
 
 from ._covariance import cluster_meat, dyadic_meat, group_codes
 from ._errors import (
@@ -178,7 +178,7 @@ def fit_binary_glm(y: np.ndarray, X: np.ndarray, *, link: str = "logit", weights
     if link not in LINKS:
         raise InputError(f"link={link!r} is not one of {LINKS}")
     y = np.asarray(y, dtype=float)
-    X = np.asarray(X, dtype=float)
+    X = X.tocsr().astype(float) if sparse.issparse(X) else np.asarray(X, dtype=float)
     n, k = X.shape
     names = list(names) if names is not None else [f"x{j}" for j in range(k)]
     w_prior = None if weights is None else np.asarray(weights, dtype=float)
@@ -222,16 +222,14 @@ def fit_binary_glm(y: np.ndarray, X: np.ndarray, *, link: str = "logit", weights
     n_iter = 0
     polish = False
     rel = np.inf
-    Xw = np.empty_like(X)
     for _it in range(maxiter):
         n_iter += 1
         me, wt = _irls_weights(eta, mu, link, w_prior)
         z = y - mu
         z /= me
         z += eta if off is None else eta - off
-        np.multiply(X, wt[:, None], out=Xw)
-        A = Xw.T @ X
-        new_beta, _ = _solve_spd(A, Xw.T @ z, names)
+        A, rhs = _gram(X, wt, z)
+        new_beta, _ = _solve_spd(A, rhs, names)
         del z
         if not np.all(np.isfinite(new_beta)):
             raise ConvergenceError("IRLS produced non-finite estimates; check for extreme covariate values "
@@ -258,9 +256,7 @@ def fit_binary_glm(y: np.ndarray, X: np.ndarray, *, link: str = "logit", weights
                       ConvergenceWarning, stacklevel=3)
     # information at the final estimate
     _, wt = _irls_weights(eta, mu, link, w_prior)
-    np.multiply(X, wt[:, None], out=Xw)
-    A = Xw.T @ X
-    del Xw
+    A, _ = _gram(X, wt, None)
     _, inv = _solve_spd(A, np.zeros(k), names)
     ybar = float(np.mean(y)) if w_prior is None else float(np.average(y, weights=w_prior))
     n1 = float(y.sum()) if w_prior is None else float(np.dot(w_prior, y))
@@ -288,11 +284,19 @@ def _separation(y: np.ndarray, X: np.ndarray, mu: np.ndarray, beta: np.ndarray, 
     se = np.sqrt(np.clip(np.diag(inv), 0, None))
     n = len(y)
     # 0/1 terms: is the outcome constant among the rows where the term is 1 (or 0)?
-    is01 = np.array([np.array_equal(X[:, j], X[:, j] != 0) for j in range(X.shape[1])])
-    on = X.sum(axis=0)
-    y_on = y @ X
+    if sparse.issparse(X):
+        Xc = X.tocsc()
+        is01 = np.array([np.all(np.isin(Xc.data[Xc.indptr[j]:Xc.indptr[j + 1]], (0.0, 1.0)))
+                         for j in range(X.shape[1])])
+        on = np.asarray(X.sum(axis=0)).ravel()
+        y_on = X.T @ y
+        cols_perfect = X[perfect].toarray() if n_perfect else None
+    else:
+        is01 = np.array([np.array_equal(X[:, j], X[:, j] != 0) for j in range(X.shape[1])])
+        on = X.sum(axis=0)
+        y_on = y @ X
+        cols_perfect = X[perfect] if n_perfect else None
     ysum = y.sum()
-    cols_perfect = X[perfect] if n_perfect else None
     for j, nm in enumerate(names):
         if nm.lower() in ("intercept", "(intercept)"):
             continue
@@ -315,6 +319,37 @@ def _separation(y: np.ndarray, X: np.ndarray, mu: np.ndarray, beta: np.ndarray, 
 
 
 # --------------------------------------------------------------------------- variance
+def _gram(X, wt: np.ndarray, z: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """X'WX and X'Wz for a dense or sparse X."""
+    if sparse.issparse(X):
+        Xw = sparse.diags(wt) @ X
+        return (X.T @ Xw).toarray(), (None if z is None else Xw.T @ z)
+    Xw = X * wt[:, None]
+    return Xw.T @ X, (None if z is None else Xw.T @ z)
+
+
+def _indicator(codes: np.ndarray, n_groups: int) -> sparse.csr_matrix:
+    n = len(codes)
+    return sparse.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(n_groups, n))
+
+
+def _meat(S, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Cluster meat for dense or sparse scores."""
+    if sparse.issparse(S):
+        g = (_indicator(codes, n_groups) @ S).toarray()
+        return g.T @ g
+    return cluster_meat(S, codes, n_groups)
+
+
+def _dyadic(S, u: np.ndarray, p: np.ndarray, n_units: int) -> np.ndarray:
+    if not sparse.issparse(S):
+        return dyadic_meat(S, u, p, n_units)
+    su = ((_indicator(u, n_units) + _indicator(p, n_units)) @ S).toarray()
+    pair, n_pairs = group_codes(np.minimum(u, p) * n_units + np.maximum(u, p))
+    sp = (_indicator(pair, n_pairs) @ S).toarray()
+    return su.T @ su - sp.T @ sp
+
+
 def glm_scores(y: np.ndarray, X: np.ndarray, fit: GLMFit, weights: np.ndarray | None = None) -> np.ndarray:
     """Per-observation score contributions (R's ``sandwich::estfun`` for a binomial glm)."""
     mu = fit.mu
@@ -322,6 +357,8 @@ def glm_scores(y: np.ndarray, X: np.ndarray, fit: GLMFit, weights: np.ndarray | 
     r = (y - mu) * me / (mu * (1 - mu))
     if weights is not None:
         r = r * weights
+    if sparse.issparse(X):
+        return (sparse.diags(r) @ X).tocsr()
     return X * r[:, None]
 
 
@@ -357,6 +394,8 @@ def glm_cov(y: np.ndarray, X: np.ndarray, fit: GLMFit, cov_type: str, *, hc_type
     hc1 = (n - 1) / (n - k) if hc_type == "HC1" else 1.0
     if cov_type == "robust":
         meat = S.T @ S
+        if sparse.issparse(meat):
+            meat = meat.toarray()
         f = n / (n - k) if hc_type == "HC1" else 1.0
         facts["adjustment"] = f"{hc_type}" + (" (n/(n-k))" if hc_type == "HC1" else " (none)")
         V = f * bread @ meat @ bread
@@ -365,7 +404,7 @@ def glm_cov(y: np.ndarray, X: np.ndarray, fit: GLMFit, cov_type: str, *, hc_type
             codes, G = group_codes(clusters[0])
             if G < 2:
                 raise SpecificationError("cov_type='cluster' needs at least 2 clusters; the cluster column is constant")
-            meat = G / (G - 1) * cluster_meat(S, codes, G)
+            meat = G / (G - 1) * _meat(S, codes, G)
             facts["n_clusters"] = (G,)
         else:
             c1, g1 = group_codes(clusters[0])
@@ -373,8 +412,8 @@ def glm_cov(y: np.ndarray, X: np.ndarray, fit: GLMFit, cov_type: str, *, hc_type
             c12, g12 = group_codes(c1 * g2 + c2)
             if min(g1, g2) < 2:
                 raise SpecificationError("two-way clustering needs at least 2 clusters in each dimension")
-            meat = (g1 / (g1 - 1) * cluster_meat(S, c1, g1) + g2 / (g2 - 1) * cluster_meat(S, c2, g2)
-                    - (g12 / (g12 - 1) * cluster_meat(S, c12, g12) if g12 > 1 else 0.0))
+            meat = (g1 / (g1 - 1) * _meat(S, c1, g1) + g2 / (g2 - 1) * _meat(S, c2, g2)
+                    - (g12 / (g12 - 1) * _meat(S, c12, g12) if g12 > 1 else 0.0))
             facts["n_clusters"] = (g1, g2)
         facts["adjustment"] = "G/(G-1) per clustering" + (" x (n-1)/(n-k)" if hc_type == "HC1" else "")
         V = hc1 * bread @ meat @ bread
@@ -384,7 +423,7 @@ def glm_cov(y: np.ndarray, X: np.ndarray, fit: GLMFit, cov_type: str, *, hc_type
         if unit_codes is None or partner_codes is None:
             raise SpecificationError("cov_type='dyadic' needs unit and partner columns")
         n_units = int(max(unit_codes.max(), partner_codes.max())) + 1
-        meat = dyadic_meat(S, unit_codes, partner_codes, n_units)
+        meat = _dyadic(S, unit_codes, partner_codes, n_units)
         V = bread @ meat @ bread
         present = (np.bincount(unit_codes, minlength=n_units) + np.bincount(partner_codes, minlength=n_units)) > 0
         facts["n_clusters"] = (int(present.sum()),)

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from ._covariance import resolve_cov_type
 from ._errors import ColumnNotFoundError, DataValidationError, InputError, SpecificationError, did_you_mean
@@ -106,9 +107,12 @@ def _duration_terms(t: np.ndarray, duration: str, time: str, *, has_intercept: b
         return B, names, {"spline knots": ", ".join(f"{v:g}" for v in kn),
                           "spline boundary knots": f"{bnd[0]:g}, {bnd[1]:g}"}
     # dummies
-    vals = np.unique(t)
+    vals, codes = np.unique(t, return_inverse=True)
     use = vals[1:] if has_intercept else vals
-    D = (t[:, None] == use[None, :]).astype(float)
+    # sparse one-hot (one column per duration): hundreds of durations stay cheap
+    col = codes - 1 if has_intercept else codes
+    keep = col >= 0
+    D = sparse.csr_matrix((np.ones(int(keep.sum())), (np.flatnonzero(keep), col[keep])), shape=(len(t), len(use)))
     names = [f"{time}[{v:g}]" for v in use]
     info = {"duration reference": f"{time} = {vals[0]:g}"} if has_intercept else {}
     return D, names, info
@@ -391,7 +395,8 @@ class EventLogit(_BinaryModel):
             if clash:
                 raise SpecificationError(f"duration terms {clash} are already in the formula; drop them from the "
                                          "formula or use duration=None")
-            self._X = np.column_stack([self._X, D])
+            self._X = (sparse.hstack([sparse.csr_matrix(self._X), D], format="csr") if sparse.issparse(D)
+                       else np.column_stack([self._X, D]))
             self._names = self._names + dnames
 
     @property

@@ -180,3 +180,35 @@ def test_results_interface(lottery):
     assert "\\toprule" in res.to_latex()
     assert res.fitted_values.shape == (len(lottery),)
     assert res.aic == pytest.approx(res.deviance + 2 * len(res.params))
+
+
+def test_sparse_dummies_equal_dense_factor_coding(lottery):
+    """duration='dummies' builds a sparse design; the same model via a dense C(t) term agrees."""
+    sub = lottery[lottery["t"].isin(lottery.loc[lottery["adopt"] == 1, "t"].unique())].reset_index(drop=True)
+    sparse_m = ds.EventLogit(F, sub, duration="dummies", time="t")
+    dense_m = ds.EventLogit(F + " + C(t)", sub)
+    for kw in ({}, {"cov_type": "robust", "hc_type": "HC1"}, {"cluster": "state"}, {"cluster": ["state", "year"]}):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ds.DiffusionStatsWarning)
+            a, b = sparse_m.fit(**kw), dense_m.fit(**kw)
+        np.testing.assert_allclose(a.params.to_numpy(), b.params.to_numpy(), rtol=1e-9)
+        np.testing.assert_allclose(a.std_errors.to_numpy(), b.std_errors.to_numpy(), rtol=1e-8)
+
+
+def test_on_event_history_panel_default_time(shared_data):
+    """The default time='stop' column of ds.event_history drives the duration terms."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ds.RowAccountingWarning)
+        ad, meta = ds.datasets.load_spid()
+        pols = meta["policy"].iloc[:60]
+        panel = ds.event_history(ad[ad["policy"].isin(pols)], windows=meta[meta["policy"].isin(pols)])
+    panel["decade"] = (panel["year"] - 1950) / 10
+    res = ds.EventLogit("event ~ decade", panel, duration="cubic", link="cloglog").fit(cluster=["policy", "unit"])
+    assert list(res.params.index) == ["Intercept", "decade", "stop", "stop^2", "stop^3"]
+    assert res.nobs == len(panel) and res.info["Events"] == int(panel["event"].sum())
+    assert res.n_clusters == (60 - int((meta["policy"].iloc[:60].isin(panel["policy"]) == 0).sum()),
+                              panel["unit"].nunique())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ds.SeparationWarning)
+        dm = ds.EventLogit("event ~ decade", panel, duration="dummies").fit()
+    assert dm.params.index[2] == "stop[2]"
