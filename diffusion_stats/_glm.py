@@ -53,6 +53,20 @@ _PROBIT_THRESH = -stats.norm.ppf(_EPS)
 _WARM_N = 1_000_000  # above this many rows, IRLS starts from a subsample fit
 
 
+def user_stacklevel() -> int:
+    """``stacklevel`` for ``warnings.warn`` that points at the first frame outside the package."""
+    import os
+    import sys
+
+    pkg = os.path.dirname(os.path.abspath(__file__))
+    f = sys._getframe(1)
+    level = 1
+    while f is not None and os.path.abspath(f.f_code.co_filename).startswith(pkg):
+        f = f.f_back
+        level += 1
+    return level
+
+
 # --------------------------------------------------------------------------- links
 def _linkinv(eta: np.ndarray, link: str) -> np.ndarray:
     """Inverse link with R's clamping (mu kept in [eps, 1 - eps])."""
@@ -253,7 +267,7 @@ def fit_binary_glm(y: np.ndarray, X: np.ndarray, *, link: str = "logit", weights
     if not converged:
         warnings.warn(f"IRLS did not converge in {maxiter} iterations (last relative deviance change {rel:.2e}); "
                       "estimates may be unreliable: check for separation or rescale covariates",
-                      ConvergenceWarning, stacklevel=3)
+                      ConvergenceWarning, stacklevel=user_stacklevel())
     # information at the final estimate
     _, wt = _irls_weights(eta, mu, link, w_prior)
     A, _ = _gram(X, wt, None)
@@ -314,7 +328,7 @@ def _separation(y: np.ndarray, X: np.ndarray, mu: np.ndarray, beta: np.ndarray, 
             f"(quasi-)complete separation: {n_perfect} fitted probabilities are numerically 0 or 1; "
             f"the estimates of {flagged} diverge (infinite MLE) and their standard errors are meaningless. "
             "Drop or merge those terms (e.g. duration dummies with no events), or use a penalised estimator",
-            SeparationWarning, stacklevel=4)
+            SeparationWarning, stacklevel=user_stacklevel())
     return flagged, n_perfect
 
 
@@ -368,7 +382,7 @@ def _not_psd_warning(V: np.ndarray, what: str) -> bool:
         warnings.warn(
             f"the {what} variance matrix is not positive definite (smallest eigenvalue {ev.min():.3g}); "
             "some standard errors or tests may be invalid (few units/clusters relative to terms?)",
-            DiffusionStatsWarning, stacklevel=4)
+            DiffusionStatsWarning, stacklevel=user_stacklevel())
         return True
     return False
 

@@ -23,6 +23,7 @@ import pandas as pd
 
 from ._accounting import Accounting
 from ._errors import DataValidationError, InputError, RowAccountingWarning, require_columns
+from ._glm import user_stacklevel
 from ._progress import progress
 
 __all__ = ["dyads", "iter_dyads", "write_dyads_parquet", "DyadChunks", "DYAD_COLUMNS"]
@@ -49,7 +50,7 @@ class _Plan:
             panel = event_history(adoptions, start=start, end=end, windows=windows, units=units)
         for w in caught:  # re-issue event_history's accounting warnings as ours
             msg = str(w.message).replace("event_history:", "dyads (risk set):", 1)
-            warnings.warn(msg, w.category, stacklevel=4)
+            warnings.warn(msg, w.category, stacklevel=user_stacklevel())
         self.monadic_acc: Accounting = panel.attrs["accounting"]
         ad = as_adoptions(adoptions)
         if units is None:
@@ -355,7 +356,7 @@ class _Attach:
         if un:
             detail = "; ".join(f"{k}: {v:,}" for k, v in un.items())
             warnings.warn(f"dyads: dyad rows with no covariate match (kept with NaN, none dropped): {detail}",
-                          RowAccountingWarning, stacklevel=4)
+                          RowAccountingWarning, stacklevel=user_stacklevel())
 
 
 # --------------------------------------------------------------------------- public API
@@ -408,7 +409,8 @@ def _accounting(plan: _Plan, sources: str) -> Accounting:
         why = "no unit had adopted before the year" if sources == "prior_adopters" else "there is no other unit"
         acc.exclude(int(none.sum()), f"have no partner ({why}): they yield no dyads "
                     f"({int(plan.event[none].sum()):,} of them with an event)", what="monadic rows at risk",
-                    warn=True)
+                    warn=False)
+        warnings.warn(f"dyads: {acc.exclusions[-1]}", RowAccountingWarning, stacklevel=user_stacklevel())
     acc.counts["monadic rows without partners"] = int(none.sum())
     return acc
 
