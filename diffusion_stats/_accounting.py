@@ -8,8 +8,9 @@ returned DataFrame as ``df.attrs["accounting"]`` (read it with :func:`accounting
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from ._errors import InputError, RowAccountingWarning
@@ -17,8 +18,21 @@ from ._errors import InputError, RowAccountingWarning
 __all__ = ["Accounting", "accounting"]
 
 
-@dataclass(frozen=True)
-class Exclusion:
+def _plain(v: Any) -> Any:
+    """A JSON-safe version of ``v`` (numpy scalars to Python, other objects to str)."""
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, (list, tuple)):
+        return type(v)(_plain(x) for x in v) if isinstance(v, tuple) else [_plain(x) for x in v]
+    if isinstance(v, dict):
+        return {(_plain(k) if isinstance(k, (np.generic, bool, int, float, str)) else str(k)): _plain(x)
+                for k, x in v.items()}
+    return str(v)
+
+
+class Exclusion(NamedTuple):
     """``count`` items (``what``: rows, units, dyads...) excluded or added, and why."""
 
     count: int
@@ -31,9 +45,31 @@ class Exclusion:
         return f"{self.count:,} {self.what} {self.reason}{ex}"
 
 
-@dataclass
-class Accounting:
+class _Counts(dict):
+    """A dict that stores JSON-safe values: numpy scalars become Python numbers.
+
+    Containers (dict, list) are stored as the same object, so a builder may keep filling
+    a nested tally in place; builders put only Python numbers and strings in them.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+        self.update(*args, **kwargs)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(str(key), value if isinstance(value, (dict, list)) else _plain(value))
+
+    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        for k, v in dict(*args, **kwargs).items():
+            self[k] = v
+
+
+class Accounting(dict):
     """What a builder produced and what it left out.
+
+    A ``dict`` underneath (keys ``builder``, ``n_rows``, ``counts``, ``exclusions``) holding
+    only JSON-safe values, so a DataFrame carrying it in ``.attrs`` can still be written
+    with ``to_parquet``; :func:`accounting` turns the plain dict read back into this class.
 
     Attributes
     ----------
@@ -45,19 +81,45 @@ class Accounting:
         Named totals (events, units, policies, input adoptions, ...).
     exclusions : list of Exclusion
         Everything excluded or added, with counts and reasons.
+
+    Examples
+    --------
+    >>> acc = Accounting("demo", n_rows=10)
+    >>> acc.exclude(2, "adopted before the window: excluded", what="units", warn=False)
+    >>> acc.n_excluded, str(acc.exclusions[0])
+    (2, '2 units adopted before the window: excluded')
     """
 
-    builder: str
-    n_rows: int = 0
-    counts: dict = field(default_factory=dict)
-    exclusions: list = field(default_factory=list)
+    def __init__(self, builder: str, n_rows: int = 0, counts: dict | None = None,
+                 exclusions: list | None = None) -> None:
+        super().__init__(builder=str(builder), n_rows=int(n_rows), counts=_Counts(counts or {}),
+                         exclusions=[Exclusion(int(e[0]), str(e[1]), str(e[2]), tuple(_plain(list(e[3]))))
+                                     for e in (exclusions or [])])
+
+    builder = property(lambda self: self["builder"], doc="The function that built the table.")
+    counts = property(lambda self: self["counts"], doc="Named totals.")
+    exclusions = property(lambda self: self["exclusions"], doc="Exclusions with counts and reasons.")
+
+    @property
+    def n_rows(self) -> int:
+        """Rows in the result."""
+        return self["n_rows"]
+
+    @n_rows.setter
+    def n_rows(self, value: int) -> None:
+        self["n_rows"] = int(value)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Accounting:
+        """Rebuild from the plain dict that JSON (e.g. a Parquet round trip) gives back."""
+        return cls(d["builder"], d.get("n_rows", 0), d.get("counts"), d.get("exclusions"))
 
     def exclude(self, count: int, reason: str, *, what: str = "rows", examples=(), warn: bool = True) -> None:
         """Record an exclusion (if ``count`` > 0) and warn with its count and reason."""
         count = int(count)
         if count <= 0:
             return
-        ex = Exclusion(count, reason, what, tuple(examples)[:10])
+        ex = Exclusion(count, str(reason), str(what), tuple(_plain(list(examples)[:10])))
         self.exclusions.append(ex)
         if warn:
             warnings.warn(f"{self.builder}: {ex}", RowAccountingWarning, stacklevel=3)
@@ -77,6 +139,10 @@ class Accounting:
         lines += [f"  excluded: {e}" for e in self.exclusions] or ["  nothing excluded"]
         return "\n".join(lines)
 
+    def __repr__(self) -> str:
+        return f"Accounting({self.builder!r}, n_rows={self.n_rows}, counts={dict(self.counts)}, " \
+               f"exclusions={len(self.exclusions)})"
+
     def _repr_html_(self) -> str:
         import html
         return "<pre>" + html.escape(str(self)) + "</pre>"
@@ -85,6 +151,8 @@ class Accounting:
 def accounting(df: pd.DataFrame) -> Accounting:
     """Return the :class:`Accounting` a builder attached to ``df``."""
     acc = getattr(df, "attrs", {}).get("accounting")
+    if isinstance(acc, dict) and not isinstance(acc, Accounting) and "builder" in acc:
+        acc = Accounting.from_dict(acc)  # read back from Parquet / JSON
     if acc is None:
         raise InputError("this DataFrame carries no accounting: it was not made by a diffusion_stats builder "
                          "(or pandas dropped .attrs in a later operation); rebuild it or keep the builder's output")

@@ -20,14 +20,13 @@ import inspect
 import sys
 import types
 import warnings
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._accounting import Accounting
+from ._accounting import Accounting, _plain
 from ._errors import DataValidationError, InputError, RowAccountingWarning, require_columns
 from .weights import Weights, factorize_labels
 
@@ -37,8 +36,7 @@ _KINDS = ("share", "count", "weighted")
 _MISSING_YEARS = ("previous", "nearest", "zero", "raise")
 
 
-@dataclass
-class ExposureReport:
+class ExposureReport(dict):
     """What :func:`exposure` did for one column (kept in ``df.attrs["exposure"][name]``).
 
     Attributes
@@ -60,19 +58,31 @@ class ExposureReport:
         year's matrix (or none) was used, per ``missing_years``.
     year_map : dict
         For those years: ``t - lag`` -> year of the matrix used (None = no ties).
+
+    Also a plain ``dict`` of JSON-safe values, so the panel can still be written with
+    ``to_parquet``.
     """
 
-    name: str
-    kind: str
-    lag: int
-    weights: str
-    isolates: tuple = ()
-    isolate_rows: int = 0
-    missing_units: tuple = ()
-    missing_unit_rows: int = 0
-    adopters_not_in_w: tuple = ()
-    year_fallback_rows: int = 0
-    year_map: dict = field(default_factory=dict)
+    def __init__(self, name: str, kind: str, lag: int, weights: str, isolates: tuple = (),
+                 isolate_rows: int = 0, missing_units: tuple = (), missing_unit_rows: int = 0,
+                 adopters_not_in_w: tuple = (), year_fallback_rows: int = 0, year_map: dict | None = None) -> None:
+        super().__init__()
+        for k, v in dict(name=name, kind=kind, lag=lag, weights=weights, isolates=isolates,
+                         isolate_rows=isolate_rows, missing_units=missing_units,
+                         missing_unit_rows=missing_unit_rows, adopters_not_in_w=adopters_not_in_w,
+                         year_fallback_rows=year_fallback_rows, year_map=dict(year_map or {})).items():
+            self[k] = _plain(v)
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(f"ExposureReport has no attribute {key!r}") from None
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        if key not in self:
+            raise AttributeError(f"ExposureReport has no field {key!r}")
+        self[key] = _plain(value)
 
     def __str__(self) -> str:
         lines = [f"exposure '{self.name}': kind={self.kind}, lag={self.lag}, W='{self.weights}'"]
