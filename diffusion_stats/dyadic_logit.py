@@ -77,6 +77,9 @@ class DyadicLogit(_BinaryModel):
                                           f"{did_you_mean(col, data.columns)}; pass {role}='<column name>'")
         self._setup(formula, data, link=link, weights=weights, missing=missing, extra=(unit, partner),
                     case_control=case_control, tau=tau)
+        # constructor keywords, for rebuilding the model on other data/formulas (mechanism tools)
+        self._roles = {"unit": unit, "partner": partner, "link": link, "weights": weights, "missing": missing,
+                       "case_control": case_control, "tau": self._cc.get("tau", tau)}
 
     @property
     def unit(self) -> str:

@@ -574,18 +574,3 @@ def write_dyads_parquet(adoptions: pd.DataFrame, path: str | Path, *, start: int
     acc.counts["part files"] = len(chunks)
     return acc
 
-
-class _CallableModule(type(warnings)):
-    """Make ``ds.dyads(...)`` work even after ``import diffusion_stats.dyads``.
-
-    Importing the submodule binds the attribute ``diffusion_stats.dyads`` to this module,
-    shadowing the function of the same name; calling the module calls :func:`dyads`.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
-        return dyads(*args, **kwargs)
-
-
-import sys  # noqa: E402
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -383,6 +383,10 @@ class EventLogit(_BinaryModel):
                                       "pass time='your duration column'")
         self._setup(formula, data, link=link, weights=weights, missing=missing,
                     extra=(time,) if duration is not None else (), case_control=case_control, tau=tau)
+        # constructor keywords, for rebuilding the model on other data/formulas (mechanism tools)
+        self._roles = {"link": link, "duration": duration, "time": time, "spline_df": spline_df, "knots": knots,
+                       "weights": weights, "missing": missing, "case_control": case_control,
+                       "tau": self._cc.get("tau", tau)}
         self._duration = duration
         self._time = time
         self._dur_info: dict = {}

@@ -212,3 +212,17 @@ def test_on_event_history_panel_default_time(shared_data):
         warnings.simplefilter("ignore", ds.SeparationWarning)
         dm = ds.EventLogit("event ~ decade", panel, duration="dummies").fit()
     assert dm.params.index[2] == "stop[2]"
+
+
+def test_rebuild_keeps_constructor_keywords(lottery):
+    """The mechanism tools rebuild models from _roles: keywords survive, weights are not doubled."""
+    from diffusion_stats.mechanisms._protocol import rebuild
+
+    keep = (lottery["adopt"] == 1) | ((np.arange(len(lottery)) + 1) % 4 == 0)
+    sample = lottery[keep].reset_index(drop=True)
+    m = ds.EventLogit(F, sample, link="logit", duration="cubic", time="t", case_control="weight", tau=0.03)
+    m2 = rebuild(m)
+    np.testing.assert_allclose(m2.fit().params, m.fit().params, rtol=1e-12)
+    m3 = rebuild(ds.EventLogit(F, lottery, link="cloglog", duration="spline", time="t", spline_df=3),
+                 formula=F + " + nbrpercn")
+    assert m3.link == "cloglog" and m3.duration == "spline" and "nbrpercn" in m3.exog_names
