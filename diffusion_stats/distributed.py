@@ -1107,12 +1107,17 @@ class DaskDyadicLogit(_DaskBinaryModel):
     --------
     >>> import pandas as pd
     >>> import diffusion_stats as ds
-    >>> ad = pd.DataFrame({"unit": list("ABCDAB"), "policy": list("ppppqq"),
-    ...                    "year": [2001, 2002, 2004, 2004, 2002, 2003]})
-    >>> ddf = ds.dask_dyads(ad, units=list("ABCDE"), end=2005, sources="all", partition_rows=None)
-    >>> res = ds.DaskDyadicLogit("event ~ partner_adopted", ddf).fit(cov_type="dyadic")
-    >>> res.cov_type, res.nobs
-    ('dyadic', 96)
+    >>> import numpy as np, dask.dataframe as dd
+    >>> rng = np.random.default_rng(3)
+    >>> units = np.array(list("abcdefgh"))
+    >>> i, j = np.meshgrid(np.arange(8), np.arange(8)); keep = i.ravel() != j.ravel()
+    >>> df = pd.DataFrame({"unit": units[i.ravel()[keep]], "partner": units[j.ravel()[keep]]})
+    >>> df = pd.concat([df] * 10, ignore_index=True)
+    >>> df["x"] = rng.normal(size=len(df)); df["event"] = (rng.random(len(df)) < 0.3).astype(int)
+    >>> mem = ds.DyadicLogit("event ~ x", df).fit(cov_type="dyadic")
+    >>> dsk = ds.DaskDyadicLogit("event ~ x", dd.from_pandas(df, npartitions=4)).fit(cov_type="dyadic")
+    >>> bool(np.allclose(dsk.std_errors, mem.std_errors, rtol=1e-10)), dsk.nobs
+    (True, 560)
     """
 
     _name = "DyadicLogit"

@@ -127,6 +127,7 @@ def test_partition_by_keeps_groups(monadic):
 
 
 # --------------------------------------------------------------------------- estimators
+@pytest.mark.filterwarnings("ignore:the two-way clustered variance")
 def test_event_logit_classical_and_cluster(client, monadic):
     ddf = ds.partition_by(monadic, "policy", partition_rows=6_000)
     f = "event ~ nb + initial + C(era)"
@@ -212,3 +213,36 @@ def test_parts_pickle(monadic):
     np.testing.assert_array_equal(back["X"], part["X"])
     fin = dist._glm_final(back, np.zeros(2), "logit", "dyadic")
     assert pickle.loads(pickle.dumps(fin))["su"].shape[1] == 2
+
+
+# --------------------------------------------------------------------------- options (small synthetic data)
+@pytest.fixture(scope="module")
+def synth():
+    rng = np.random.default_rng(11)
+    n = 3_000
+    df = pd.DataFrame({"policy": np.repeat([f"p{k}" for k in range(6)], n // 6),
+                       "unit": rng.choice([f"u{k}" for k in range(25)], n),
+                       "x": rng.normal(size=n), "g": rng.choice(["a", "b", "c"], n),
+                       "w": rng.uniform(0.5, 2.0, n), "stop": rng.integers(1, 12, n).astype(float)})
+    df["partner"] = np.where(df["unit"] == "u0", "u1", "u0")
+    df["event"] = (rng.random(n) < 1 / (1 + np.exp(1.5 - 0.6 * df["x"]))).astype(int)
+    df["start"] = df["stop"] - 1
+    return df
+
+
+@pytest.mark.filterwarnings("ignore:the two-way clustered variance")
+def test_options_equal_in_memory(client, synth):
+    ddf = ds.partition_by(synth, "policy", partition_rows=1_000)
+    f = "event ~ x + g"
+    for kw, fk in ((dict(link="probit", weights="w"), dict(cov_type="robust", hc_type="HC1")),
+                   (dict(duration="dummies"), dict(cluster="policy")),
+                   (dict(duration="cubic", link="cloglog"), dict(cluster=["unit", "policy"]))):
+        _same(ds.EventLogit(f, synth, **kw).fit(**fk), ds.DaskEventLogit(f, ddf, **kw).fit(**fk))
+    _same(ds.DyadicLogit(f, synth, weights="w").fit(cluster="unit"),
+          ds.DaskDyadicLogit(f, ddf, weights="w").fit(cluster="unit"))
+    for kw, fk in ((dict(ties="breslow", weights="w"), dict(cov_type="robust")),
+                   (dict(start=None), dict(cluster=["unit", "policy"], small_sample=True)),
+                   (dict(), dict(cov_type="classical"))):
+        mem = ds.CoxHazard("event ~ x + g", synth, strata="policy", **kw).fit(**fk)
+        dsk = ds.DaskCoxHazard("event ~ x + g", ddf, strata="policy", **kw).fit(**fk)
+        _same(mem, dsk)
