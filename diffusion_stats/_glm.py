@@ -398,6 +398,9 @@ def glm_cov(y: np.ndarray, X: np.ndarray, fit: GLMFit, cov_type: str, *, hc_type
     """
     if hc_type not in ("HC0", "HC1"):
         raise InputError(f"hc_type={hc_type!r}; use 'HC0' (no n/(n-k) factor) or 'HC1'")
+    if hc_type != "HC0" and cov_type in ("classical", "dyadic"):
+        raise SpecificationError(f"hc_type={hc_type!r} applies to cov_type 'robust' or 'cluster' only; "
+                                 f"cov_type={cov_type!r} has no finite-sample factor: drop hc_type")
     n, k = X.shape
     bread = fit.cov_unscaled
     facts: dict = {"n_clusters": (), "not_psd": False}

@@ -573,4 +573,3 @@ def write_dyads_parquet(adoptions: pd.DataFrame, path: str | Path, *, start: int
     acc.counts["dyad events"] = n_events
     acc.counts["part files"] = len(chunks)
     return acc
-

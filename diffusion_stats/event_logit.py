@@ -267,8 +267,8 @@ class _BinaryModel:
         hc_type : {"HC0", "HC1"}
             Finite-sample factor for "robust"/"cluster": "HC0" = none for robust, G/(G-1)
             per clustering for cluster (R ``sandwich::vcovCL``'s default for a glm);
-            "HC1" multiplies by n/(n-k) (robust) or (n-1)/(n-k) (cluster), as R. Ignored
-            for "classical"; "dyadic" uses no factor.
+            "HC1" multiplies by n/(n-k) (robust) or (n-1)/(n-k) (cluster), as R.
+            "classical" and "dyadic" take no factor (``hc_type="HC1"`` with them raises).
         maxiter, tol : IRLS limits (relative deviance change, R's rule).
 
         Returns

@@ -161,6 +161,8 @@ def test_errors(design):
     m = ds.DyadicLogit("event ~ partner_adopted", design)
     with pytest.raises(ds.SpecificationError, match="contradicts"):
         m.fit(cov_type="dyadic", cluster="unit")
+    with pytest.raises(ds.SpecificationError, match="hc_type"):
+        m.fit(cov_type="dyadic", hc_type="HC1")
     bad = design[design["policy"] == design["policy"].iloc[0]].astype({"unit": str, "partner": str})
     bad = bad.reset_index(drop=True)
     bad.loc[0, "partner"] = bad.loc[0, "unit"]

@@ -246,3 +246,22 @@ def test_case_control_sample_from_chunks(spid):
     assert isinstance(s["unit"].dtype, pd.CategoricalDtype)
     res = ds.DyadicLogit("event ~ partner_adopted", s, case_control="prior").fit(cov_type="dyadic")
     assert np.isfinite(res.std_errors).all()
+
+
+def test_relabel_and_row_order_invariance():
+    rng = np.random.default_rng(7)
+    units = [f"u{k}" for k in range(7)]
+    recs = [(u, p, int(rng.integers(1990, 2000))) for p in ["a", "b"] for u in units if rng.random() < 0.7]
+    ad = pd.DataFrame(recs, columns=["unit", "policy", "year"])
+    base = quiet(ds.dyads, ad, units=units, end=2000, sources="all")
+    mapping = {u: f"Z{6 - k}" for k, u in enumerate(units)}  # reverses the sort order of the labels
+    ad2 = ad.assign(unit=ad["unit"].map(mapping)).sample(frac=1, random_state=1)
+    other = quiet(ds.dyads, ad2, units=[mapping[u] for u in units], end=2000, sources="all")
+    back = other.astype({"unit": str, "partner": str})
+    inv = {v: k for k, v in mapping.items()}
+    back["unit"] = back["unit"].map(inv)
+    back["partner"] = back["partner"].map(inv)
+    cols = ["policy", "unit", "partner", "year", "event", "partner_adopted", "years_since_partner_adopted"]
+    a = base.astype({"policy": str, "unit": str, "partner": str})[cols].sort_values(KEY).reset_index(drop=True)
+    b = back.astype({"policy": str})[cols].sort_values(KEY).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
