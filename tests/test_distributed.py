@@ -203,7 +203,7 @@ def test_errors(client, monadic):
 
 def test_parts_pickle(monadic):
     """What workers hold and exchange must pickle (multi-process clusters)."""
-    from diffusion_stats import distributed as dist
+    from diffusion_stats import _dask_glm as dist
 
     ddf = ds.partition_by(monadic, "policy", partition_rows=20_000)
     m = ds.DaskDyadicLogit("event ~ nb", ddf.assign(partner=ddf["unit"].astype(str) + "x"))

@@ -1,0 +1,634 @@
+"""Binary GLMs (EventLogit, DyadicLogit) on a Dask collection: IRLS on partition sums.
+
+Public through :mod:`diffusion_stats.distributed` (``ds.DaskEventLogit``, ``ds.DaskDyadicLogit``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._covariance import resolve_cov_type
+from ._dask_design import (
+    _as_dask,
+    _build_spec,
+    _check_columns,
+    _cluster_sums,
+    _compute,
+    _dask,
+    _design_part,
+    _dyad_codes,
+    _dyad_sums,
+    _labels_codes,
+    _persist,
+    _reduce_frames,
+    _Spec,
+    _sum_arrays,
+)
+from ._errors import (
+    ColumnNotFoundError,
+    ConvergenceError,
+    ConvergenceWarning,
+    DataValidationError,
+    InputError,
+    RowAccountingWarning,
+    SeparationWarning,
+    SpecificationError,
+    did_you_mean,
+)
+from ._glm import (
+    _WARM_N,
+    LINKS,
+    GLMFit,
+    _irls_weights,
+    _linkfun,
+    _linkinv,
+    _not_psd_warning,
+    _solve_spd,
+    fit_binary_glm,
+    glm_scores,
+)
+
+__all__ = ["DaskEventLogit", "DaskDyadicLogit"]
+
+
+# =========================================================================== binary GLM on Dask
+def _glm_make_part(pdf: pd.DataFrame, spec: _Spec, roles: dict) -> dict:
+    """Design arrays of one partition (what stays in worker memory)."""
+    extra = [c for c in (roles["time"], roles["weights"], roles["unit"], roles["partner"]) if c is not None]
+    y, X, bad, per = _design_part(pdf, spec, extra)
+    keep = ~bad
+    part: dict[str, Any] = {"n_in": len(y), "n_bad": int(bad.sum()), "per": per}
+    sub = pdf if keep.all() else pdf.loc[keep]
+    if not keep.all():
+        y, X = y[keep], X[keep]
+    part["y"], part["X"] = y, X
+    part["w"] = None if roles["weights"] is None else sub[roles["weights"]].to_numpy(dtype=float)
+    part["t"] = None if roles["time"] is None else sub[roles["time"]].to_numpy(dtype=float)
+    clusters, cl_na = [], {}
+    for c in roles["cluster"]:
+        codes, lab = _labels_codes(sub[c])
+        if (codes < 0).any():
+            cl_na[c] = int((codes < 0).sum())
+        clusters.append((codes, lab))
+    part["clusters"], part["cluster_na"] = clusters, cl_na
+    part["dyad"] = None
+    part["self_pairs"] = 0
+    if roles["dyadic"] and len(y):
+        u, p = sub[roles["unit"]], sub[roles["partner"]]
+        uc, pc, lab = _dyad_codes(u, p)
+        part["self_pairs"] = int((uc == pc).sum())
+        part["dyad"] = (uc, pc, lab)
+    return part
+
+
+def _glm_setup_stats(part: dict) -> dict:
+    y = part["y"]
+    badv = ~((y == 0) | (y == 1))
+    w = part["w"]
+    out = {"n_in": part["n_in"], "n_bad": part["n_bad"], "per": part["per"], "n": len(y),
+           "ysum": float(y[~badv].sum()), "nonbinary": int(badv.sum()),
+           "nonbinary_examples": np.unique(y[badv])[:5].tolist(),
+           "w_bad": 0 if w is None else int((~np.isfinite(w) | (w < 0)).sum()),
+           "cluster_na": part["cluster_na"], "self_pairs": part["self_pairs"],
+           "t_counts": None}
+    if part["t"] is not None:
+        vals, cnt = np.unique(part["t"], return_counts=True)
+        out["t_counts"] = (vals, cnt)
+    return out
+
+
+def _glm_add_duration(part: dict, dur: dict) -> dict:
+    if dur["kind"] is None:
+        return part
+    from .event_logit import _duration_terms, natural_spline_basis
+
+    t = part["t"]
+    if dur["kind"] == "spline":
+        D = natural_spline_basis(t, dur["knots"], dur["boundary"]) if len(t) else np.zeros((0, dur["ncol"]))
+    elif dur["kind"] == "cubic":
+        D, _, _ = _duration_terms(t, "cubic", "t", has_intercept=True, spline_df=4, knots=None)
+    else:
+        D = (t[:, None] == dur["values"][None, :]).astype(float)
+    new = dict(part)
+    new["X"] = np.column_stack([part["X"], D]) if len(t) else np.zeros((0, part["X"].shape[1] + len(dur["names"])))
+    return new
+
+
+def _glm_pass(part: dict, beta: np.ndarray | None, link: str) -> dict:
+    """Deviance, X'WX and X'Wz at ``beta`` (R's start values when ``beta`` is None), as one
+    IRLS step of :func:`diffusion_stats._glm.fit_binary_glm`."""
+    y, X, w = part["y"], part["X"], part["w"]
+    k = X.shape[1]
+    if len(y) == 0:
+        return {"dev": 0.0, "A": np.zeros((k, k)), "b": np.zeros(k)}
+    if beta is None:
+        mu = (y + 0.5) / 2 if w is None else (w * y + 0.5) / (w + 1)
+        eta = _linkfun(mu, link)
+    else:
+        eta = X @ beta
+        mu = _linkinv(eta, link)
+    ll = np.log(np.where(y > 0, mu, 1.0 - mu))
+    dev = float(-2.0 * (ll.sum() if w is None else np.dot(w, ll)))
+    me, wt = _irls_weights(eta, mu, link, w)
+    z = (y - mu) / me + eta
+    Xw = X * wt[:, None]
+    return {"dev": dev, "A": Xw.T @ X, "b": Xw.T @ z}
+
+
+def _glm_subsample(part: dict, step: int) -> tuple:
+    sl = slice(0, len(part["y"]), step)
+    return part["y"][sl], part["X"][sl], None if part["w"] is None else part["w"][sl]
+
+
+def _glm_final(part: dict, beta: np.ndarray, link: str, cov_type: str) -> dict:
+    """Score products / group sums and separation statistics at the estimate."""
+    y, X, w = part["y"], part["X"], part["w"]
+    k = X.shape[1]
+    out: dict[str, Any] = {"meat": np.zeros((k, k)), "clu": None, "su": None, "sp": None,
+                           "n_perfect": 0, "is01": np.ones(k, bool), "on": np.zeros(k),
+                           "y_on": np.zeros(k), "ysum": 0.0, "on_perfect": np.zeros(k, bool), "wsum": 0.0,
+                           "wysum": 0.0}
+    if len(y) == 0:
+        return out
+    eta = X @ beta
+    mu = _linkinv(eta, link)
+    wp = np.ones(len(y)) if w is None else w
+    out["wsum"], out["wysum"] = float(wp.sum()), float(np.dot(wp, y))
+    perfect = (mu < 1e-10) | (mu > 1 - 1e-10)
+    out["n_perfect"] = int(perfect.sum())
+    out["is01"] = np.array([np.array_equal(X[:, j], X[:, j] != 0) for j in range(k)])
+    out["on"] = X.sum(axis=0)
+    out["y_on"] = y @ X
+    out["ysum"] = float(y.sum())
+    out["on_perfect"] = (X[perfect] != 0).any(axis=0) if perfect.any() else np.zeros(k, bool)
+    if cov_type == "classical":
+        return out
+    S = glm_scores(y, X, SimpleNamespace(mu=mu, eta=eta, link=link), w)
+    if cov_type == "robust":
+        out["meat"] = S.T @ S
+    elif cov_type == "cluster":
+        out["clu"] = _cluster_sums(S, part["clusters"])
+    else:
+        uc, pc, lab = part["dyad"]
+        out["su"], out["sp"] = _dyad_sums(S, uc, pc, lab)
+    return out
+
+
+def _separation_from_stats(fin: dict, beta: np.ndarray, inv: np.ndarray, names: list[str], n: int
+                           ) -> tuple[list[str], int]:
+    """:func:`diffusion_stats._glm._separation` from summed partition statistics."""
+    n_perfect = fin["n_perfect"]
+    se = np.sqrt(np.clip(np.diag(inv), 0, None))
+    flagged: list[str] = []
+    on, y_on, ysum = fin["on"], fin["y_on"], fin["ysum"]
+    for j, nm in enumerate(names):
+        if nm.lower() in ("intercept", "(intercept)"):
+            continue
+        if fin["is01"][j] and 0 < on[j] < n:
+            off_n, y_off = n - on[j], ysum - y_on[j]
+            if y_on[j] in (0, on[j]) or y_off in (0, off_n):
+                flagged.append(nm)
+                continue
+        if n_perfect and (abs(beta[j]) > 10 or se[j] > 1e3) and fin["on_perfect"][j]:
+            flagged.append(nm)
+    if n_perfect and not flagged:
+        flagged = ["(some combination of terms)"]
+    if flagged:
+        warnings.warn(
+            f"(quasi-)complete separation: {n_perfect} fitted probabilities are numerically 0 or 1; "
+            f"the estimates of {flagged} diverge (infinite MLE) and their standard errors are meaningless. "
+            "Drop or merge those terms (e.g. duration dummies with no events), or use a penalised estimator",
+            SeparationWarning, stacklevel=4)
+    return flagged, n_perfect
+
+
+def _type7_quantiles(vals: np.ndarray, cnt: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """R's type-7 quantiles of the values ``vals`` repeated ``cnt`` times."""
+    n = int(cnt.sum())
+    cum = np.cumsum(cnt)
+    out = []
+    for p in probs:
+        h = (n - 1) * p
+        lo = int(np.floor(h))
+        hi = min(lo + 1, n - 1)
+        xlo = vals[np.searchsorted(cum, lo, side="right")]
+        xhi = vals[np.searchsorted(cum, hi, side="right")]
+        out.append(xlo + (h - lo) * (xhi - xlo))
+    return np.asarray(out, dtype=float)
+
+
+class _DaskBinaryModel:
+    """Binary GLM (logit / cloglog / probit) on a Dask collection; see :class:`DaskEventLogit`."""
+
+    _name = "EventLogit"
+    _allowed_cov: tuple[str, ...] = ("classical", "robust", "cluster")
+    _dyadic = False
+
+    def _setup(self, formula: str, data, *, link: str, weights, missing: str, extra: tuple[str, ...]) -> None:
+        self._data = _as_dask(data, self._name)
+        if link not in LINKS:
+            raise InputError(f"link={link!r} is not one of {LINKS}{did_you_mean(str(link), LINKS)}")
+        if missing not in ("raise", "drop"):
+            raise InputError(f"missing={missing!r}; use 'raise' or 'drop'")
+        if weights is not None and not isinstance(weights, str):
+            raise InputError("weights= must be a column name on Dask (arrays cannot be aligned with partitions)")
+        _check_columns(data, [weights], "weights")
+        _check_columns(data, extra, "role")
+        self._formula, self._link, self._missing, self._wcol = formula, link, missing, weights
+        self._spec = _build_spec(formula, data, intercept=True)
+        self._names = list(self._spec.names)
+
+    @property
+    def formula(self) -> str:
+        return self._formula
+
+    @property
+    def link(self) -> str:
+        return self._link
+
+    @property
+    def exog_names(self) -> list[str]:
+        return list(self._names) + list(getattr(self, "_dur_names", []))
+
+    def _roles(self, cluster_cols: tuple[str, ...], cov_type: str) -> dict:
+        return {"time": None, "weights": self._wcol, "unit": None, "partner": None, "cluster": list(cluster_cols),
+                "dyadic": False}
+
+    def _duration(self, setup: list[dict]) -> dict:
+        return {"kind": None, "names": []}
+
+    def fit(self, cov_type: str | None = None, cluster: str | list[str] | None = None, *, hc_type: str = "HC0",
+            maxiter: int = 100, tol: float = 1e-10, persist: bool = True):
+        """Fit by IRLS with partition sums; same options and results as the in-memory model.
+
+        Parameters
+        ----------
+        cov_type : {"classical", "robust", "cluster", "dyadic"}, optional
+        cluster : str or list of str, optional
+        hc_type : {"HC0", "HC1"}
+        maxiter, tol : IRLS limits (relative deviance change, R's rule).
+        persist : bool
+            Keep the design arrays of every partition in worker memory for the IRLS
+            passes (default). ``False`` rebuilds each partition from the source (Parquet
+            or builder) on every pass: slower, with the smallest memory footprint.
+
+        Returns
+        -------
+        BinaryResults
+        """
+        from .event_logit import BinaryResults
+
+        cov_type, cols = resolve_cov_type(cov_type, cluster, allowed=self._allowed_cov, default="classical")
+        _check_columns(self._data, cols, "cluster")
+        if hc_type not in ("HC0", "HC1"):
+            raise InputError(f"hc_type={hc_type!r}; use 'HC0' (no n/(n-k) factor) or 'HC1'")
+        dask, _ = _dask()
+        roles = self._roles(cols, cov_type)
+        parts = [dask.delayed(_glm_make_part, pure=False)(p, self._spec, roles) for p in self._data.to_delayed()]
+        parts = _persist(parts, persist)
+        setup = _compute([dask.delayed(_glm_setup_stats, pure=False)(p) for p in parts])
+        n_in = sum(s["n_in"] for s in setup)
+        n_bad = sum(s["n_bad"] for s in setup)
+        if n_bad:
+            per: dict[str, int] = {}
+            for s in setup:
+                for k_, v in s["per"].items():
+                    per[k_] = per.get(k_, 0) + v
+            detail = ", ".join(f"'{k_}': {v}" for k_, v in per.items())
+            if self._missing == "raise":
+                raise DataValidationError(
+                    f"{n_bad} of {n_in} rows have missing values ({detail}); drop or impute them, "
+                    "or pass missing='drop' to exclude them with a warning")
+            warnings.warn(f"{n_bad} of {n_in} rows excluded for missing values ({detail})",
+                          RowAccountingWarning, stacklevel=2)
+        n = sum(s["n"] for s in setup)
+        resp = self._spec.response
+        nonbin = sum(s["nonbinary"] for s in setup)
+        if nonbin:
+            ex = sorted({v for s in setup for v in s["nonbinary_examples"]})[:5]
+            raise DataValidationError(
+                f"the response '{resp}' must be 0/1 (event indicator); found {nonbin} rows with other values, "
+                f"e.g. {', '.join(map(repr, ex))}. Recode it, e.g. '(x > 0) ~ ...' or a new column")
+        ysum = sum(s["ysum"] for s in setup)
+        if n and (ysum == 0 or ysum == n):
+            raise DataValidationError(f"the response '{resp}' is {int(ysum > 0)} in every one of the {n} rows; "
+                                      "a binary model needs both events and non-events")
+        if sum(s["w_bad"] for s in setup):
+            raise DataValidationError("weights must be finite and non-negative")
+        for c in cols:
+            na = sum(s["cluster_na"].get(c, 0) for s in setup)
+            if na:
+                raise DataValidationError(f"cluster column '{c}' has {na} missing values in the rows used; "
+                                          "fill or drop them")
+        selfp = sum(s["self_pairs"] for s in setup)
+        if selfp:
+            raise DataValidationError(f"{selfp} rows pair a unit with itself ({self._unit} == {self._partner}); "
+                                      "a directed dyad needs two different units: drop them")
+        dur = self._duration(setup)
+        if dur["kind"] is not None:
+            parts = _persist([dask.delayed(_glm_add_duration, pure=False)(p, dur) for p in parts], persist)
+        names = self._names + dur["names"]
+        k = len(names)
+        wcol = self._wcol
+
+        def run(beta):
+            res = _compute([dask.delayed(_glm_pass, pure=False)(p, beta, self._link) for p in parts])
+            return sum(r["dev"] for r in res), _sum_arrays(res, "A"), _sum_arrays(res, "b")
+
+        # IRLS exactly as diffusion_stats._glm.fit_binary_glm, with partition sums
+        beta = self._warm_start(parts, n, names, maxiter)
+        dev, A, b = run(beta)
+        converged, polish, n_iter, rel = False, False, 0, np.inf
+        for _it in range(maxiter):
+            n_iter += 1
+            new_beta, _ = _solve_spd(A, b, names)
+            if not np.all(np.isfinite(new_beta)):
+                raise ConvergenceError("IRLS produced non-finite estimates; check for extreme covariate values "
+                                       "(rescale them) or separation")
+            step = new_beta
+            for _ in range(30):
+                dev_new, A_new, b_new = run(step)
+                if np.isfinite(dev_new) and (beta is None or dev_new <= dev * (1 + 1e-7) + 1e-9):
+                    break
+                step = (step + beta) / 2 if beta is not None else step / 2
+            rel = abs(dev_new - dev) / (abs(dev_new) + 0.1)
+            beta, dev, A, b = step, dev_new, A_new, b_new
+            if polish:
+                converged = True
+                break
+            if rel < tol:
+                polish = True
+        if not converged:
+            warnings.warn(f"IRLS did not converge in {maxiter} iterations (last relative deviance change "
+                          f"{rel:.2e}); estimates may be unreliable: check for separation or rescale covariates",
+                          ConvergenceWarning, stacklevel=2)
+        _, inv = _solve_spd(A, np.zeros(k), names)
+        fins = _compute([dask.delayed(_glm_final, pure=False)(p, beta, self._link, cov_type) for p in parts])
+        fin = {key: _sum_arrays(fins, key) for key in ("n_perfect", "on", "y_on", "ysum", "wsum", "wysum")}
+        fin["is01"] = np.all([f["is01"] for f in fins], axis=0)
+        fin["on_perfect"] = np.any([f["on_perfect"] for f in fins], axis=0)
+        wsum, wysum = fin["wsum"], fin["wysum"]
+        ybar = wysum / wsum if wsum > 0 else 0.5
+        n1, n0 = wysum, wsum - wysum
+        null_dev = -2.0 * ((n1 * np.log(ybar) if n1 > 0 else 0.0) + (n0 * np.log1p(-ybar) if n0 > 0 else 0.0))
+        sep, n_perfect = _separation_from_stats(fin, beta, inv, names, n)
+        V, facts = self._cov(fins, inv, cov_type, hc_type, n, k, cols)
+        glmfit = GLMFit(params=beta, cov_unscaled=inv, eta=np.zeros(0), mu=np.zeros(0), loglik=-dev / 2,
+                        deviance=dev, null_deviance=null_dev, iterations=n_iter, converged=converged,
+                        link=self._link, separation=sep, n_perfect=n_perfect)
+        params = pd.Series(beta, index=names, name="coef")
+        notes: list[str] = []
+        info: dict[str, Any] = {"Link": self._link, "Events": int(round(ysum))}
+        info.update(dur.get("info", {}))
+        if cov_type != "classical":
+            info["Variance factor"] = facts["adjustment"]
+        if not converged:
+            notes.append(f"WARNING: IRLS did not converge in {n_iter} iterations.")
+        if sep:
+            notes.append(f"WARNING: (quasi-)complete separation; estimates of {sep} diverge "
+                         f"({n_perfect} fitted probabilities numerically 0 or 1).")
+        if facts["not_psd"]:
+            notes.append(f"WARNING: the {cov_type} variance matrix is not positive definite; treat standard errors "
+                         "and tests with caution.")
+        notes.append(f"Fitted on Dask: {self._data.npartitions} partitions, {n_iter + 1} passes over the data"
+                     + (f" (weights '{wcol}')" if wcol else "") + ".")
+        n_clusters = facts["n_clusters"]
+        if cov_type == "dyadic":
+            info["Units (dyadic)"] = n_clusters[0]
+            n_clusters = ()
+        cov = pd.DataFrame(V, index=names, columns=names)
+        res = BinaryResults(fit=glmfit, notes=notes, fitted=np.zeros(0), not_psd=facts["not_psd"],
+                            model_name=self._name, params=params, cov=cov, nobs=n, loglik=glmfit.loglik,
+                            cov_type=cov_type, cluster=cols, n_clusters=n_clusters, info=info,
+                            formula=self._formula)
+        return res
+
+    def _warm_start(self, parts: list, n: int, names: list[str], maxiter: int) -> np.ndarray | None:
+        """Start from a systematic-subsample fit on large data (as ``fit_binary_glm``): IRLS
+        then needs ~3 passes over the data instead of ~7; the optimum is the full-data one."""
+        if n <= _WARM_N or maxiter <= 5:
+            return None
+        dask, _ = _dask()
+        step = max(n // (_WARM_N // 4), 1)
+        subs = _compute([dask.delayed(_glm_subsample, pure=False)(p, step) for p in parts])
+        y = np.concatenate([s[0] for s in subs])
+        X = np.concatenate([s[1] for s in subs])
+        w = None if subs[0][2] is None else np.concatenate([s[2] for s in subs])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                ws = fit_binary_glm(y, X, link=self._link, weights=w, names=names, tol=1e-8, maxiter=25,
+                                    _check=False)
+            except Exception:  # noqa: BLE001 - any trouble: fall back to R's starting values
+                return None
+        return ws.params if ws.converged and np.all(np.isfinite(ws.params)) else None
+
+    @staticmethod
+    def _cov(fins: list[dict], bread: np.ndarray, cov_type: str, hc_type: str, n: int, k: int,
+             cols: tuple[str, ...]) -> tuple[np.ndarray, dict]:
+        """:func:`diffusion_stats._glm.glm_cov` from reduced group sums (same factors)."""
+        facts: dict = {"n_clusters": (), "not_psd": False}
+        if cov_type == "classical":
+            facts["adjustment"] = "model-based (inverse Fisher information)"
+            return bread.copy(), facts
+        hc1 = (n - 1) / (n - k) if hc_type == "HC1" else 1.0
+        if cov_type == "robust":
+            meat = _sum_arrays(fins, "meat")
+            f = n / (n - k) if hc_type == "HC1" else 1.0
+            facts["adjustment"] = f"{hc_type}" + (" (n/(n-k))" if hc_type == "HC1" else " (none)")
+            V = f * bread @ meat @ bread
+        elif cov_type == "cluster":
+            sums = _reduce_frames([f["clu"] for f in fins])
+            if len(cols) == 1:
+                G = len(sums)
+                if G < 2:
+                    raise SpecificationError("cov_type='cluster' needs at least 2 clusters; the cluster column "
+                                             "is constant")
+                s = sums.to_numpy()
+                meat = G / (G - 1) * (s.T @ s)
+                facts["n_clusters"] = (G,)
+            else:
+                s1 = sums.groupby(level=0, sort=False).sum().to_numpy()
+                s2 = sums.groupby(level=1, sort=False).sum().to_numpy()
+                s12 = sums.to_numpy()
+                g1, g2, g12 = len(s1), len(s2), len(s12)
+                if min(g1, g2) < 2:
+                    raise SpecificationError("two-way clustering needs at least 2 clusters in each dimension")
+                meat = (g1 / (g1 - 1) * (s1.T @ s1) + g2 / (g2 - 1) * (s2.T @ s2)
+                        - (g12 / (g12 - 1) * (s12.T @ s12) if g12 > 1 else 0.0))
+                facts["n_clusters"] = (g1, g2)
+            facts["adjustment"] = "G/(G-1) per clustering" + (" x (n-1)/(n-k)" if hc_type == "HC1" else "")
+            V = hc1 * bread @ meat @ bread
+            if len(cols) == 2:
+                facts["not_psd"] = _not_psd_warning(V, "two-way clustered")
+        else:  # dyadic
+            su = _reduce_frames([f["su"] for f in fins]).to_numpy()
+            sp = _reduce_frames([f["sp"] for f in fins]).to_numpy()
+            meat = su.T @ su - sp.T @ sp
+            V = bread @ meat @ bread
+            facts["n_clusters"] = (len(su),)
+            facts["adjustment"] = "none"
+            facts["not_psd"] = _not_psd_warning(V, "dyadic-robust")
+        V = (V + V.T) / 2
+        return V, facts
+
+
+class DaskEventLogit(_DaskBinaryModel):
+    """:class:`~diffusion_stats.EventLogit` on a ``dask.dataframe`` (same numbers as in memory).
+
+    Parameters
+    ----------
+    formula : str
+        ``"event ~ x1 + x2"`` (formulaic). The design is built per partition from one
+        spec (same columns and categorical levels as in memory; stateful transforms such
+        as ``center()`` or ``bs()`` are refused: compute those columns first).
+    data : dask.dataframe.DataFrame
+        A unit-period panel at risk, e.g. :func:`dask_event_history`.
+    link : {"logit", "cloglog", "probit"}
+    duration : {None, "cubic", "spline", "dummies"}
+        Duration dependence in ``data[time]`` (knots and dummy values from a pass over
+        all partitions, as in memory).
+    time : str
+    spline_df : int
+    knots : array-like, optional
+    weights : str, optional
+        Prior-weight column.
+    missing : {"raise", "drop"}
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, dask.dataframe as dd
+    >>> import diffusion_stats as ds
+    >>> rng = np.random.default_rng(1)
+    >>> df = pd.DataFrame({"x": rng.normal(size=400), "stop": np.tile(np.arange(1, 9), 50)})
+    >>> df["event"] = (rng.random(400) < 0.2).astype(int)
+    >>> mem = ds.EventLogit("event ~ x", df).fit(cov_type="robust")
+    >>> dsk = ds.DaskEventLogit("event ~ x", dd.from_pandas(df, npartitions=3)).fit(cov_type="robust")
+    >>> bool(np.allclose(mem.params, dsk.params, rtol=1e-10) and np.allclose(mem.std_errors, dsk.std_errors))
+    True
+    """
+
+    _name = "EventLogit"
+
+    def __init__(self, formula: str, data, *, link: str = "logit", duration: str | None = None,
+                 time: str = "stop", spline_df: int = 4, knots=None, weights: str | None = None,
+                 missing: str = "raise") -> None:
+        from .event_logit import _DURATIONS
+
+        if duration not in _DURATIONS:
+            raise InputError(f"duration={duration!r} is not one of {_DURATIONS}")
+        if duration is not None and time not in data.columns:
+            raise ColumnNotFoundError(f"time column '{time}' not found in data{did_you_mean(time, data.columns)}; "
+                                      "pass time='your duration column'")
+        self._setup(formula, data, link=link, weights=weights, missing=missing,
+                    extra=(time,) if duration is not None else ())
+        self._duration_kind, self._time, self._spline_df, self._knots = duration, time, spline_df, knots
+
+    def _roles(self, cluster_cols, cov_type):
+        r = super()._roles(cluster_cols, cov_type)
+        r["time"] = self._time if self._duration_kind is not None else None
+        return r
+
+    def _duration(self, setup: list[dict]) -> dict:
+        kind, time = self._duration_kind, self._time
+        if kind is None:
+            return {"kind": None, "names": []}
+        tc = [s["t_counts"] for s in setup if s["t_counts"] is not None and len(s["t_counts"][0])]
+        allv = pd.concat([pd.Series(c, index=v) for v, c in tc]).groupby(level=0).sum().sort_index()
+        vals, cnt = allv.index.to_numpy(dtype=float), allv.to_numpy()
+        has_int = "Intercept" in self._names
+        names: list[str]
+        info: dict = {}
+        out: dict[str, Any] = {"kind": kind}
+        if kind == "cubic":
+            names = [time, f"{time}^2", f"{time}^3"]
+        elif kind == "dummies":
+            use = vals[1:] if has_int else vals
+            names = [f"{time}[{v:g}]" for v in use]
+            out["values"] = use
+            if has_int:
+                info = {"duration reference": f"{time} = {vals[0]:g}"}
+        else:
+            if self._knots is None:
+                sdf = self._spline_df
+                if not isinstance(sdf, (int, np.integer)) or sdf < 1:
+                    raise InputError(f"spline_df must be a positive integer, got {sdf!r}")
+                probs = np.linspace(0, 1, sdf + 1)[1:-1]
+                kn = _type7_quantiles(vals, cnt, probs) if len(probs) else np.array([])
+            else:
+                kn = np.sort(np.asarray(self._knots, dtype=float))
+            bnd = (float(vals.min()), float(vals.max()))
+            if np.any((kn <= bnd[0]) | (kn >= bnd[1])):
+                raise InputError(f"spline knots {kn.tolist()} must lie strictly inside the range of '{time}' {bnd}")
+            out.update(knots=kn, boundary=bnd, ncol=len(kn) + 1)
+            names = [f"ns({time})[{j + 1}]" for j in range(len(kn) + 1)]
+            info = {"spline knots": ", ".join(f"{v:g}" for v in kn),
+                    "spline boundary knots": f"{bnd[0]:g}, {bnd[1]:g}"}
+        clash = [d for d in names if d in self._names]
+        if clash:
+            raise SpecificationError(f"duration terms {clash} are already in the formula; drop them from the "
+                                     "formula or use duration=None")
+        out["names"] = names
+        out["info"] = {"Duration": f"{kind} in '{time}'", **info}
+        return out
+
+
+class DaskDyadicLogit(_DaskBinaryModel):
+    """:class:`~diffusion_stats.DyadicLogit` on a ``dask.dataframe`` (same numbers as in memory).
+
+    ``cov_type="dyadic"`` sums scores by unit (as unit or partner) and by unordered pair
+    within each partition; those group sums add across partitions, so the meat
+    ``sum_u S_u S_u' - sum_{u<v} S_uv S_uv'`` is exact whatever the partitioning.
+
+    Parameters
+    ----------
+    formula : str
+    data : dask.dataframe.DataFrame
+        Directed-dyad rows, e.g. :func:`dask_dyads` or ``dask.dataframe.read_parquet`` of
+        :func:`write_dyads_partitioned` output.
+    unit, partner : str
+    link : {"logit", "cloglog", "probit"}
+    weights : str, optional
+    missing : {"raise", "drop"}
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import diffusion_stats as ds
+    >>> import numpy as np, dask.dataframe as dd
+    >>> rng = np.random.default_rng(3)
+    >>> units = np.array(list("abcdefgh"))
+    >>> i, j = np.meshgrid(np.arange(8), np.arange(8)); keep = i.ravel() != j.ravel()
+    >>> df = pd.DataFrame({"unit": units[i.ravel()[keep]], "partner": units[j.ravel()[keep]]})
+    >>> df = pd.concat([df] * 10, ignore_index=True)
+    >>> df["x"] = rng.normal(size=len(df)); df["event"] = (rng.random(len(df)) < 0.3).astype(int)
+    >>> mem = ds.DyadicLogit("event ~ x", df).fit(cov_type="dyadic")
+    >>> dsk = ds.DaskDyadicLogit("event ~ x", dd.from_pandas(df, npartitions=4)).fit(cov_type="dyadic")
+    >>> bool(np.allclose(dsk.std_errors, mem.std_errors, rtol=1e-10)), dsk.nobs
+    (True, 560)
+    """
+
+    _name = "DyadicLogit"
+    _allowed_cov = ("classical", "robust", "cluster", "dyadic")
+
+    def __init__(self, formula: str, data, *, unit: str = "unit", partner: str = "partner",
+                 link: str = "logit", weights: str | None = None, missing: str = "raise") -> None:
+        self._unit, self._partner = unit, partner
+        _as_dask(data, "DyadicLogit")
+        for role, col in (("unit", unit), ("partner", partner)):
+            if col not in data.columns:
+                raise ColumnNotFoundError(f"{role}= column '{col}' not found in data"
+                                          f"{did_you_mean(col, data.columns)}; pass {role}='<column name>'")
+        self._setup(formula, data, link=link, weights=weights, missing=missing, extra=(unit, partner))
+
+    def _roles(self, cluster_cols, cov_type):
+        r = super()._roles(cluster_cols, cov_type)
+        r.update(unit=self._unit, partner=self._partner, dyadic=cov_type == "dyadic")
+        return r
+
+
