@@ -52,8 +52,9 @@ from ._glm import (
     fit_binary_glm,
     glm_scores,
 )
+from .event_logit import BinaryResults
 
-__all__ = ["DaskEventLogit", "DaskDyadicLogit"]
+__all__ = ["DaskEventLogit", "DaskDyadicLogit", "DaskBinaryResults"]
 
 
 # =========================================================================== binary GLM on Dask
@@ -62,7 +63,7 @@ def _glm_make_part(pdf: pd.DataFrame, spec: _Spec, roles: dict) -> dict:
     extra = [c for c in (roles["time"], roles["weights"], roles["unit"], roles["partner"]) if c is not None]
     y, X, bad, per = _design_part(pdf, spec, extra)
     keep = ~bad
-    part: dict[str, Any] = {"n_in": len(y), "n_bad": int(bad.sum()), "per": per}
+    part: dict[str, Any] = {"n_in": len(y), "n_bad": int(bad.sum()), "per": per, "keep": None if keep.all() else keep}
     sub = pdf if keep.all() else pdf.loc[keep]
     if not keep.all():
         y, X = y[keep], X[keep]
@@ -222,6 +223,33 @@ def _type7_quantiles(vals: np.ndarray, cnt: np.ndarray, probs: np.ndarray) -> np
     return np.asarray(out, dtype=float)
 
 
+def _fitted_part(pdf: pd.DataFrame, spec: _Spec, roles: dict, dur: dict, beta: np.ndarray, link: str
+                 ) -> pd.Series:
+    part = _glm_add_duration(_glm_make_part(pdf, spec, roles), dur)
+    keep = np.ones(len(pdf), dtype=bool) if part["keep"] is None else part["keep"]
+    return pd.Series(_linkinv(part["X"] @ beta, link) if len(part["y"]) else np.zeros(0), index=pdf.index[keep],
+                     name="fitted")
+
+
+class _LazyFitted:
+    """Fitted probabilities as a lazy ``dask`` Series (rows used, partition by partition)."""
+
+    def __init__(self, data, spec: _Spec, roles: dict, dur: dict, beta: np.ndarray, link: str) -> None:
+        self._args = (data, spec, roles, dur, beta, link)
+
+    def copy(self):
+        data, spec, roles, dur, beta, link = self._args
+        return data.map_partitions(_fitted_part, spec, roles, dur, beta, link, meta=("fitted", "f8"))
+
+
+class DaskBinaryResults(BinaryResults):
+    """:class:`~diffusion_stats.event_logit.BinaryResults` of a Dask fit.
+
+    ``fitted_values`` is a lazy ``dask`` Series (probabilities for the rows used, indexed
+    like the input partitions): call ``.compute()`` or write it out with ``.to_parquet``.
+    """
+
+
 class _DaskBinaryModel:
     """Binary GLM (logit / cloglog / probit) on a Dask collection; see :class:`DaskEventLogit`."""
 
@@ -281,8 +309,6 @@ class _DaskBinaryModel:
         -------
         BinaryResults
         """
-        from .event_logit import BinaryResults
-
         cov_type, cols = resolve_cov_type(cov_type, cluster, allowed=self._allowed_cov, default="classical")
         _check_columns(self._data, cols, "cluster")
         if hc_type not in ("HC0", "HC1"):
@@ -402,7 +428,8 @@ class _DaskBinaryModel:
             info["Units (dyadic)"] = n_clusters[0]
             n_clusters = ()
         cov = pd.DataFrame(V, index=names, columns=names)
-        res = BinaryResults(fit=glmfit, notes=notes, fitted=np.zeros(0), not_psd=facts["not_psd"],
+        fitted = _LazyFitted(self._data, self._spec, roles, dur, beta, self._link)
+        res = DaskBinaryResults(fit=glmfit, notes=notes, fitted=fitted, not_psd=facts["not_psd"],
                             model_name=self._name, params=params, cov=cov, nobs=n, loglik=glmfit.loglik,
                             cov_type=cov_type, cluster=cols, n_clusters=n_clusters, info=info,
                             formula=self._formula)

@@ -101,6 +101,15 @@ def test_dask_dyads_equal_in_memory(client, dyad_args, dyads_mem):
     a = g2.sort_values(key).reset_index(drop=True)
     b = got.sort_values(key).reset_index(drop=True)
     pd.testing.assert_frame_equal(a, b)
+    # prior adopters only, by policy and year range
+    args = {**dyad_args, "sources": "prior_adopters"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ds.RowAccountingWarning)
+        mem = ds.dyads(**args)
+        got = ds.dask_dyads(**args, years_per_partition=5).compute()
+    key = ["policy", "unit", "year", "partner"]
+    pd.testing.assert_frame_equal(got.sort_values(key).reset_index(drop=True),
+                                  mem.sort_values(key).reset_index(drop=True))
 
 
 def test_write_dyads_partitioned_accounting(client, dyad_args, dyads_mem, tmp_path):
@@ -199,6 +208,9 @@ def test_errors(client, monadic):
     with pytest.warns(ds.RowAccountingWarning):
         mem = ds.EventLogit("event ~ nb", holes, missing="drop").fit()
     _same(mem, dsk)
+    fitted = dsk.fitted_values.compute()
+    assert fitted.index.equals(holes.index[7:])
+    np.testing.assert_allclose(fitted.to_numpy(), mem.fitted_values, rtol=RTOL)
 
 
 def test_parts_pickle(monadic):
@@ -239,7 +251,7 @@ def test_options_equal_in_memory(client, synth):
                    (dict(duration="cubic", link="cloglog"), dict(cluster=["unit", "policy"]))):
         _same(ds.EventLogit(f, synth, **kw).fit(**fk), ds.DaskEventLogit(f, ddf, **kw).fit(**fk))
     _same(ds.DyadicLogit(f, synth, weights="w").fit(cluster="unit"),
-          ds.DaskDyadicLogit(f, ddf, weights="w").fit(cluster="unit"))
+          ds.DaskDyadicLogit(f, ddf, weights="w").fit(cluster="unit", persist=False))
     for kw, fk in ((dict(ties="breslow", weights="w"), dict(cov_type="robust")),
                    (dict(start=None), dict(cluster=["unit", "policy"], small_sample=True)),
                    (dict(), dict(cov_type="classical"))):
