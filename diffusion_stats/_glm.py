@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse, special, stats
 
-from ._covariance import cluster_meat, dyadic_meat, group_codes
+from ._covariance import cluster_meat, group_codes
 from ._errors import (
     ConvergenceError,
     ConvergenceWarning,
@@ -51,6 +51,7 @@ LINKS = ("logit", "cloglog", "probit")
 _EPS = np.finfo(float).eps
 _PROBIT_THRESH = -stats.norm.ppf(_EPS)
 _WARM_N = 1_000_000  # above this many rows, IRLS starts from a subsample fit
+_DENSE_PAIRS = 4_000_000  # up to this many unit x unit cells, pair codes come from a dense table
 
 
 def user_stacklevel() -> int:
@@ -243,7 +244,7 @@ def fit_binary_glm(y: np.ndarray, X: np.ndarray, *, link: str = "logit", weights
         z /= me
         z += eta if off is None else eta - off
         A, rhs = _gram(X, wt, z)
-        new_beta, _ = _solve_spd(A, rhs, names)
+        new_beta, inv = _solve_spd(A, rhs, names)
         del z
         if not np.all(np.isfinite(new_beta)):
             raise ConvergenceError("IRLS produced non-finite estimates; check for extreme covariate values "
@@ -268,10 +269,12 @@ def fit_binary_glm(y: np.ndarray, X: np.ndarray, *, link: str = "logit", weights
         warnings.warn(f"IRLS did not converge in {maxiter} iterations (last relative deviance change {rel:.2e}); "
                       "estimates may be unreliable: check for separation or rescale covariates",
                       ConvergenceWarning, stacklevel=user_stacklevel())
-    # information at the final estimate
-    _, wt = _irls_weights(eta, mu, link, w_prior)
-    A, _ = _gram(X, wt, None)
-    _, inv = _solve_spd(A, np.zeros(k), names)
+    if not converged:
+        # information at the last estimate (after convergence, the polishing step moved the
+        # estimate by ~1e-8 of a standard error, so its information matrix is used, as R does)
+        _, wt = _irls_weights(eta, mu, link, w_prior)
+        A, _ = _gram(X, wt, None)
+        _, inv = _solve_spd(A, np.zeros(k), names)
     ybar = float(np.mean(y)) if w_prior is None else float(np.average(y, weights=w_prior))
     n1 = float(y.sum()) if w_prior is None else float(np.dot(w_prior, y))
     n0 = float(n - y.sum()) if w_prior is None else float(w_prior.sum() - n1)
@@ -356,11 +359,33 @@ def _meat(S, codes: np.ndarray, n_groups: int) -> np.ndarray:
 
 
 def _dyadic(S, u: np.ndarray, p: np.ndarray, n_units: int) -> np.ndarray:
-    if not sparse.issparse(S):
-        return dyadic_meat(S, u, p, n_units)
-    su = ((_indicator(u, n_units) + _indicator(p, n_units)) @ S).toarray()
-    pair, n_pairs = group_codes(np.minimum(u, p) * n_units + np.maximum(u, p))
-    sp = (_indicator(pair, n_pairs) @ S).toarray()
+    """Dyadic meat (as :func:`~diffusion_stats._covariance.dyadic_meat`) in one pass over the rows.
+
+    Every row belongs to exactly one unordered pair {u, v}, so the unit sums are sums of
+    pair sums: S_u = sum_v S_uv. Only the pair sums touch the n rows.
+    """
+    lo = np.minimum(u, p).astype(np.int64)
+    hi = np.maximum(u, p).astype(np.int64)
+    if n_units * n_units <= _DENSE_PAIRS:
+        key = lo * n_units + hi
+        present = np.flatnonzero(np.bincount(key, minlength=n_units * n_units))
+        pair = np.searchsorted(present, key)
+        plo, phi = present // n_units, present % n_units
+    else:
+        pair, n_pairs = group_codes(lo * n_units + hi)
+        first = np.zeros(n_pairs, dtype=np.int64)
+        first[pair[::-1]] = np.arange(len(pair))[::-1]
+        plo, phi = lo[first], hi[first]
+    n_pairs = len(plo)
+    if sparse.issparse(S):
+        sp = (_indicator(pair, n_pairs) @ S).toarray()
+    else:
+        sp = np.empty((n_pairs, S.shape[1]))
+        for j in range(S.shape[1]):
+            sp[:, j] = np.bincount(pair, weights=S[:, j], minlength=n_pairs)
+    su = np.zeros((n_units, sp.shape[1]))
+    np.add.at(su, plo, sp)
+    np.add.at(su, phi, sp)
     return su.T @ su - sp.T @ sp
 
 

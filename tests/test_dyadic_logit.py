@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import sparse
 
 import diffusion_stats as ds
 from diffusion_stats._covariance import dyadic_meat
@@ -125,6 +126,17 @@ def test_dyadic_meat_equals_pairwise_sum():
     np.testing.assert_allclose(dyadic_meat(S, u, p), _pairwise_meat(S, u, p), rtol=1e-10, atol=1e-12)
     V, facts = glm_cov(y, X, fit, "dyadic", unit_codes=u, partner_codes=p)
     np.testing.assert_allclose(V, fit.cov_unscaled @ _pairwise_meat(S, u, p) @ fit.cov_unscaled, rtol=1e-10)
+    import diffusion_stats._glm as glm
+
+    old = glm._DENSE_PAIRS
+    try:  # the path for many units (pair codes by factorisation)
+        glm._DENSE_PAIRS = 0
+        V2, _ = glm_cov(y, X, fit, "dyadic", unit_codes=u, partner_codes=p)
+    finally:
+        glm._DENSE_PAIRS = old
+    np.testing.assert_allclose(V2, V, rtol=1e-12)
+    Ssp = glm_scores(y, sparse.csr_matrix(X), fit)  # sparse scores (duration dummies)
+    np.testing.assert_allclose(glm._dyadic(Ssp, u, p, 7), _pairwise_meat(S, u, p), rtol=1e-10, atol=1e-12)
     # via the public model, with string labels and a relabelling/permutation invariance
     lab = np.array(list("ABCDEFG"))
     df = pd.DataFrame({"unit": lab[u], "partner": lab[p], "x": X[:, 1], "z": X[:, 2], "event": y})
