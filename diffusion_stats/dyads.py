@@ -181,6 +181,9 @@ class _DyadCov:
             raise InputError(f"{self.label} must be a DataFrame keyed by unit, partner [, year] or a ds.Weights, "
                              f"not {type(spec).__name__}")
         require_columns(spec, ["unit", "partner"], argument=self.label)
+        if "policy" in spec.columns:
+            raise InputError(f"{self.label} has a 'policy' column: policy-specific dyadic covariates are not "
+                             "supported; merge them onto the dyads afterwards (keys policy, unit, partner, year)")
         self.by_year = "year" in spec.columns
         keys = ["unit", "partner"] + (["year"] if self.by_year else [])
         self.columns = [c for c in spec.columns if c not in keys]
@@ -277,6 +280,9 @@ class _Attach:
                 raise InputError(f"covariates= must be a DataFrame keyed by unit [and year], "
                                  f"not {type(covariates).__name__}")
             require_columns(covariates, ["unit"], argument="covariates")
+            if "policy" in covariates.columns:
+                raise InputError("covariates= has a 'policy' column: policy-specific monadic covariates are not "
+                                 "supported by dyads; merge them afterwards (keys policy, unit, year)")
             by_year = "year" in covariates.columns
             cols = [c for c in covariates.columns if c not in ("unit", "year")]
             if not cols:

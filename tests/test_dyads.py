@@ -193,6 +193,8 @@ def test_covariate_errors(small):
         quiet(ds.dyads, small, dyad_covariates=pd.DataFrame({"unit": ["A"], "source": ["B"], "x": [1]}))
     with pytest.raises(ds.InputError, match="clash"):
         quiet(ds.dyads, small, dyad_covariates=pd.DataFrame({"unit": ["A"], "partner": ["B"], "event": [1]}))
+    with pytest.raises(ds.InputError, match="policy-specific"):
+        quiet(ds.dyads, small, covariates=pd.DataFrame({"unit": ["A"], "policy": ["p"], "x": [1.0]}))
     with pytest.raises(ds.InputError, match="sources="):
         quiet(ds.dyads, small, sources="everyone")
     with pytest.raises(ds.InputError, match="directed"):
