@@ -390,6 +390,7 @@ class DyadChunks:
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
         n = 0
+        self._attach.unmatched, self._attach.missing = {}, {}  # counts restart on each pass
         for s in progress(self._slices, desc="dyads", total=len(self._slices), enabled=self._progress):
             df = self._attach.add(self._plan.expand(s))
             n += len(df)
