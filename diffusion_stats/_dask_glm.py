@@ -313,6 +313,9 @@ class _DaskBinaryModel:
         _check_columns(self._data, cols, "cluster")
         if hc_type not in ("HC0", "HC1"):
             raise InputError(f"hc_type={hc_type!r}; use 'HC0' (no n/(n-k) factor) or 'HC1'")
+        if hc_type != "HC0" and cov_type in ("classical", "dyadic"):
+            raise SpecificationError(f"hc_type={hc_type!r} applies to cov_type 'robust' or 'cluster' only; "
+                                     f"cov_type={cov_type!r} has no finite-sample factor: drop hc_type")
         dask, _ = _dask()
         roles = self._roles(cols, cov_type)
         parts = [dask.delayed(_glm_make_part, pure=False)(p, self._spec, roles) for p in self._data.to_delayed()]
@@ -372,7 +375,7 @@ class _DaskBinaryModel:
         converged, polish, n_iter, rel = False, False, 0, np.inf
         for _it in range(maxiter):
             n_iter += 1
-            new_beta, _ = _solve_spd(A, b, names)
+            new_beta, inv = _solve_spd(A, b, names)
             if not np.all(np.isfinite(new_beta)):
                 raise ConvergenceError("IRLS produced non-finite estimates; check for extreme covariate values "
                                        "(rescale them) or separation")
@@ -393,7 +396,10 @@ class _DaskBinaryModel:
             warnings.warn(f"IRLS did not converge in {maxiter} iterations (last relative deviance change "
                           f"{rel:.2e}); estimates may be unreliable: check for separation or rescale covariates",
                           ConvergenceWarning, stacklevel=2)
-        _, inv = _solve_spd(A, np.zeros(k), names)
+        if not converged:
+            # information at the last estimate; after convergence the information of the last
+            # IRLS step is used (the polishing step moved the estimate by ~1e-8 SE), as _glm / R
+            _, inv = _solve_spd(A, np.zeros(k), names)
         fins = _compute([dask.delayed(_glm_final, pure=False)(p, beta, self._link, cov_type) for p in parts])
         fin = {key: _sum_arrays(fins, key) for key in ("n_perfect", "on", "y_on", "ysum", "wsum", "wysum")}
         fin["is01"] = np.all([f["is01"] for f in fins], axis=0)

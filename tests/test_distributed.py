@@ -258,3 +258,17 @@ def test_options_equal_in_memory(client, synth):
         mem = ds.CoxHazard("event ~ x + g", synth, strata="policy", **kw).fit(**fk)
         dsk = ds.DaskCoxHazard("event ~ x + g", ddf, strata="policy", **kw).fit(**fk)
         _same(mem, dsk)
+
+
+def test_worker_processes(dyad_args, dyads_mem):
+    """Two worker processes: the plan, specs and partition arrays travel pickled."""
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    try:
+        with distributed.Client(cluster):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ds.RowAccountingWarning)
+                ddf = ds.dask_dyads(**dyad_args, partition_rows=60_000)
+            dsk = ds.DaskDyadicLogit("event ~ partner_adopted + borders_queen", ddf).fit(cov_type="dyadic")
+    finally:
+        cluster.close()
+    _same(ds.DyadicLogit("event ~ partner_adopted + borders_queen", dyads_mem).fit(cov_type="dyadic"), dsk)
