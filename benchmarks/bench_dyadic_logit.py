@@ -13,7 +13,12 @@ group sums (as tests/reference/logit/make_reference.R), timed inside R with
 system.time; reading the CSV into R is not timed. R's glm uses its default tolerance
 (epsilon 1e-8; ours is tighter), which favours R.
 
-Run:  python benchmarks/bench_dyadic_logit.py
+With ``--rare-events`` it also fits ``event ~ partner_adopted + border`` on the full
+28.5M-row ``sources="all"`` design and on King & Zeng case-control samples drawn from
+``ds.iter_dyads`` chunks (20%, 5%, 1% of non-events; prior correction and weighting), to show
+the trade-off (time and rows vs. estimates and dyadic standard errors).
+
+Run:  python benchmarks/bench_dyadic_logit.py [--rare-events]
 """
 
 from __future__ import annotations
@@ -59,23 +64,60 @@ cat(toJSON(list(seconds = unname(t["elapsed"]), coef = unname(coef(fit)), se = s
 """
 
 
+def border_table() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Complete symmetric shared-border table (every pair of states listed once) and regions."""
+    states = ds.datasets.load_us_states()
+    name = dict(zip(states["postal"], states["name"], strict=True))
+    borders = ds.datasets.load_us_state_borders()
+    borders = pd.DataFrame({"unit": borders["state1"].map(name), "partner": borders["state2"].map(name),
+                            "border": 1})
+    pairs = pd.MultiIndex.from_product([states["name"], states["name"]], names=["unit", "partner"]).to_frame(
+        index=False)
+    pairs = pairs[pairs["unit"] < pairs["partner"]]
+    b = borders.assign(unit=borders[["unit", "partner"]].min(axis=1), partner=borders[["unit", "partner"]].max(axis=1))
+    table = pairs.merge(b, on=["unit", "partner"], how="left").fillna({"border": 0})
+    return table, states[["name", "region"]].rename(columns={"name": "unit"})
+
+
+def rare_events() -> None:
+    """King & Zeng on the 28.5M-row sources='all' design: full fit vs case-control samples."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ds.RowAccountingWarning)
+        ad, meta = ds.datasets.load_spid()
+        table, _ = border_table()
+        f = "event ~ partner_adopted + border"
+        t0 = time.perf_counter()
+        full = ds.dyads(ad, windows=meta, sources="all", dyad_covariates=(table, "symmetric"))
+        t_build = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        rf = ds.DyadicLogit(f, full).fit(cov_type="dyadic")
+        t_full = time.perf_counter() - t0
+        print(f"\nrare events: full sources='all' design {len(full):,} rows (built {t_build:.1f} s), "
+              f"DyadicLogit + dyadic variance {t_full:.1f} s")
+        del full
+        rows = [("full data", rf, t_full, len(rf.fitted_values))]
+        for frac in (0.2, 0.05, 0.01):
+            t0 = time.perf_counter()
+            chunks = ds.iter_dyads(ad, windows=meta, sources="all", dyad_covariates=(table, "symmetric"),
+                                   show_progress=False)
+            s = ds.case_control_sample(chunks, fraction=frac, seed=1)
+            t_s = time.perf_counter() - t0
+            for how in ("prior", "weight"):
+                t0 = time.perf_counter()
+                r = ds.DyadicLogit(f, s, case_control=how).fit(cov_type="dyadic")
+                rows.append((f"{frac:.0%} of non-events, {how}", r, time.perf_counter() - t0, len(s)))
+            print(f"  sample {frac:.0%}: {len(s):,} rows, built from chunks in {t_s:.1f} s")
+    print(f"  {'fit':<32}{'rows':>12}{'fit s':>7}" + "".join(f"{n:>24}" for n in rf.params.index))
+    for label, r, t, n in rows:
+        cells = "".join(f"{b:>14.4f} ({se:.4f})" for b, se in zip(r.params, r.std_errors, strict=True))
+        print(f"  {label:<32}{n:>12,}{t:>7.1f}{cells}")
+
+
 def build() -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ds.RowAccountingWarning)
         ad, meta = ds.datasets.load_spid()
-        states = ds.datasets.load_us_states()
-        name = dict(zip(states["postal"], states["name"], strict=True))
-        borders = ds.datasets.load_us_state_borders()
-        borders = pd.DataFrame({"unit": borders["state1"].map(name), "partner": borders["state2"].map(name),
-                                "border": 1})
-        # every other pair of states: 0 (a complete symmetric table, so no dyad is unmatched)
-        pairs = pd.MultiIndex.from_product([states["name"], states["name"]], names=["unit", "partner"]).to_frame(
-            index=False)
-        pairs = pairs[pairs["unit"] < pairs["partner"]]
-        b = borders.assign(unit=borders[["unit", "partner"]].min(axis=1),
-                           partner=borders[["unit", "partner"]].max(axis=1))
-        table = pairs.merge(b, on=["unit", "partner"], how="left").fillna({"border": 0})
-        region = states[["name", "region"]].rename(columns={"name": "unit"})
+        table, region = border_table()
         d = ds.dyads(ad, windows=meta, sources="prior_adopters", dyad_covariates=(table, "symmetric"),
                      covariates=region)
     d["log_years"] = np.log(d["years_since_partner_adopted"].astype(np.float64))
@@ -121,4 +163,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    import sys
+
     main()
+    if "--rare-events" in sys.argv:
+        rare_events()
