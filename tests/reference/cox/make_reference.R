@@ -13,7 +13,7 @@
 #     from first_year until their adoption year (event) or last_year; adoptions before
 #     first_year (2, gambling_casino) are excluded; start = year - first_year,
 #     stop = start + 1; covariate `share` = share of bordering states (queen contiguity,
-#     tests/reference/cox/us_state_borders.csv) that adopted by year - 1; strata = policy.
+#     datasets/us_state_borders.csv) that adopted by year - 1; strata = policy.
 #
 # Convergence: every fit uses coxph.control(eps = 1e-12, iter.max = 100) so the stored
 # values are the converged maximum (the package converges to the same point).
@@ -141,7 +141,9 @@ pol$state <- state.abb[match(pol$statenam, state.name)]
 stopifnot(!anyNA(pol$state))
 pol$first_year <- meta$first_year[match(pol$policy, meta$policy)]
 early <- pol[pol$adopt_year < pol$first_year, ]  # 2 (gambling_casino: NV 1931, NJ 1976)
-borders <- read.csv(file.path(here, "us_state_borders.csv"))
+# the project's bundled border facts (queen contiguity); DC is not a SPID unit
+borders <- read.csv(file.path(here, "..", "..", "..", "datasets", "us_state_borders.csv"))[, c("state1", "state2")]
+borders <- borders[borders$state1 != "DC" & borders$state2 != "DC", ]
 B <- rbind(borders, setNames(borders[, 2:1], names(borders)))
 states <- sort(state.abb)
 # one row per (policy, state, year) at risk
