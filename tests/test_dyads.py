@@ -49,7 +49,6 @@ def test_spid_all_sources_size_without_building(spid):
     assert chunks.n_rows == 28_536_473 == 582_377 * 49
 
 
-@pytest.mark.slow
 def test_spid_all_sources_built(spid):
     ad, meta = spid
     d = quiet(ds.dyads, ad, windows=meta, sources="all")
