@@ -85,7 +85,7 @@ def run_dask(n_policies: int | None, workers: int, partition_rows: int) -> dict:
     import diffusion_stats as ds
 
     cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                       memory_limit="8GB", dashboard_address=None)
+                                       memory_limit="8GB", dashboard_address=":0")
     client = distributed.Client(cluster)
     try:
         client.run(_warm)

@@ -25,7 +25,7 @@ RTOL = 1e-8
 @pytest.fixture(scope="module")
 def client():
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                       dashboard_address=None)
+                                       dashboard_address=":0")
     cl = distributed.Client(cluster)
     try:
         yield cl
@@ -262,7 +262,7 @@ def test_options_equal_in_memory(client, synth):
 
 def test_worker_processes(dyad_args, dyads_mem):
     """Two worker processes: the plan, specs and partition arrays travel pickled."""
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
     try:
         with distributed.Client(cluster):
             with warnings.catch_warnings():
