@@ -16,9 +16,6 @@ distinct ``s`` (incrementally for static ``W``); there is no loop over rows.
 from __future__ import annotations
 
 import copy
-import inspect
-import sys
-import types
 import warnings
 from typing import Any
 
@@ -348,18 +345,3 @@ def _warn(r: ExposureReport) -> None:
     if msgs:
         warnings.warn(f"exposure '{r.name}' (W '{r.weights}'): " + "; ".join(msgs), RowAccountingWarning,
                       stacklevel=3)
-
-
-class _CallableModule(types.ModuleType):
-    """Importing ``diffusion_stats.exposure`` (the module) sets ``ds.exposure`` to the
-    module, shadowing the function of the same name; calling the module calls the
-    function, so ``ds.exposure(panel, ...)`` works whatever was imported first."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
-        return exposure(*args, **kwargs)
-
-
-_module = sys.modules[__name__]
-_module.__class__ = _CallableModule
-_module.__signature__ = inspect.signature(exposure)  # help()/Jupyter show the function's signature
-_module.__doc__ = f"{__doc__}\n\nds.exposure{_module.__signature__}\n{exposure.__doc__}"
