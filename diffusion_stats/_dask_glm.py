@@ -141,8 +141,8 @@ def _glm_pass(part: dict, beta: np.ndarray | None, link: str) -> dict:
     return {"dev": dev, "A": Xw.T @ X, "b": Xw.T @ z}
 
 
-def _glm_subsample(part: dict, step: int) -> tuple:
-    sl = slice(0, len(part["y"]), step)
+def _glm_subsample(part: dict, step: int, first: int) -> tuple:
+    sl = slice(first, len(part["y"]), step)
     return part["y"][sl], part["X"][sl], None if part["w"] is None else part["w"][sl]
 
 
@@ -370,7 +370,7 @@ class _DaskBinaryModel:
             return sum(r["dev"] for r in res), _sum_arrays(res, "A"), _sum_arrays(res, "b")
 
         # IRLS exactly as diffusion_stats._glm.fit_binary_glm, with partition sums
-        beta = self._warm_start(parts, n, names, maxiter)
+        beta = self._warm_start(parts, [s["n"] for s in setup], names, maxiter)
         dev, A, b = run(beta)
         converged, polish, n_iter, rel = False, False, 0, np.inf
         for _it in range(maxiter):
@@ -441,14 +441,18 @@ class _DaskBinaryModel:
                             formula=self._formula)
         return res
 
-    def _warm_start(self, parts: list, n: int, names: list[str], maxiter: int) -> np.ndarray | None:
-        """Start from a systematic-subsample fit on large data (as ``fit_binary_glm``): IRLS
-        then needs ~3 passes over the data instead of ~7; the optimum is the full-data one."""
+    def _warm_start(self, parts: list, sizes: list[int], names: list[str], maxiter: int) -> np.ndarray | None:
+        """Start from a systematic-subsample fit on large data, the same rows as
+        ``fit_binary_glm`` takes in memory (every ``step``-th row used): IRLS then needs ~3
+        passes over the data instead of ~7; the optimum is the full-data one."""
+        n = int(sum(sizes))
         if n <= _WARM_N or maxiter <= 5:
             return None
         dask, _ = _dask()
         step = max(n // (_WARM_N // 4), 1)
-        subs = _compute([dask.delayed(_glm_subsample, pure=False)(p, step) for p in parts])
+        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        subs = _compute([dask.delayed(_glm_subsample, pure=False)(p, step, int(-o % step))
+                         for p, o in zip(parts, offsets, strict=True)])
         y = np.concatenate([s[0] for s in subs])
         X = np.concatenate([s[1] for s in subs])
         w = None if subs[0][2] is None else np.concatenate([s[2] for s in subs])
