@@ -537,6 +537,14 @@ class DaskEventLogit(_DaskBinaryModel):
         Prior-weight column.
     missing : {"raise", "drop"}
 
+    Notes
+    -----
+    ``fit()`` takes the in-memory options (``cov_type``, ``cluster``, ``hc_type``,
+    ``maxiter``, ``tol``) plus ``persist``, and returns a
+    :class:`~diffusion_stats.event_logit.BinaryResults` (``DaskBinaryResults``, whose
+    ``fitted_values`` is a lazy dask Series). The case-control corrections
+    (``case_control=``) are in memory only: a case-control sample is small by design.
+
     Examples
     --------
     >>> import numpy as np, pandas as pd, dask.dataframe as dd
