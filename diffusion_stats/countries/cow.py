@@ -413,6 +413,38 @@ def read_cow_contiguity(path=None, *, max_type: int = 1, years=None, states: pd.
     return _to_weights(dy, value=None, symmetric=False, name=name or f"contiguity<={max_type}", units=labels)
 
 
+def _dyad_year_reader(path, file, obj, value, dtype, builder, bad_reason, years, merge, states,
+                      drop_duplicates=False) -> pd.DataFrame:
+    """Non-directed COW dyad-year file -> ``unit1``, ``unit2`` (str codes), ``year``, ``value``.
+
+    Rows with a missing field or a negative ``value`` (COW's missing codes) are dropped
+    with ``bad_reason``; then the years, successor merges, (optionally) duplicated
+    dyad-years and non-system states are handled and reported, as for state-years.
+    """
+    yr = year_range(years)
+    raw = read_rda(data_file(path, "cow", file), obj, ["ccode1", "ccode2", "year", value])
+    acc = Accounting(builder, counts={"input dyad-years": len(raw)})
+    bad = raw.isna().any(axis=1) | (raw[value] < 0)
+    acc.exclude(int(bad.sum()), bad_reason, what="dyad-years")
+    df = pd.DataFrame({"unit1": raw.loc[~bad, "ccode1"].astype("int64"),
+                       "unit2": raw.loc[~bad, "ccode2"].astype("int64"),
+                       "year": raw.loc[~bad, "year"].astype("int64"),
+                       value: raw.loc[~bad, value].astype(dtype)})
+    df = _filter_years(df, yr, acc, "dyad-years")
+    df = _apply_merge(df, _merge_map(merge), ["unit1", "unit2"], acc, "dyad-years", undirected=True,
+                      keys=["unit1", "unit2", "year"])
+    if drop_duplicates:
+        dup = df.duplicated(["unit1", "unit2", "year"])
+        acc.exclude(int(dup.sum()), "duplicated dyad-years: dropped (first kept)", what="dyad-years")
+        df = df.loc[~dup]
+    df["unit1"] = df["unit1"].astype(str)
+    df["unit2"] = df["unit2"].astype(str)
+    df = _restrict_states(df, states, acc, "dyad-years").reset_index(drop=True)
+    acc.n_rows = len(df)
+    df.attrs["accounting"] = acc
+    return df
+
+
 def read_cow_igo(path=None, *, years=None, min_shared: int = 1, binary: bool = False,
                  states: pd.DataFrame | None = None, merge=None, labels=None, as_frame: bool = False,
                  name: str = "igo"):
@@ -448,26 +480,9 @@ def read_cow_igo(path=None, *, years=None, min_shared: int = 1, binary: bool = F
     >>> W.years[:2]
     (1990, 1991)
     """
-    yr = year_range(years)
-    raw = read_rda(data_file(path, "cow", "cow_igo_ndy.rda"), "cow_igo_ndy", ["ccode1", "ccode2", "year", "dyadigos"])
-    acc = Accounting("read_cow_igo", counts={"input dyad-years": len(raw)})
-    bad = raw.isna().any(axis=1) | (raw["dyadigos"] < 0)
-    acc.exclude(int(bad.sum()), "with missing values or COW missing codes (<0): dropped", what="dyad-years")
-    df = pd.DataFrame({"unit1": raw.loc[~bad, "ccode1"].astype("int64"),
-                       "unit2": raw.loc[~bad, "ccode2"].astype("int64"),
-                       "year": raw.loc[~bad, "year"].astype("int64"),
-                       "dyadigos": raw.loc[~bad, "dyadigos"].astype("int64")})
-    df = _filter_years(df, yr, acc, "dyad-years")
-    df = _apply_merge(df, _merge_map(merge), ["unit1", "unit2"], acc, "dyad-years", undirected=True,
-                      keys=["unit1", "unit2", "year"])
-    dup = df.duplicated(["unit1", "unit2", "year"])
-    acc.exclude(int(dup.sum()), "duplicated dyad-years: dropped (first kept)", what="dyad-years")
-    df = df.loc[~dup]
-    df["unit1"] = df["unit1"].astype(str)
-    df["unit2"] = df["unit2"].astype(str)
-    df = _restrict_states(df, states, acc, "dyad-years").reset_index(drop=True)
-    acc.n_rows = len(df)
-    df.attrs["accounting"] = acc
+    df = _dyad_year_reader(path, "cow_igo_ndy.rda", "cow_igo_ndy", "dyadigos", "int64", "read_cow_igo",
+                           "with missing values or COW missing codes (<0): dropped", years, merge, states,
+                           drop_duplicates=True)
     if as_frame:
         return df
     if not isinstance(min_shared, (int, np.integer)) or min_shared < 1:
@@ -509,23 +524,8 @@ def read_cow_mindist(path=None, *, years=None, max_distance: float | None = None
     >>> md.columns.tolist()
     ['unit1', 'unit2', 'year', 'mindist']
     """
-    yr = year_range(years)
-    raw = read_rda(data_file(path, "cow", "cow_mindist.rda"), "cow_mindist", ["ccode1", "ccode2", "year", "mindist"])
-    acc = Accounting("read_cow_mindist", counts={"input dyad-years": len(raw)})
-    bad = raw.isna().any(axis=1) | (raw["mindist"] < 0)
-    acc.exclude(int(bad.sum()), "with missing or negative distance: dropped", what="dyad-years")
-    df = pd.DataFrame({"unit1": raw.loc[~bad, "ccode1"].astype("int64"),
-                       "unit2": raw.loc[~bad, "ccode2"].astype("int64"),
-                       "year": raw.loc[~bad, "year"].astype("int64"),
-                       "mindist": raw.loc[~bad, "mindist"].astype(float)})
-    df = _filter_years(df, yr, acc, "dyad-years")
-    df = _apply_merge(df, _merge_map(merge), ["unit1", "unit2"], acc, "dyad-years", undirected=True,
-                      keys=["unit1", "unit2", "year"])
-    df["unit1"] = df["unit1"].astype(str)
-    df["unit2"] = df["unit2"].astype(str)
-    df = _restrict_states(df, states, acc, "dyad-years").reset_index(drop=True)
-    acc.n_rows = len(df)
-    df.attrs["accounting"] = acc
+    df = _dyad_year_reader(path, "cow_mindist.rda", "cow_mindist", "mindist", float, "read_cow_mindist",
+                           "with missing or negative distance: dropped", years, merge, states)
     if max_distance is None:
         return df
     if not np.isfinite(max_distance) or max_distance < 0:
