@@ -182,8 +182,28 @@ def test_dhb_network_direction_and_counts(shared_data):
     for y in (1960, 1985, 2009):
         assert W.matrix(year=y).nnz == per_year[y]
     row = net[(net["year"] == 2000) & (net["src_10_400"] > 0)].iloc[0]
-    assert row["state_01"] in W.neighbors(row["state_02"], year=2000)
+    assert row["state_02"] in W.neighbors(row["state_01"], year=2000)
     assert ch.mechanism == "learning" and "Desmarais" in ch.source
+
+
+def test_dhb_network_sources_adopt_first(shared_data):
+    """The reading behind network_weights' default: in tied pairs, state_02 adopts first more often."""
+    import pyreadr
+
+    net = pd.read_csv(shared_data / "dhb2015" / "dhb2015apsr-networks.csv")
+    net = net[net["src_10_400"] > 0]
+    spid = pyreadr.read_r(str(shared_data / "spid" / "policies.RData"))["policies"]
+    postal = ds.datasets.load_us_states().set_index("name")["postal"]
+    spid = spid.assign(s=spid["statenam"].map(postal))
+    first02 = first01 = 0
+    for y in range(1970, 2010, 5):
+        a = spid[(spid["adopt_year"] < y) & (spid["adopt_year"] >= y - 10)]
+        piv = a.pivot_table(index="policy", columns="s", values="adopt_year")
+        e = net[(net["year"] == y) & net["state_01"].isin(piv.columns) & net["state_02"].isin(piv.columns)]
+        d = piv[e["state_01"]].to_numpy() - piv[e["state_02"]].to_numpy()  # policies x ties
+        first01 += int(np.nansum(d < 0))
+        first02 += int(np.nansum(d > 0))
+    assert (first02, first01) == (23_864, 18_748)
 
 
 def test_dyadic_ties_time_varying_network(shared_data):

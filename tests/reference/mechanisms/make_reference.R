@@ -14,7 +14,8 @@
 # - border: share of bordering states (datasets/us_state_borders.csv, queen: corner-only
 #   pairs included) that adopted by t - 1; AK and HI (no borders) get 0.
 # - learning_network: share of the state's inferred sources in year t - 1
-#   (dhb2015apsr-networks.csv, src_10_400 == 1; row state_01 is a source of state_02)
+#   (dhb2015apsr-networks.csv, src_10_400 == 1; state_02 is a source of state_01, the
+#   reading documented in diffusion_stats.mechanisms.network_weights)
 #   that adopted by t - 1; no sources -> 0.
 # - leads: the same shares counting only adoptions in year t + 1.
 suppressPackageStartupMessages({library(survival); library(sandwich); library(jsonlite)})
@@ -45,7 +46,7 @@ N <- list()
 for (y in 1960:2009) {
   M <- matrix(0, n, n, dimnames = list(lab, lab))
   e <- net[net$year == y, ]
-  M[cbind(e$state_02, e$state_01)] <- 1  # row = target, column = source
+  M[cbind(e$state_01, e$state_02)] <- 1  # row = target (state_01), column = source (state_02)
   N[[as.character(y)]] <- M
 }
 Nat <- function(y) N[[as.character(min(max(y, 1960), 2009))]]

@@ -192,7 +192,9 @@ out$panel$pooled <- list(rho = unname(fp$rho), beta = as.list(fp$coefficients), 
 
 # ------------------------------------------------------------------ time-varying W (real network)
 # 50 states x 2000-2009, pooled (no effects), W_t = the DHB (2015) inferred diffusion network
-# of year t (src_35_300): W_t[i, j] = 1 if state j (state_01) is a source of state i (state_02);
+# of year t (src_35_300): W_t[i, j] = 1 for a tie listed with state_01 = j and state_02 = i (the
+# reverse of the package's reading of the file's direction, see mechanisms.network_weights; the
+# test only needs some real year-varying W, and both readings are valid weight matrices);
 # directed, row-standardised per year; states without a source that year keep a zero row
 # (zero.policy = TRUE). Stacked by year with block-diagonal W = diag(W_2000, ..., W_2009).
 net <- read.csv(file.path(shared, "dhb2015", "dhb2015apsr-networks.csv"), stringsAsFactors = FALSE)
