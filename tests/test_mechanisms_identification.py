@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import two_channel_design
 
 import diffusion_stats as ds
 
@@ -21,19 +22,8 @@ def _quiet():
 
 @pytest.fixture(scope="module")
 def design():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ds.RowAccountingWarning)
-        B = ds.Weights.us_borders()
-        labels = list(B.labels)
-        rng = np.random.default_rng(5)
-        m = (rng.random((50, 50)) < 0.08).astype(float)
-        np.fill_diagonal(m, 0)
-        N = ds.Weights.from_matrix(m, labels, name="net")
-        chans = [ds.Channel("border", B, mechanism="emulation"), ds.Channel("net", N, mechanism="learning")]
-        ad = ds.simulate_diffusion(labels, chans, effects={"border": 1.0, "net": 1.0}, start=1980, end=2010,
-                                   n_policies=30, baseline=0.03, seed=1)
-        panel = ds.add_channels(ds.event_history(ad, windows=ad.attrs["windows"], units=labels), ad, chans)
-    return {"labels": labels, "chans": chans, "ad": ad, "panel": panel}
+    """50 states, border + a random 'network' channel, 30 policies 1980-2010, both effects 1."""
+    return two_channel_design()
 
 
 @pytest.mark.slow
