@@ -7,8 +7,10 @@ Test modules import these as ``from _helpers import ...`` (pytest puts ``tests/`
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 import diffusion_stats as ds
 
@@ -32,3 +34,30 @@ def two_channel_design() -> dict:
                                    n_policies=30, baseline=0.03, seed=1)
         panel = ds.add_channels(ds.event_history(ad, windows=ad.attrs["windows"], units=labels), ad, chans)
     return {"labels": labels, "B": B, "N": N, "chans": chans, "ad": ad, "panel": panel}
+
+
+def lottery_counting_process(shared_data: Path) -> pd.DataFrame:
+    """Berry & Berry's lottery risk set (dhb2015/lottery.tab) as the Cox reference script builds it.
+
+    As in tests/reference/cox/make_reference.R: counting-process time ``start = year - 64``,
+    ``stop = start + 1``, and case weights ``w = 1 + statenum % 3``.
+    """
+    lot = pd.read_csv(shared_data / "dhb2015" / "lottery.tab", sep="\t")
+    lot["start"] = lot["year"] - 64
+    lot["stop"] = lot["start"] + 1
+    lot["w"] = 1 + lot["statenum"] % 3
+    return lot
+
+
+#: Variables of the lottery logit models in tests/reference/logit/make_reference.R.
+LOTTERY_LOGIT_VARS = ["adopt", "elect1", "elect2", "income1", "fiscal", "party", "religion", "neighbor", "state",
+                      "year"]
+
+
+def lottery_complete_cases(shared_data: Path) -> pd.DataFrame:
+    """Berry & Berry's lottery risk set, rows complete in ``LOTTERY_LOGIT_VARS`` (R's complete.cases).
+
+    The sample of tests/reference/logit/make_reference.R, renumbered 0..n-1.
+    """
+    df = pd.read_csv(shared_data / "dhb2015" / "lottery.tab", sep="\t")
+    return df.dropna(subset=LOTTERY_LOGIT_VARS).reset_index(drop=True)

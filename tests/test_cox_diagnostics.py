@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import lottery_counting_process
 
 import diffusion_stats as ds
 from diffusion_stats import InputError, SpecificationError
@@ -22,11 +23,7 @@ def ref(reference_dir):
 
 @pytest.fixture(scope="module")
 def lottery(shared_data):
-    lot = pd.read_csv(shared_data / "dhb2015" / "lottery.tab", sep="\t")
-    lot["start"] = lot["year"] - 64
-    lot["stop"] = lot["start"] + 1
-    lot["w"] = 1 + lot["statenum"] % 3
-    return lot
+    return lottery_counting_process(shared_data)
 
 
 @pytest.fixture(scope="module")
