@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import lottery_complete_cases
 
 import diffusion_stats as ds
 from diffusion_stats.event_logit import natural_spline_basis
@@ -26,9 +27,7 @@ def ref(reference_dir):
 
 @pytest.fixture(scope="module")
 def lottery(shared_data):
-    df = pd.read_csv(shared_data / "dhb2015" / "lottery.tab", sep="\t")
-    cols = ["adopt", "elect1", "elect2", "income1", "fiscal", "party", "religion", "neighbor", "state", "year"]
-    df = df.dropna(subset=cols).reset_index(drop=True)
+    df = lottery_complete_cases(shared_data)
     df["t"] = df["year"] - 63
     return df
 

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import lottery_complete_cases
 
 import diffusion_stats as ds
 from diffusion_stats.rare_events import prior_correction_offset
@@ -21,9 +22,7 @@ def ref(reference_dir):
 
 @pytest.fixture(scope="module")
 def lottery(shared_data):
-    df = pd.read_csv(shared_data / "dhb2015" / "lottery.tab", sep="\t")
-    cols = ["adopt", "elect1", "elect2", "income1", "fiscal", "party", "religion", "neighbor", "state", "year"]
-    return df.dropna(subset=cols).reset_index(drop=True)
+    return lottery_complete_cases(shared_data)
 
 
 @pytest.fixture(scope="module")
