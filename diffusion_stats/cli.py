@@ -377,6 +377,8 @@ def run_pipeline(adoptions, *, weights: list[tuple[str, Any]], out: str, title: 
     steps.close()
     for c in caught:  # diagnostics go to stderr, results to stdout
         sys.stderr.write(f"note: {c}\n")
+    if fits:  # the first result, in the terminal too
+        echo(str(ds.compare({**extra, **fits})))
     echo(f"panel: {acc.n_rows:,} rows, {int(panel['event'].sum()):,} events"
          + (f"; model: {used} ({len(fits)} columns)" if fits else "; no model fitted"))
     echo(f"wrote {paths['report']} ({len(rep.figure_names)} figures, {len(rep.latex)} LaTeX tables in "
