@@ -272,3 +272,16 @@ def test_worker_processes(dyad_args, dyads_mem):
     finally:
         cluster.close()
     _same(ds.DyadicLogit("event ~ partner_adopted + borders_queen", dyads_mem).fit(cov_type="dyadic"), dsk)
+
+
+def test_clear_error_without_dask(monkeypatch):
+    import sys
+
+    from diffusion_stats.distributed import DaskNotInstalledError
+
+    monkeypatch.setitem(sys.modules, "dask", None)
+    monkeypatch.setitem(sys.modules, "dask.dataframe", None)
+    with pytest.raises(DaskNotInstalledError, match="pip install"):
+        ds.partition_by(pd.DataFrame({"policy": ["a"]}), "policy")
+    with pytest.raises(ds.DiffusionStatsError):
+        ds.dask_dyads(pd.DataFrame({"unit": ["A"], "policy": ["p"], "year": [2000]}))
