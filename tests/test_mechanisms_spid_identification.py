@@ -55,9 +55,9 @@ def test_identification_on_spid_design(spid60):
 
 @pytest.mark.slow
 def test_placebo_calibrated_and_qap_on_spid(spid60):
-    """The naive lead test rejects on SPID; calibrated against simulated diffusion alone
-    (same states, windows, weights, fitted effects) the leads are not unusual. QAP: the
-    border effect beats every relabelling of the border map."""
+    """The naive lead test (nearly) rejects on these 60 SPID policies; calibrated against
+    simulated diffusion alone (same states, windows, weights, fitted effects) the leads are
+    not unusual. QAP: the border effect beats every relabelling of the border map."""
     s, chans, panel = spid60
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -66,7 +66,10 @@ def test_placebo_calibrated_and_qap_on_spid(spid60):
                              seed=0, progress_bar=False)
         q = ds.permutation_test(m, s.adoptions, chans[:1], n_perm=19, seed=0, fit_kwargs={"cluster": "unit"},
                                 progress_bar=False)
-    assert pt.joint["pvalue"] < 0.01            # naive Wald test of the leads rejects
+    # naive Wald test of the leads: p = 0.061 here with the DHB network read as state_02 -> state_01
+    # (it was < 0.01 with the reverse reading); on all 398 policies (test_mechanisms_spid.py) it
+    # rejects at chi2(2) = 52.3. What this test guards: naive p far below the calibrated p.
+    assert pt.joint["pvalue"] < 0.1 and pt.joint["pvalue"] < pt.joint["pvalue_sim"] - 0.5
     assert pt.joint["pvalue_sim"] > 0.05 and pt.passed
     assert pt.joint["n_sim"] == 19
     assert q.table.loc["border", "pvalue_perm"] == pytest.approx(0.05)
