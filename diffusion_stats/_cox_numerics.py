@@ -28,13 +28,15 @@ derivatives.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy import linalg
 
 __all__ = ["RiskSets", "Evaluation", "ExactLayout", "Workspace", "workspace", "build_risk_sets", "pairs_of",
            "evaluate", "evaluate_exact", "exact_layout", "exact_score_residuals",
-           "score_residuals"]
+           "score_residuals", "newton", "identified_columns"]
 
 
 # "auto" layout: expand into pairs while they number at most max(PAIRS_PER_ROW * n,
@@ -567,3 +569,77 @@ def _inclusion_probabilities(rr: np.ndarray, d: np.ndarray) -> np.ndarray:
     right = suf[1:, np.where(valid, other, 0), ar[None, :]]    # (nmax, dmax+1, K)
     tot = np.where(valid[None], pre[:nmax] * right, 0.0).sum(axis=1)   # e_{d-1}(r without c)
     return (rrt * tot / ed).T
+
+
+# ---------------------------------------------------------------------------
+# Newton-Raphson (shared by CoxHazard and DaskCoxHazard)
+def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    try:
+        return linalg.solve(A, b, assume_a="pos")
+    except (linalg.LinAlgError, ValueError):
+        return np.linalg.pinv(A) @ b
+
+
+def _inv(A: np.ndarray) -> np.ndarray:
+    try:
+        return linalg.inv(A)
+    except (linalg.LinAlgError, ValueError):
+        return np.linalg.pinv(A)
+
+
+def newton(ev: Callable[[np.ndarray], Evaluation], p: int, max_iter: int, tol: float) -> tuple:
+    """Newton-Raphson with step halving from ``beta = 0``.
+
+    ``ev(beta)`` returns the :class:`Evaluation` (log partial likelihood, score,
+    information) at ``beta``: over the rows in memory, or summed over Dask partitions.
+    Returns ``(beta, e, e0, converged, iterations, halvings, last_change)`` with ``e`` the
+    evaluation at ``beta`` and ``e0`` the one at zero.
+    """
+    beta = np.zeros(p)
+    e0 = ev(beta)
+    e = e0
+    converged, it, halvings, change, plateau = False, 0, 0, 0.0, 0
+    for it in range(1, max_iter + 1):  # noqa: B007 (returned)
+        step = _solve(e.info, e.score)
+        new = beta + step
+        en = ev(new)
+        h = 0
+        while (not np.isfinite(en.loglik) or en.loglik < e.loglik - 1e-10 * (1 + abs(e.loglik))) and h < 40:
+            step = step / 2
+            new = beta + step
+            en = ev(new)
+            h += 1
+        halvings += h
+        change = en.loglik - e.loglik
+        beta, e = new, en
+        if abs(change) <= tol * (1 + abs(e.loglik)):
+            if np.all(np.abs(step) <= 1e-6 * (1 + np.abs(beta))):
+                converged = True
+                break
+            plateau += 1
+            if plateau >= 5:
+                # log-likelihood flat while a coefficient keeps moving: monotone likelihood
+                break
+    return beta, e, e0, converged, it, halvings, change
+
+
+def identified_columns(info0: np.ndarray, scale: np.ndarray, names: list[str]
+                       ) -> tuple[np.ndarray, dict[str, str]]:
+    """Columns identified by the partial likelihood, from the information at ``beta = 0``
+    of the centred design: a column whose diagonal entry is below ``1e-10 * scale``
+    (``scale`` = weighted deaths x column variance) is constant within every risk set;
+    of the rest, a pivoted QR of the correlation form drops collinear ones."""
+    p = len(names)
+    keep = np.diag(info0) > 1e-10 * scale
+    dropped = {names[j]: "constant within every risk set" for j in range(p) if not keep[j]}
+    idx = np.flatnonzero(keep)
+    if len(idx) > 1:
+        sub = info0[np.ix_(idx, idx)]
+        d = 1 / np.sqrt(np.diag(sub))
+        C = sub * d[:, None] * d[None, :]
+        _, R, piv = linalg.qr(C, pivoting=True)
+        rank = int(np.sum(np.abs(np.diag(R)) > 1e-9 * abs(R[0, 0])))
+        for j in piv[rank:]:
+            keep[idx[j]] = False
+            dropped[names[idx[j]]] = "collinear with other covariates within risk sets"
+    return keep, dropped

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
 
 from . import _cox_numerics as cn
 from ._covariance import resolve_cov_type
@@ -30,16 +29,13 @@ from ._dask_design import (
     _sum_arrays,
 )
 from ._errors import (
-    ConvergenceWarning,
     DataValidationError,
-    DiffusionStatsWarning,
     IdentificationWarning,
     InputError,
     RowAccountingWarning,
-    SeparationWarning,
     SpecificationError,
 )
-from .cox import CoxResults, _inv, _solve
+from .cox import CoxResults, _check_solution, _inv, _tests, _warn_negative_diagonal
 
 __all__ = ["DaskCoxHazard", "DaskCoxResults"]
 
@@ -130,8 +126,7 @@ def _cox_pairs(part: dict) -> dict:
 
 
 def _cox_newton(parts: list, p: int, efron: bool, max_iter: int, tol: float) -> tuple:
-    """Newton-Raphson with step halving from beta = 0 on partition sums (the loop of
-    ``CoxHazard._newton``)."""
+    """:func:`._cox_numerics.newton` (the loop of ``CoxHazard``) on partition sums."""
     dask, _ = _dask()
 
     def ev(b: np.ndarray) -> cn.Evaluation:
@@ -139,31 +134,7 @@ def _cox_newton(parts: list, p: int, efron: bool, max_iter: int, tol: float) -> 
         return cn.Evaluation(loglik=float(sum(x["loglik"] for x in r)), score=_sum_arrays(r, "score"),
                              info=_sum_arrays(r, "info"), precision=max(x["precision"] for x in r))
 
-    beta = np.zeros(p)
-    e0 = ev(beta)
-    e = e0
-    converged, it, halvings, change, plateau = False, 0, 0, 0.0, 0
-    for it in range(1, max_iter + 1):  # noqa: B007 (returned)
-        step = _solve(e.info, e.score)
-        new = beta + step
-        en = ev(new)
-        h = 0
-        while (not np.isfinite(en.loglik) or en.loglik < e.loglik - 1e-10 * (1 + abs(e.loglik))) and h < 40:
-            step = step / 2
-            new = beta + step
-            en = ev(new)
-            h += 1
-        halvings += h
-        change = en.loglik - e.loglik
-        beta, e = new, en
-        if abs(change) <= tol * (1 + abs(e.loglik)):
-            if np.all(np.abs(step) <= 1e-6 * (1 + np.abs(beta))):
-                converged = True
-                break
-            plateau += 1
-            if plateau >= 5:
-                break
-    return beta, e, e0, converged, it, halvings, change
+    return cn.newton(ev, p, max_iter, tol)
 
 
 def _cox_resid(part: dict, beta: np.ndarray, efron: bool, cov_type: str) -> Any:
@@ -354,19 +325,7 @@ class DaskCoxHazard:
         i0 = _compute([dask.delayed(_cox_info0, pure=False)(p) for p in parts])
         info0, dw = _sum_arrays(i0, "info"), sum(r["dw"] for r in i0)
         var = np.maximum(xsq / n - means_all**2, 0.0)
-        p_all = len(names_all)
-        keep = np.diag(info0) > 1e-10 * (dw * np.maximum(var, 1e-300))
-        dropped = {names_all[j]: "constant within every risk set" for j in range(p_all) if not keep[j]}
-        idx = np.flatnonzero(keep)
-        if len(idx) > 1:
-            sub = info0[np.ix_(idx, idx)]
-            d = 1 / np.sqrt(np.diag(sub))
-            C = sub * d[:, None] * d[None, :]
-            _, R, piv = linalg.qr(C, pivoting=True)
-            rank = int(np.sum(np.abs(np.diag(R)) > 1e-9 * abs(R[0, 0])))
-            for j in piv[rank:]:
-                keep[idx[j]] = False
-                dropped[names_all[idx[j]]] = "collinear with other covariates within risk sets"
+        keep, dropped = cn.identified_columns(info0, dw * np.maximum(var, 1e-300), names_all)
         if dropped:
             warnings.warn("covariates not identified by the partial likelihood were dropped: "
                           + "; ".join(f"'{k_}' ({v})" for k_, v in dropped.items()), IdentificationWarning,
@@ -383,22 +342,7 @@ class DaskCoxHazard:
             # interval sums lost precision (as CoxHazard.fit): redo on expanded risk sets
             parts = _persist([dask.delayed(_cox_pairs, pure=False)(p) for p in parts], persist)
             beta, e, e0, converged, it, halvings, change = _cox_newton(parts, len(names), efron, max_iter, tol)
-        p = len(names)
-        last_step = _solve(e.info, e.score)
-        infinite = np.abs(last_step) > np.maximum(1e-6, 1e-4 * np.abs(beta))
-        sep_names = [nm for nm, f in zip(names, infinite, strict=True) if f]
-        if sep_names:
-            converged = False
-            warnings.warn(
-                f"monotone likelihood (separation): the partial likelihood plateaus while "
-                f"{', '.join(repr(s) for s in sep_names)} keep growing (now "
-                f"{', '.join(f'{b:.3g}' for b, f in zip(beta, infinite, strict=True) if f)}); "
-                "the estimate is infinite. Check for a covariate that perfectly predicts events in the risk sets",
-                SeparationWarning, stacklevel=2)
-        elif not converged:
-            warnings.warn(f"Newton-Raphson did not converge in {it} iterations "
-                          f"(last log-likelihood change {change:.3g}, last step "
-                          f"{np.max(np.abs(last_step)):.3g}); raise max_iter", ConvergenceWarning, stacklevel=2)
+        converged = _check_solution(beta, e, names, converged, it, change)
         naive = _inv(e.info)
         n_clusters: tuple[int, ...] = ()
         if cov_type == "classical":
@@ -429,17 +373,8 @@ class DaskCoxHazard:
                         meat = s1.T @ s1 + s2.T @ s2 - s12.T @ s12
                     n_clusters = (G1, G2)
             cov = meat
-            if np.any(np.diag(cov) < 0):
-                warnings.warn(
-                    "the two-way clustered variance (V1 + V2 - V12) has a negative diagonal entry for "
-                    f"{[nm for nm, v in zip(names, np.diag(cov), strict=True) if v < 0]}; its standard "
-                    "error is reported as 0. Cluster on one dimension or use small_sample=True",
-                    DiffusionStatsWarning, stacklevel=2)
-        lr = 2 * (e.loglik - e0.loglik)
-        score_stat = float(e0.score @ _solve(e0.info, e0.score))
-        wald = float(beta @ _solve(cov, beta))
-        tests = {nm: {"statistic": s, "df": p, "pvalue": float(stats.chi2.sf(s, p))}
-                 for nm, s in (("likelihood_ratio", lr), ("wald", wald), ("score", score_stat))}
+            _warn_negative_diagonal(cov, names)
+        tests = _tests(beta, e, e0, cov)
         idxn = pd.Index(names)
         info = {"Events": int(round(events)), "Strata": len(strata_labels) if self.strata else 1, "Ties": self.ties,
                 "Partitions": int(self.data.npartitions)}

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
+from scipy import stats
 
 from . import _cox_numerics as cn
 from ._covariance import cluster_meat, group_codes, multiway_meat, resolve_cov_type
@@ -244,23 +244,7 @@ class CoxHazard:
                     f"risk-set sums may have lost precision (ratio {e.precision:.2g}); consider centring or "
                     "rescaling covariates with extreme values", ConvergenceWarning, stacklevel=2)
         # polish / separation check: one more Newton step at the final point
-        last_step = _solve(e.info, e.score)
-        infinite = np.abs(last_step) > np.maximum(1e-6, 1e-4 * np.abs(beta))
-        sep_names = [nm for nm, f in zip(P.names, infinite, strict=True) if f]
-        if sep_names:
-            converged = False
-            warnings.warn(
-                f"monotone likelihood (separation): the partial likelihood plateaus while "
-                f"{', '.join(repr(s) for s in sep_names)} keep growing (now "
-                f"{', '.join(f'{b:.3g}' for b, f in zip(beta, infinite, strict=True) if f)}); "
-                "the estimate is infinite. "
-                "Check for a covariate that perfectly predicts events in the risk sets",
-                SeparationWarning, stacklevel=2)
-        elif not converged:
-            warnings.warn(f"Newton-Raphson did not converge in {it} iterations "
-                          f"(last log-likelihood change {change:.3g}, last step "
-                          f"{np.max(np.abs(last_step)):.3g}); raise max_iter",
-                          ConvergenceWarning, stacklevel=2)
+        converged = _check_solution(beta, e, P.names, converged, it, change)
         naive = _inv(e.info)
         robust_score = None
         if cov_type == "classical":
@@ -279,21 +263,8 @@ class CoxHazard:
                 L0, _ = cn.score_residuals(rs, X, e0)
                 robust_score = float(e0.score @ _solve(meat_of(w[:, None] * L0), e0.score))
             cov = meat
-            if np.any(np.diag(cov) < 0):
-                warnings.warn(
-                    "the two-way clustered variance (V1 + V2 - V12) has a negative diagonal entry for "
-                    f"{[nm for nm, v in zip(P.names, np.diag(cov), strict=True) if v < 0]}; its standard "
-                    "error is reported as 0. Cluster on one dimension or use small_sample=True",
-                    DiffusionStatsWarning, stacklevel=2)
-        # tests (R's summary.coxph: LR and score use the model-based information)
-        lr = 2 * (e.loglik - e0.loglik)
-        score_stat = float(e0.score @ _solve(e0.info, e0.score))
-        wald = float(beta @ _solve(cov, beta))
-        p = X.shape[1]
-        stats_ = [("likelihood_ratio", lr), ("wald", wald), ("score", score_stat)]
-        if robust_score is not None:
-            stats_.append(("robust_score", robust_score))
-        tests = {name: {"statistic": s, "df": p, "pvalue": float(stats.chi2.sf(s, p))} for name, s in stats_}
+            _warn_negative_diagonal(cov, P.names)
+        tests = _tests(beta, e, e0, cov, robust_score)
         idx = pd.Index(P.names)
         info = {"Events": int(P.event.sum()), "Strata": len(P.strata_labels) if self.strata else 1,
                 "Ties": self.ties}
@@ -345,33 +316,7 @@ class CoxHazard:
                 return cn.evaluate_exact(rs, lay, X, b)
             return cn.evaluate(rs, X, w, b, efron=self.ties == "efron", keep=True, ws=ws)
 
-        p = X.shape[1]
-        beta = np.zeros(p)
-        e0 = ev(beta)
-        e = e0
-        converged, it, halvings, change, plateau = False, 0, 0, 0.0, 0
-        for it in range(1, max_iter + 1):  # noqa: B007 (returned)
-            step = _solve(e.info, e.score)
-            new = beta + step
-            en = ev(new)
-            h = 0
-            while (not np.isfinite(en.loglik) or en.loglik < e.loglik - 1e-10 * (1 + abs(e.loglik))) and h < 40:
-                step = step / 2
-                new = beta + step
-                en = ev(new)
-                h += 1
-            halvings += h
-            change = en.loglik - e.loglik
-            beta, e = new, en
-            if abs(change) <= tol * (1 + abs(e.loglik)):
-                if np.all(np.abs(step) <= 1e-6 * (1 + np.abs(beta))):
-                    converged = True
-                    break
-                plateau += 1
-                if plateau >= 5:
-                    # log-likelihood flat while a coefficient keeps moving: monotone likelihood
-                    break
-        return beta, e, e0, converged, it, halvings, change
+        return cn.newton(ev, X.shape[1], max_iter, tol)
 
 
 class CoxResults(Results):
@@ -565,18 +510,7 @@ def _numeric(col: pd.Series, name: str) -> np.ndarray:
     return v
 
 
-def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
-    try:
-        return linalg.solve(A, b, assume_a="pos")
-    except (linalg.LinAlgError, ValueError):
-        return np.linalg.pinv(A) @ b
-
-
-def _inv(A: np.ndarray) -> np.ndarray:
-    try:
-        return linalg.inv(A)
-    except (linalg.LinAlgError, ValueError):
-        return np.linalg.pinv(A)
+_solve, _inv = cn._solve, cn._inv
 
 
 def _identified(rs: cn.RiskSets, X: np.ndarray, w: np.ndarray, names: list[str]
@@ -585,18 +519,50 @@ def _identified(rs: cn.RiskSets, X: np.ndarray, w: np.ndarray, names: list[str]
     p = X.shape[1]
     Xc = X - X.mean(axis=0)
     e = cn.evaluate(rs, Xc, w, np.zeros(p), efron=False)
-    diag = np.diag(e.info)
-    scale = rs.dw.sum() * np.maximum(Xc.var(axis=0), 1e-300)
-    keep = diag > 1e-10 * scale
-    dropped = {names[j]: "constant within every risk set" for j in range(p) if not keep[j]}
-    idx = np.flatnonzero(keep)
-    if len(idx) > 1:
-        sub = e.info[np.ix_(idx, idx)]
-        d = 1 / np.sqrt(np.diag(sub))
-        C = sub * d[:, None] * d[None, :]
-        _, R, piv = linalg.qr(C, pivoting=True)
-        rank = int(np.sum(np.abs(np.diag(R)) > 1e-9 * abs(R[0, 0])))
-        for j in piv[rank:]:
-            keep[idx[j]] = False
-            dropped[names[idx[j]]] = "collinear with other covariates within risk sets"
-    return keep, dropped
+    return cn.identified_columns(e.info, rs.dw.sum() * np.maximum(Xc.var(axis=0), 1e-300), names)
+
+
+def _check_solution(beta: np.ndarray, e: cn.Evaluation, names: list[str], converged: bool, it: int,
+                    change: float) -> bool:
+    """One more Newton step at the final point: warn about separation (a coefficient that
+    would still move far) or non-convergence; returns the corrected ``converged``."""
+    last_step = _solve(e.info, e.score)
+    infinite = np.abs(last_step) > np.maximum(1e-6, 1e-4 * np.abs(beta))
+    sep_names = [nm for nm, f in zip(names, infinite, strict=True) if f]
+    if sep_names:
+        warnings.warn(
+            f"monotone likelihood (separation): the partial likelihood plateaus while "
+            f"{', '.join(repr(s) for s in sep_names)} keep growing (now "
+            f"{', '.join(f'{b:.3g}' for b, f in zip(beta, infinite, strict=True) if f)}); "
+            "the estimate is infinite. "
+            "Check for a covariate that perfectly predicts events in the risk sets",
+            SeparationWarning, stacklevel=3)
+        return False
+    if not converged:
+        warnings.warn(f"Newton-Raphson did not converge in {it} iterations "
+                      f"(last log-likelihood change {change:.3g}, last step "
+                      f"{np.max(np.abs(last_step)):.3g}); raise max_iter",
+                      ConvergenceWarning, stacklevel=3)
+    return converged
+
+
+def _warn_negative_diagonal(cov: np.ndarray, names: list[str]) -> None:
+    if np.any(np.diag(cov) < 0):
+        warnings.warn(
+            "the two-way clustered variance (V1 + V2 - V12) has a negative diagonal entry for "
+            f"{[nm for nm, v in zip(names, np.diag(cov), strict=True) if v < 0]}; its standard "
+            "error is reported as 0. Cluster on one dimension or use small_sample=True",
+            DiffusionStatsWarning, stacklevel=3)
+
+
+def _tests(beta: np.ndarray, e: cn.Evaluation, e0: cn.Evaluation, cov: np.ndarray,
+           robust_score: float | None = None) -> dict:
+    """R's summary.coxph tests: LR and score use the model-based information."""
+    p = len(beta)
+    lr = 2 * (e.loglik - e0.loglik)
+    score_stat = float(e0.score @ _solve(e0.info, e0.score))
+    wald = float(beta @ _solve(cov, beta))
+    stats_ = [("likelihood_ratio", lr), ("wald", wald), ("score", score_stat)]
+    if robust_score is not None:
+        stats_.append(("robust_score", robust_score))
+    return {name: {"statistic": s, "df": p, "pvalue": float(stats.chi2.sf(s, p))} for name, s in stats_}
