@@ -31,12 +31,9 @@ from ._dask_design import (
 )
 from ._errors import (
     ColumnNotFoundError,
-    ConvergenceError,
-    ConvergenceWarning,
     DataValidationError,
     InputError,
     RowAccountingWarning,
-    SeparationWarning,
     SpecificationError,
     did_you_mean,
 )
@@ -44,13 +41,17 @@ from ._glm import (
     _WARM_N,
     LINKS,
     GLMFit,
-    _irls_weights,
-    _linkfun,
+    IRLSPoint,
     _linkinv,
-    _not_psd_warning,
-    _solve_spd,
+    block_point,
+    check_hc_type,
     fit_binary_glm,
+    glm_sandwich,
     glm_scores,
+    irls,
+    null_deviance,
+    separation_flags,
+    separation_stats,
 )
 from .event_logit import BinaryResults
 
@@ -127,18 +128,9 @@ def _glm_pass(part: dict, beta: np.ndarray | None, link: str) -> dict:
     k = X.shape[1]
     if len(y) == 0:
         return {"dev": 0.0, "A": np.zeros((k, k)), "b": np.zeros(k)}
-    if beta is None:
-        mu = (y + 0.5) / 2 if w is None else (w * y + 0.5) / (w + 1)
-        eta = _linkfun(mu, link)
-    else:
-        eta = X @ beta
-        mu = _linkinv(eta, link)
-    ll = np.log(np.where(y > 0, mu, 1.0 - mu))
-    dev = float(-2.0 * (ll.sum() if w is None else np.dot(w, ll)))
-    me, wt = _irls_weights(eta, mu, link, w)
-    z = (y - mu) / me + eta
-    Xw = X * wt[:, None]
-    return {"dev": dev, "A": Xw.T @ X, "b": Xw.T @ z}
+    pt = block_point(y, X, beta, link=link, weights=w)
+    A, b = pt.normal_equations()
+    return {"dev": pt.dev, "A": A, "b": b}
 
 
 def _glm_subsample(part: dict, step: int, first: int) -> tuple:
@@ -160,13 +152,8 @@ def _glm_final(part: dict, beta: np.ndarray, link: str, cov_type: str) -> dict:
     mu = _linkinv(eta, link)
     wp = np.ones(len(y)) if w is None else w
     out["wsum"], out["wysum"] = float(wp.sum()), float(np.dot(wp, y))
-    perfect = (mu < 1e-10) | (mu > 1 - 1e-10)
-    out["n_perfect"] = int(perfect.sum())
-    out["is01"] = np.array([np.array_equal(X[:, j], X[:, j] != 0) for j in range(k)])
-    out["on"] = X.sum(axis=0)
-    out["y_on"] = y @ X
-    out["ysum"] = float(y.sum())
-    out["on_perfect"] = (X[perfect] != 0).any(axis=0) if perfect.any() else np.zeros(k, bool)
+    out.update(separation_stats(y, X, mu))
+    out["ysum"] = float(out["ysum"])
     if cov_type == "classical":
         return out
     S = glm_scores(y, X, SimpleNamespace(mu=mu, eta=eta, link=link), w)
@@ -178,34 +165,6 @@ def _glm_final(part: dict, beta: np.ndarray, link: str, cov_type: str) -> dict:
         uc, pc, lab = part["dyad"]
         out["su"], out["sp"] = _dyad_sums(S, uc, pc, lab)
     return out
-
-
-def _separation_from_stats(fin: dict, beta: np.ndarray, inv: np.ndarray, names: list[str], n: int
-                           ) -> tuple[list[str], int]:
-    """:func:`diffusion_stats._glm._separation` from summed partition statistics."""
-    n_perfect = fin["n_perfect"]
-    se = np.sqrt(np.clip(np.diag(inv), 0, None))
-    flagged: list[str] = []
-    on, y_on, ysum = fin["on"], fin["y_on"], fin["ysum"]
-    for j, nm in enumerate(names):
-        if nm.lower() in ("intercept", "(intercept)"):
-            continue
-        if fin["is01"][j] and 0 < on[j] < n:
-            off_n, y_off = n - on[j], ysum - y_on[j]
-            if y_on[j] in (0, on[j]) or y_off in (0, off_n):
-                flagged.append(nm)
-                continue
-        if n_perfect and (abs(beta[j]) > 10 or se[j] > 1e3) and fin["on_perfect"][j]:
-            flagged.append(nm)
-    if n_perfect and not flagged:
-        flagged = ["(some combination of terms)"]
-    if flagged:
-        warnings.warn(
-            f"(quasi-)complete separation: {n_perfect} fitted probabilities are numerically 0 or 1; "
-            f"the estimates of {flagged} diverge (infinite MLE) and their standard errors are meaningless. "
-            "Drop or merge those terms (e.g. duration dummies with no events), or use a penalised estimator",
-            SeparationWarning, stacklevel=4)
-    return flagged, n_perfect
 
 
 def _type7_quantiles(vals: np.ndarray, cnt: np.ndarray, probs: np.ndarray) -> np.ndarray:
@@ -311,11 +270,7 @@ class _DaskBinaryModel:
         """
         cov_type, cols = resolve_cov_type(cov_type, cluster, allowed=self._allowed_cov, default="classical")
         _check_columns(self._data, cols, "cluster")
-        if hc_type not in ("HC0", "HC1"):
-            raise InputError(f"hc_type={hc_type!r}; use 'HC0' (no n/(n-k) factor) or 'HC1'")
-        if hc_type != "HC0" and cov_type in ("classical", "dyadic"):
-            raise SpecificationError(f"hc_type={hc_type!r} applies to cov_type 'robust' or 'cluster' only; "
-                                     f"cov_type={cov_type!r} has no finite-sample factor: drop hc_type")
+        check_hc_type(hc_type, cov_type)
         dask, _ = _dask()
         roles = self._roles(cols, cov_type)
         parts = [dask.delayed(_glm_make_part, pure=False)(p, self._spec, roles) for p in self._data.to_delayed()]
@@ -365,41 +320,15 @@ class _DaskBinaryModel:
         k = len(names)
         wcol = self._wcol
 
-        def run(beta):
+        def point(beta: np.ndarray | None) -> IRLSPoint:
             res = _compute([dask.delayed(_glm_pass, pure=False)(p, beta, self._link) for p in parts])
-            return sum(r["dev"] for r in res), _sum_arrays(res, "A"), _sum_arrays(res, "b")
+            A, b = _sum_arrays(res, "A"), _sum_arrays(res, "b")
+            return IRLSPoint(dev=sum(r["dev"] for r in res), normal_equations=lambda: (A, b))
 
-        # IRLS exactly as diffusion_stats._glm.fit_binary_glm, with partition sums
-        beta = self._warm_start(parts, [s["n"] for s in setup], names, maxiter)
-        dev, A, b = run(beta)
-        converged, polish, n_iter, rel = False, False, 0, np.inf
-        for _it in range(maxiter):
-            n_iter += 1
-            new_beta, inv = _solve_spd(A, b, names)
-            if not np.all(np.isfinite(new_beta)):
-                raise ConvergenceError("IRLS produced non-finite estimates; check for extreme covariate values "
-                                       "(rescale them) or separation")
-            step = new_beta
-            for _ in range(30):
-                dev_new, A_new, b_new = run(step)
-                if np.isfinite(dev_new) and (beta is None or dev_new <= dev * (1 + 1e-7) + 1e-9):
-                    break
-                step = (step + beta) / 2 if beta is not None else step / 2
-            rel = abs(dev_new - dev) / (abs(dev_new) + 0.1)
-            beta, dev, A, b = step, dev_new, A_new, b_new
-            if polish:
-                converged = True
-                break
-            if rel < tol:
-                polish = True
-        if not converged:
-            warnings.warn(f"IRLS did not converge in {maxiter} iterations (last relative deviance change "
-                          f"{rel:.2e}); estimates may be unreliable: check for separation or rescale covariates",
-                          ConvergenceWarning, stacklevel=2)
-        if not converged:
-            # information at the last estimate; after convergence the information of the last
-            # IRLS step is used (the polishing step moved the estimate by ~1e-8 SE), as _glm / R
-            _, inv = _solve_spd(A, np.zeros(k), names)
+        # the IRLS of diffusion_stats._glm.fit_binary_glm, on partition sums
+        start = self._warm_start(parts, [s["n"] for s in setup], names, maxiter)
+        beta, inv, last, n_iter, converged = irls(point, start, names, maxiter=maxiter, tol=tol)
+        dev = last.dev
         fins = _compute([dask.delayed(_glm_final, pure=False)(p, beta, self._link, cov_type) for p in parts])
         fin = {key: _sum_arrays(fins, key) for key in ("n_perfect", "on", "y_on", "ysum", "wsum", "wysum")}
         fin["is01"] = np.all([f["is01"] for f in fins], axis=0)
@@ -407,8 +336,8 @@ class _DaskBinaryModel:
         wsum, wysum = fin["wsum"], fin["wysum"]
         ybar = wysum / wsum if wsum > 0 else 0.5
         n1, n0 = wysum, wsum - wysum
-        null_dev = -2.0 * ((n1 * np.log(ybar) if n1 > 0 else 0.0) + (n0 * np.log1p(-ybar) if n0 > 0 else 0.0))
-        sep, n_perfect = _separation_from_stats(fin, beta, inv, names, n)
+        null_dev = null_deviance(n1, n0, ybar)
+        sep, n_perfect = separation_flags(fin, beta, inv, names, n)
         V, facts = self._cov(fins, inv, cov_type, hc_type, n, k, cols)
         glmfit = GLMFit(params=beta, cov_unscaled=inv, eta=np.zeros(0), mu=np.zeros(0), loglik=-dev / 2,
                         deviance=dev, null_deviance=null_dev, iterations=n_iter, converged=converged,
@@ -468,51 +397,26 @@ class _DaskBinaryModel:
     @staticmethod
     def _cov(fins: list[dict], bread: np.ndarray, cov_type: str, hc_type: str, n: int, k: int,
              cols: tuple[str, ...]) -> tuple[np.ndarray, dict]:
-        """:func:`diffusion_stats._glm.glm_cov` from reduced group sums (same factors)."""
-        facts: dict = {"n_clusters": (), "not_psd": False}
+        """:func:`diffusion_stats._glm.glm_sandwich` from meat pieces reduced over partitions."""
         if cov_type == "classical":
-            facts["adjustment"] = "model-based (inverse Fisher information)"
-            return bread.copy(), facts
-        hc1 = (n - 1) / (n - k) if hc_type == "HC1" else 1.0
+            return glm_sandwich(bread, cov_type, hc_type=hc_type, n=n, k=k)
         if cov_type == "robust":
-            meat = _sum_arrays(fins, "meat")
-            f = n / (n - k) if hc_type == "HC1" else 1.0
-            facts["adjustment"] = f"{hc_type}" + (" (n/(n-k))" if hc_type == "HC1" else " (none)")
-            V = f * bread @ meat @ bread
-        elif cov_type == "cluster":
+            return glm_sandwich(bread, cov_type, hc_type=hc_type, n=n, k=k, meat=_sum_arrays(fins, "meat"))
+        if cov_type == "cluster":
             sums = _reduce_frames([f["clu"] for f in fins])
             if len(cols) == 1:
-                G = len(sums)
-                if G < 2:
-                    raise SpecificationError("cov_type='cluster' needs at least 2 clusters; the cluster column "
-                                             "is constant")
                 s = sums.to_numpy()
-                meat = G / (G - 1) * (s.T @ s)
-                facts["n_clusters"] = (G,)
+                pieces: tuple = ((s.T @ s, len(s)),)
             else:
                 s1 = sums.groupby(level=0, sort=False).sum().to_numpy()
                 s2 = sums.groupby(level=1, sort=False).sum().to_numpy()
                 s12 = sums.to_numpy()
-                g1, g2, g12 = len(s1), len(s2), len(s12)
-                if min(g1, g2) < 2:
-                    raise SpecificationError("two-way clustering needs at least 2 clusters in each dimension")
-                meat = (g1 / (g1 - 1) * (s1.T @ s1) + g2 / (g2 - 1) * (s2.T @ s2)
-                        - (g12 / (g12 - 1) * (s12.T @ s12) if g12 > 1 else 0.0))
-                facts["n_clusters"] = (g1, g2)
-            facts["adjustment"] = "G/(G-1) per clustering" + (" x (n-1)/(n-k)" if hc_type == "HC1" else "")
-            V = hc1 * bread @ meat @ bread
-            if len(cols) == 2:
-                facts["not_psd"] = _not_psd_warning(V, "two-way clustered")
-        else:  # dyadic
-            su = _reduce_frames([f["su"] for f in fins]).to_numpy()
-            sp = _reduce_frames([f["sp"] for f in fins]).to_numpy()
-            meat = su.T @ su - sp.T @ sp
-            V = bread @ meat @ bread
-            facts["n_clusters"] = (len(su),)
-            facts["adjustment"] = "none"
-            facts["not_psd"] = _not_psd_warning(V, "dyadic-robust")
-        V = (V + V.T) / 2
-        return V, facts
+                pieces = ((s1.T @ s1, len(s1)), (s2.T @ s2, len(s2)), (s12.T @ s12, len(s12)))
+            return glm_sandwich(bread, cov_type, hc_type=hc_type, n=n, k=k, cluster_meats=pieces)
+        su = _reduce_frames([f["su"] for f in fins]).to_numpy()
+        sp = _reduce_frames([f["sp"] for f in fins]).to_numpy()
+        return glm_sandwich(bread, cov_type, hc_type=hc_type, n=n, k=k, meat=su.T @ su - sp.T @ sp,
+                            n_units=len(su))
 
 
 class DaskEventLogit(_DaskBinaryModel):

@@ -29,7 +29,9 @@ coefficients.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import sparse, special, stats
@@ -45,7 +47,8 @@ from ._errors import (
     SpecificationError,
 )
 
-__all__ = ["LINKS", "GLMFit", "fit_binary_glm", "glm_scores", "glm_cov", "check_binary"]
+__all__ = ["LINKS", "GLMFit", "IRLSPoint", "irls", "block_point", "null_deviance", "fit_binary_glm", "glm_scores",
+           "glm_cov", "glm_sandwich", "check_hc_type", "separation_stats", "separation_flags", "check_binary"]
 
 LINKS = ("logit", "cloglog", "probit")
 _EPS = np.finfo(float).eps
@@ -171,6 +174,94 @@ class GLMFit:
     n_perfect: int = 0
 
 
+@dataclass
+class IRLSPoint:
+    """The deviance at one coefficient vector, and (lazily) the IRLS normal equations there."""
+
+    dev: float
+    normal_equations: Callable[[], tuple[np.ndarray, np.ndarray]]  # () -> (X'WX, X'Wz)
+    state: Any = None  # whatever the caller wants back at the estimate (in memory: eta, mu)
+
+
+def irls(point: Callable[[np.ndarray | None], IRLSPoint], start: np.ndarray | None, names: list[str], *,
+         maxiter: int, tol: float) -> tuple[np.ndarray, np.ndarray, IRLSPoint, int, bool]:
+    """IRLS (Fisher scoring) with R's step halving, from ``start`` (``None``: R's starting values).
+
+    ``point(beta)`` evaluates the deviance at ``beta`` and offers the summed normal
+    equations ``X'WX``, ``X'Wz`` there: over one block of rows in memory
+    (:func:`fit_binary_glm`) or reduced over Dask partitions. Converges when the
+    relative deviance change ``|dev - dev_old| / (|dev| + 0.1)`` is below ``tol``, then
+    takes one polishing step. Returns ``(beta, A^{-1}, point at beta, iterations,
+    converged)``; ``A^{-1}`` is that of the last solved step after convergence (the
+    polishing step moved the estimate by ~1e-8 SE, as R), else of the last estimate.
+    """
+    beta = start
+    pt = point(beta)
+    converged, polish, n_iter, rel = False, False, 0, np.inf
+    inv = np.zeros((len(names), len(names)))
+    for _it in range(maxiter):
+        n_iter += 1
+        A, rhs = pt.normal_equations()
+        new_beta, inv = _solve_spd(A, rhs, names)
+        del A, rhs
+        if not np.all(np.isfinite(new_beta)):
+            raise ConvergenceError("IRLS produced non-finite estimates; check for extreme covariate values "
+                                   "(rescale them) or separation")
+        # step halving when the deviance is not finite (R) or increases markedly
+        step = new_beta
+        for _ in range(30):
+            new = point(step)
+            if np.isfinite(new.dev) and (beta is None or new.dev <= pt.dev * (1 + 1e-7) + 1e-9):
+                break
+            step = (step + beta) / 2 if beta is not None else step / 2
+        rel = abs(new.dev - pt.dev) / (abs(new.dev) + 0.1)
+        beta, pt = step, new
+        if polish:
+            converged = True
+            break
+        if rel < tol:
+            polish = True  # one more Newton step at the converged point
+    if not converged:
+        warnings.warn(f"IRLS did not converge in {maxiter} iterations (last relative deviance change {rel:.2e}); "
+                      "estimates may be unreliable: check for separation or rescale covariates",
+                      ConvergenceWarning, stacklevel=user_stacklevel())
+        # information at the last estimate
+        A, _ = pt.normal_equations()
+        _, inv = _solve_spd(A, np.zeros(len(names)), names)
+    return beta, inv, pt, n_iter, converged
+
+
+def block_point(y: np.ndarray, X, beta: np.ndarray | None, *, link: str, weights: np.ndarray | None = None,
+                offset: np.ndarray | None = None) -> IRLSPoint:
+    """:class:`IRLSPoint` of one block of rows (all rows in memory, or one Dask partition)
+    at ``beta`` (``None``: R's starting values ``mu = (w y + 0.5) / (w + 1)``)."""
+    if beta is None:
+        mu = (y + 0.5) / 2 if weights is None else (weights * y + 0.5) / (weights + 1)
+        eta = _linkfun(mu, link)
+    else:
+        eta = X @ beta
+        if offset is not None:
+            eta = eta + offset
+        mu = _linkinv(eta, link)
+    ll = np.log(np.where(y > 0, mu, 1.0 - mu))
+    dev = float(-2.0 * (ll.sum() if weights is None else np.dot(weights, ll)))
+    del ll
+
+    def normal_equations() -> tuple[np.ndarray, np.ndarray]:
+        me, wt = _irls_weights(eta, mu, link, weights)
+        z = y - mu
+        z /= me
+        z += eta if offset is None else eta - offset
+        return _gram(X, wt, z)
+
+    return IRLSPoint(dev=dev, normal_equations=normal_equations, state=(eta, mu))
+
+
+def null_deviance(n1: float, n0: float, ybar: float) -> float:
+    """Deviance of the intercept-only model from the (weighted) event and non-event counts."""
+    return -2.0 * ((n1 * np.log(ybar) if n1 > 0 else 0.0) + (n0 * np.log1p(-ybar) if n0 > 0 else 0.0))
+
+
 def fit_binary_glm(y: np.ndarray, X: np.ndarray, *, link: str = "logit", weights: np.ndarray | None = None,
                    offset: np.ndarray | None = None, names: list[str] | None = None, tol: float = 1e-10,
                    maxiter: int = 100, start: np.ndarray | None = None, _check: bool = True) -> GLMFit:
@@ -200,16 +291,6 @@ def fit_binary_glm(y: np.ndarray, X: np.ndarray, *, link: str = "logit", weights
     if w_prior is not None and (np.any(~np.isfinite(w_prior)) or np.any(w_prior < 0)):
         raise DataValidationError("weights must be finite and non-negative")
     off = None if offset is None else np.asarray(offset, dtype=float)
-    y1 = y > 0
-
-    def deviance_of(mu: np.ndarray) -> float:
-        ll = np.log(np.where(y1, mu, 1.0 - mu))
-        return float(-2.0 * (ll.sum() if w_prior is None else np.dot(w_prior, ll)))
-
-    def linpred(b: np.ndarray) -> np.ndarray:
-        e = X @ b
-        return e if off is None else e + off
-
     if start is None and n > _WARM_N and maxiter > 5:
         # warm start from a systematic subsample: IRLS then needs ~3 full-data passes
         # instead of ~7; the optimum (and so the result) is the full-data one
@@ -224,61 +305,18 @@ def fit_binary_glm(y: np.ndarray, X: np.ndarray, *, link: str = "logit", weights
                     start = ws.params
             except Exception:  # noqa: BLE001 - any trouble: fall back to R's starting values
                 start = None
-    if start is None:
-        mu = (y + 0.5) / 2 if w_prior is None else (w_prior * y + 0.5) / (w_prior + 1)
-        eta = _linkfun(mu, link)
-        beta = None
-    else:
-        beta = np.asarray(start, dtype=float)
-        eta = linpred(beta)
-        mu = _linkinv(eta, link)
-    dev = deviance_of(mu)
-    converged = False
-    n_iter = 0
-    polish = False
-    rel = np.inf
-    for _it in range(maxiter):
-        n_iter += 1
-        me, wt = _irls_weights(eta, mu, link, w_prior)
-        z = y - mu
-        z /= me
-        z += eta if off is None else eta - off
-        A, rhs = _gram(X, wt, z)
-        new_beta, inv = _solve_spd(A, rhs, names)
-        del z
-        if not np.all(np.isfinite(new_beta)):
-            raise ConvergenceError("IRLS produced non-finite estimates; check for extreme covariate values "
-                                   "(rescale them) or separation")
-        # step halving when the deviance is not finite (R) or increases markedly
-        step = new_beta
-        for _ in range(30):
-            eta_new = linpred(step)
-            mu_new = _linkinv(eta_new, link)
-            dev_new = deviance_of(mu_new)
-            if np.isfinite(dev_new) and (beta is None or dev_new <= dev * (1 + 1e-7) + 1e-9):
-                break
-            step = (step + beta) / 2 if beta is not None else step / 2
-        rel = abs(dev_new - dev) / (abs(dev_new) + 0.1)
-        beta, eta, mu, dev = step, eta_new, mu_new, dev_new
-        if polish:
-            converged = True
-            break
-        if rel < tol:
-            polish = True  # one more Newton step at the converged point
-    if not converged:
-        warnings.warn(f"IRLS did not converge in {maxiter} iterations (last relative deviance change {rel:.2e}); "
-                      "estimates may be unreliable: check for separation or rescale covariates",
-                      ConvergenceWarning, stacklevel=user_stacklevel())
-    if not converged:
-        # information at the last estimate (after convergence, the polishing step moved the
-        # estimate by ~1e-8 of a standard error, so its information matrix is used, as R does)
-        _, wt = _irls_weights(eta, mu, link, w_prior)
-        A, _ = _gram(X, wt, None)
-        _, inv = _solve_spd(A, np.zeros(k), names)
+    start = None if start is None else np.asarray(start, dtype=float)
+
+    def point(b: np.ndarray | None) -> IRLSPoint:
+        return block_point(y, X, b, link=link, weights=w_prior, offset=off)
+
+    beta, inv, last, n_iter, converged = irls(point, start, names, maxiter=maxiter, tol=tol)
+    eta, mu = last.state
+    dev = last.dev
     ybar = float(np.mean(y)) if w_prior is None else float(np.average(y, weights=w_prior))
     n1 = float(y.sum()) if w_prior is None else float(np.dot(w_prior, y))
     n0 = float(n - y.sum()) if w_prior is None else float(w_prior.sum() - n1)
-    null_dev = -2.0 * ((n1 * np.log(ybar) if n1 > 0 else 0.0) + (n0 * np.log1p(-ybar) if n0 > 0 else 0.0))
+    null_dev = null_deviance(n1, n0, ybar)
     sep, n_perfect = _separation(y, X, mu, beta, inv, names) if _check else ([], 0)
     return GLMFit(params=beta, cov_unscaled=inv, eta=eta, mu=mu, loglik=-dev / 2, deviance=dev,
                   null_deviance=null_dev, iterations=n_iter, converged=converged, link=link,
@@ -287,19 +325,15 @@ def fit_binary_glm(y: np.ndarray, X: np.ndarray, *, link: str = "logit", weights
 
 def _separation(y: np.ndarray, X: np.ndarray, mu: np.ndarray, beta: np.ndarray, inv: np.ndarray,
                 names: list[str]) -> tuple[list[str], int]:
-    """Detect (quasi-)complete separation.
+    """Detect (quasi-)complete separation (see :func:`separation_flags`)."""
+    return separation_flags(separation_stats(y, X, mu), beta, inv, names, len(y))
 
-    Two signals: fitted probabilities numerically 0 or 1 (R's warning), and, for each
-    0/1 term, an outcome that is constant among the rows where the term is 1 (a
-    single-term quasi-complete separation, e.g. a duration dummy with no events).
-    Terms flagged: those whose rows are perfectly predicted and whose coefficient is
-    large (|b| > 10) or whose standard error is huge relative to the others.
-    """
+
+def separation_stats(y: np.ndarray, X, mu: np.ndarray) -> dict:
+    """Row sums behind :func:`separation_flags`; they add over blocks of rows (``is01``
+    combines with ``all``, ``on_perfect`` with ``any``)."""
     perfect = (mu < 1e-10) | (mu > 1 - 1e-10)
     n_perfect = int(perfect.sum())
-    flagged: list[str] = []
-    se = np.sqrt(np.clip(np.diag(inv), 0, None))
-    n = len(y)
     # 0/1 terms: is the outcome constant among the rows where the term is 1 (or 0)?
     if sparse.issparse(X):
         Xc = X.tocsc()
@@ -313,16 +347,34 @@ def _separation(y: np.ndarray, X: np.ndarray, mu: np.ndarray, beta: np.ndarray, 
         on = X.sum(axis=0)
         y_on = y @ X
         cols_perfect = X[perfect] if n_perfect else None
-    ysum = y.sum()
+    on_perfect = (cols_perfect != 0).any(axis=0) if n_perfect else np.zeros(X.shape[1], dtype=bool)
+    return {"n_perfect": n_perfect, "is01": is01, "on": on, "y_on": y_on, "ysum": y.sum(),
+            "on_perfect": on_perfect}
+
+
+def separation_flags(st: dict, beta: np.ndarray, inv: np.ndarray, names: list[str], n: int
+                     ) -> tuple[list[str], int]:
+    """Detect (quasi-)complete separation from :func:`separation_stats` (of all rows).
+
+    Two signals: fitted probabilities numerically 0 or 1 (R's warning), and, for each
+    0/1 term, an outcome that is constant among the rows where the term is 1 (a
+    single-term quasi-complete separation, e.g. a duration dummy with no events).
+    Terms flagged: those whose rows are perfectly predicted and whose coefficient is
+    large (|b| > 10) or whose standard error is huge relative to the others.
+    """
+    n_perfect = st["n_perfect"]
+    flagged: list[str] = []
+    se = np.sqrt(np.clip(np.diag(inv), 0, None))
+    on, y_on, ysum = st["on"], st["y_on"], st["ysum"]
     for j, nm in enumerate(names):
         if nm.lower() in ("intercept", "(intercept)"):
             continue
-        if is01[j] and 0 < on[j] < n:
+        if st["is01"][j] and 0 < on[j] < n:
             off_n, y_off = n - on[j], ysum - y_on[j]
             if y_on[j] in (0, on[j]) or y_off in (0, off_n):
                 flagged.append(nm)
                 continue
-        if n_perfect and (abs(beta[j]) > 10 or se[j] > 1e3) and np.any(cols_perfect[:, j] != 0):
+        if n_perfect and (abs(beta[j]) > 10 or se[j] > 1e3) and st["on_perfect"][j]:
             flagged.append(nm)
     if n_perfect and not flagged:
         flagged = ["(some combination of terms)"]
@@ -412,66 +464,102 @@ def _not_psd_warning(V: np.ndarray, what: str) -> bool:
     return False
 
 
-def glm_cov(y: np.ndarray, X: np.ndarray, fit: GLMFit, cov_type: str, *, hc_type: str = "HC0",
-            weights: np.ndarray | None = None, clusters: tuple[np.ndarray, ...] = (),
-            unit_codes: np.ndarray | None = None, partner_codes: np.ndarray | None = None,
-            ) -> tuple[np.ndarray, dict]:
-    """Variance matrix of the estimates for every ``cov_type`` (see module docstring).
-
-    Returns ``(V, facts)`` where ``facts`` holds ``n_clusters``, ``adjustment`` (text) and
-    ``not_psd`` (bool).
-    """
+def check_hc_type(hc_type: str, cov_type: str) -> None:
+    """Raise unless ``hc_type`` is "HC0"/"HC1" and applies to ``cov_type``."""
     if hc_type not in ("HC0", "HC1"):
         raise InputError(f"hc_type={hc_type!r}; use 'HC0' (no n/(n-k) factor) or 'HC1'")
     if hc_type != "HC0" and cov_type in ("classical", "dyadic"):
         raise SpecificationError(f"hc_type={hc_type!r} applies to cov_type 'robust' or 'cluster' only; "
                                  f"cov_type={cov_type!r} has no finite-sample factor: drop hc_type")
-    n, k = X.shape
-    bread = fit.cov_unscaled
+
+
+def glm_sandwich(bread: np.ndarray, cov_type: str, *, hc_type: str, n: int, k: int,
+                 meat: np.ndarray | None = None, cluster_meats: tuple[tuple[np.ndarray, int], ...] = (),
+                 n_units: int = 0) -> tuple[np.ndarray, dict]:
+    """Variance from the bread ``A^{-1}`` and the meat pieces, with R's finite-sample factors
+    (module docstring); shared by :func:`glm_cov` and the Dask models, which sum the
+    pieces over partitions.
+
+    ``meat``: ``sum_i s_i s_i'`` ("robust") or the dyadic meat ("dyadic", over ``n_units``
+    units); ``cluster_meats``: ``((M, G),)`` one-way or ``((M1, G1), (M2, G2), (M12, G12))``
+    two-way, ``M = sum_g S_g S_g'`` over the ``G`` non-empty clusters (cells).
+    Returns ``(V, facts)`` as :func:`glm_cov`.
+    """
     facts: dict = {"n_clusters": (), "not_psd": False}
     if cov_type == "classical":
         facts["adjustment"] = "model-based (inverse Fisher information)"
         return bread.copy(), facts
-    S = glm_scores(y, X, fit, weights)
     hc1 = (n - 1) / (n - k) if hc_type == "HC1" else 1.0
     if cov_type == "robust":
-        meat = S.T @ S
-        if sparse.issparse(meat):
-            meat = meat.toarray()
         f = n / (n - k) if hc_type == "HC1" else 1.0
         facts["adjustment"] = f"{hc_type}" + (" (n/(n-k))" if hc_type == "HC1" else " (none)")
         V = f * bread @ meat @ bread
     elif cov_type == "cluster":
-        if len(clusters) == 1:
-            codes, G = group_codes(clusters[0])
+        if len(cluster_meats) == 1:
+            M, G = cluster_meats[0]
             if G < 2:
                 raise SpecificationError("cov_type='cluster' needs at least 2 clusters; the cluster column is constant")
-            meat = G / (G - 1) * _meat(S, codes, G)
+            cmeat = G / (G - 1) * M
             facts["n_clusters"] = (G,)
         else:
-            c1, g1 = group_codes(clusters[0])
-            c2, g2 = group_codes(clusters[1])
-            c12, g12 = group_codes(c1 * g2 + c2)
+            (M1, g1), (M2, g2), (M12, g12) = cluster_meats
             if min(g1, g2) < 2:
                 raise SpecificationError("two-way clustering needs at least 2 clusters in each dimension")
-            meat = (g1 / (g1 - 1) * _meat(S, c1, g1) + g2 / (g2 - 1) * _meat(S, c2, g2)
-                    - (g12 / (g12 - 1) * _meat(S, c12, g12) if g12 > 1 else 0.0))
+            cmeat = (g1 / (g1 - 1) * M1 + g2 / (g2 - 1) * M2
+                     - (g12 / (g12 - 1) * M12 if g12 > 1 else 0.0))
             facts["n_clusters"] = (g1, g2)
         facts["adjustment"] = "G/(G-1) per clustering" + (" x (n-1)/(n-k)" if hc_type == "HC1" else "")
-        V = hc1 * bread @ meat @ bread
-        if len(clusters) == 2:
+        V = hc1 * bread @ cmeat @ bread
+        if len(cluster_meats) == 3:
             facts["not_psd"] = _not_psd_warning(V, "two-way clustered")
     elif cov_type == "dyadic":
-        if unit_codes is None or partner_codes is None:
-            raise SpecificationError("cov_type='dyadic' needs unit and partner columns")
-        n_units = int(max(unit_codes.max(), partner_codes.max())) + 1
-        meat = _dyadic(S, unit_codes, partner_codes, n_units)
         V = bread @ meat @ bread
-        present = (np.bincount(unit_codes, minlength=n_units) + np.bincount(partner_codes, minlength=n_units)) > 0
-        facts["n_clusters"] = (int(present.sum()),)
+        facts["n_clusters"] = (n_units,)
         facts["adjustment"] = "none"
         facts["not_psd"] = _not_psd_warning(V, "dyadic-robust")
     else:  # pragma: no cover - resolve_cov_type guards this
         raise SpecificationError(f"unknown cov_type {cov_type!r}")
     V = (V + V.T) / 2
     return V, facts
+
+
+def glm_cov(y: np.ndarray, X: np.ndarray, fit: GLMFit, cov_type: str, *, hc_type: str = "HC0",
+            weights: np.ndarray | None = None, clusters: tuple[np.ndarray, ...] = (),
+            unit_codes: np.ndarray | None = None, partner_codes: np.ndarray | None = None,
+            ) -> tuple[np.ndarray, dict]:
+    """Variance matrix of the estimates for every ``cov_type`` (see module docstring): the
+    meat pieces from the scores of the rows, then :func:`glm_sandwich`.
+
+    Returns ``(V, facts)`` where ``facts`` holds ``n_clusters``, ``adjustment`` (text) and
+    ``not_psd`` (bool).
+    """
+    check_hc_type(hc_type, cov_type)
+    n, k = X.shape
+    bread = fit.cov_unscaled
+    if cov_type == "classical":
+        return glm_sandwich(bread, cov_type, hc_type=hc_type, n=n, k=k)
+    S = glm_scores(y, X, fit, weights)
+    if cov_type == "robust":
+        meat = S.T @ S
+        if sparse.issparse(meat):
+            meat = meat.toarray()
+        return glm_sandwich(bread, cov_type, hc_type=hc_type, n=n, k=k, meat=meat)
+    if cov_type == "cluster":
+        if len(clusters) == 1:
+            codes, G = group_codes(clusters[0])
+            pieces = ((_meat(S, codes, G), G),)
+        else:
+            c1, g1 = group_codes(clusters[0])
+            c2, g2 = group_codes(clusters[1])
+            c12, g12 = group_codes(c1 * g2 + c2)
+            pieces = ((_meat(S, c1, g1), g1), (_meat(S, c2, g2), g2),
+                      (_meat(S, c12, g12) if g12 > 1 else 0.0, g12))
+        return glm_sandwich(bread, cov_type, hc_type=hc_type, n=n, k=k, cluster_meats=pieces)
+    if cov_type == "dyadic":
+        if unit_codes is None or partner_codes is None:
+            raise SpecificationError("cov_type='dyadic' needs unit and partner columns")
+        n_units = int(max(unit_codes.max(), partner_codes.max())) + 1
+        meat = _dyadic(S, unit_codes, partner_codes, n_units)
+        present = (np.bincount(unit_codes, minlength=n_units) + np.bincount(partner_codes, minlength=n_units)) > 0
+        return glm_sandwich(bread, cov_type, hc_type=hc_type, n=n, k=k, meat=meat, n_units=int(present.sum()))
+    raise SpecificationError(f"unknown cov_type {cov_type!r}")  # pragma: no cover - resolve_cov_type guards this
