@@ -651,6 +651,11 @@ def capability_weights(capabilities: pd.DataFrame, *, how: str = "capability", i
     -------
     Weights
 
+    See Also
+    --------
+    diffusion_stats.mechanisms.capability_weights : any unit-level capability table; bounded
+        asymmetry ``max(c_j - c_i, 0) / (c_i + c_j)``, optionally restricted to existing ties.
+
     Examples
     --------
     >>> cap = read_cow_capabilities(years=(2000, 2001))

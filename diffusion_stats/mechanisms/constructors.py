@@ -374,6 +374,12 @@ def capability_weights(capabilities: pd.DataFrame, *, unit: str = "unit", value:
     negligible). ``base`` (a Weights) restricts it to existing ties (e.g. trade or
     alliance partners).
 
+    See Also
+    --------
+    diffusion_stats.countries.capability_weights : reads COW's capability table directly;
+        ``how="asymmetry"`` gives ``log(c_j / c_i)`` for stronger partners (unbounded, driven
+        more by the weakest states), ``how="capability"`` gives ``c_j``.
+
     Examples
     --------
     >>> import pandas as pd
