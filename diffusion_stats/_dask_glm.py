@@ -34,7 +34,6 @@ from ._errors import (
     DataValidationError,
     InputError,
     RowAccountingWarning,
-    SpecificationError,
     did_you_mean,
 )
 from ._glm import (
@@ -107,15 +106,10 @@ def _glm_setup_stats(part: dict) -> dict:
 def _glm_add_duration(part: dict, dur: dict) -> dict:
     if dur["kind"] is None:
         return part
-    from .event_logit import _duration_terms, natural_spline_basis
+    from .event_logit import _duration_matrix
 
     t = part["t"]
-    if dur["kind"] == "spline":
-        D = natural_spline_basis(t, dur["knots"], dur["boundary"]) if len(t) else np.zeros((0, dur["ncol"]))
-    elif dur["kind"] == "cubic":
-        D, _, _ = _duration_terms(t, "cubic", "t", has_intercept=True, spline_df=4, knots=None)
-    else:
-        D = (t[:, None] == dur["values"][None, :]).astype(float)
+    D = _duration_matrix(t, dur, dense=True) if len(t) else np.zeros((0, len(dur["names"])))
     new = dict(part)
     new["X"] = np.column_stack([part["X"], D]) if len(t) else np.zeros((0, part["X"].shape[1] + len(dur["names"])))
     return new
@@ -467,13 +461,9 @@ class DaskEventLogit(_DaskBinaryModel):
     def __init__(self, formula: str, data, *, link: str = "logit", duration: str | None = None,
                  time: str = "stop", spline_df: int = 4, knots=None, weights: str | None = None,
                  missing: str = "raise") -> None:
-        from .event_logit import _DURATIONS
+        from .event_logit import _check_duration_args
 
-        if duration not in _DURATIONS:
-            raise InputError(f"duration={duration!r} is not one of {_DURATIONS}")
-        if duration is not None and time not in data.columns:
-            raise ColumnNotFoundError(f"time column '{time}' not found in data{did_you_mean(time, data.columns)}; "
-                                      "pass time='your duration column'")
+        _check_duration_args(duration, time, data)
         self._setup(formula, data, link=link, weights=weights, missing=missing,
                     extra=(time,) if duration is not None else ())
         self._duration_kind, self._time, self._spline_df, self._knots = duration, time, spline_df, knots
@@ -484,46 +474,19 @@ class DaskEventLogit(_DaskBinaryModel):
         return r
 
     def _duration(self, setup: list[dict]) -> dict:
+        from .event_logit import _duration_layout
+
         kind, time = self._duration_kind, self._time
         if kind is None:
             return {"kind": None, "names": []}
         tc = [s["t_counts"] for s in setup if s["t_counts"] is not None and len(s["t_counts"][0])]
         allv = pd.concat([pd.Series(c, index=v) for v, c in tc]).groupby(level=0).sum().sort_index()
         vals, cnt = allv.index.to_numpy(dtype=float), allv.to_numpy()
-        has_int = "Intercept" in self._names
-        names: list[str]
-        info: dict = {}
-        out: dict[str, Any] = {"kind": kind}
-        if kind == "cubic":
-            names = [time, f"{time}^2", f"{time}^3"]
-        elif kind == "dummies":
-            use = vals[1:] if has_int else vals
-            names = [f"{time}[{v:g}]" for v in use]
-            out["values"] = use
-            if has_int:
-                info = {"duration reference": f"{time} = {vals[0]:g}"}
-        else:
-            if self._knots is None:
-                sdf = self._spline_df
-                if not isinstance(sdf, (int, np.integer)) or sdf < 1:
-                    raise InputError(f"spline_df must be a positive integer, got {sdf!r}")
-                probs = np.linspace(0, 1, sdf + 1)[1:-1]
-                kn = _type7_quantiles(vals, cnt, probs) if len(probs) else np.array([])
-            else:
-                kn = np.sort(np.asarray(self._knots, dtype=float))
-            bnd = (float(vals.min()), float(vals.max()))
-            if np.any((kn <= bnd[0]) | (kn >= bnd[1])):
-                raise InputError(f"spline knots {kn.tolist()} must lie strictly inside the range of '{time}' {bnd}")
-            out.update(knots=kn, boundary=bnd, ncol=len(kn) + 1)
-            names = [f"ns({time})[{j + 1}]" for j in range(len(kn) + 1)]
-            info = {"spline knots": ", ".join(f"{v:g}" for v in kn),
-                    "spline boundary knots": f"{bnd[0]:g}, {bnd[1]:g}"}
-        clash = [d for d in names if d in self._names]
-        if clash:
-            raise SpecificationError(f"duration terms {clash} are already in the formula; drop them from the "
-                                     "formula or use duration=None")
-        out["names"] = names
-        out["info"] = {"Duration": f"{kind} in '{time}'", **info}
+        out = _duration_layout(kind, time, has_intercept="Intercept" in self._names, spline_df=self._spline_df,
+                               knots=self._knots, formula_names=self._names,
+                               bounds=lambda: (float(vals.min()), float(vals.max())),
+                               quantile=lambda probs: _type7_quantiles(vals, cnt, probs), distinct=lambda: vals)
+        out["info"] = {"Duration": f"{kind} in '{time}'", **out["info"]}
         return out
 
 

@@ -26,6 +26,7 @@ variance options and their finite-sample factors are documented there and in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -87,35 +88,72 @@ def natural_spline_basis(t: np.ndarray, knots: np.ndarray, boundary: tuple[float
     return basis @ Q[:, 2:]
 
 
-def _duration_terms(t: np.ndarray, duration: str, time: str, *, has_intercept: bool, spline_df: int,
-                    knots) -> tuple[np.ndarray, list[str], dict]:
+def _check_duration_args(duration: str | None, time: str, data) -> None:
+    """``duration=`` is known and its ``time=`` column exists (pandas or Dask frame)."""
+    if duration not in _DURATIONS:
+        raise InputError(f"duration={duration!r} is not one of {_DURATIONS}")
+    if duration is not None and time not in data.columns:
+        raise ColumnNotFoundError(f"time column '{time}' not found in data{did_you_mean(time, data.columns)}; "
+                                  "pass time='your duration column'")
+
+
+def _duration_layout(duration: str, time: str, *, has_intercept: bool, spline_df: int, knots,
+                     formula_names: list[str], bounds: Callable[[], tuple[float, float]],
+                     quantile: Callable[[np.ndarray], np.ndarray], distinct: Callable[[], np.ndarray]) -> dict:
+    """Names, summary facts and constants (spline knots, dummy values) of the duration terms.
+
+    Needs only a summary of t over the rows used, through three callables (so that the
+    Dask models can compute it from value counts over partitions): ``bounds()`` = (min,
+    max), ``quantile(probs)`` = R's type-7 quantiles, ``distinct()`` = sorted distinct
+    values. Raises for bad ``spline_df``/``knots`` and for terms already in the formula.
+    """
+    out: dict[str, Any] = {"kind": duration, "info": {}}
     if duration == "cubic":
-        return np.column_stack([t, t**2, t**3]), [time, f"{time}^2", f"{time}^3"], {}
-    if duration == "spline":
+        names = [time, f"{time}^2", f"{time}^3"]
+    elif duration == "spline":
         if knots is None:
             if not isinstance(spline_df, (int, np.integer)) or spline_df < 1:
                 raise InputError(f"spline_df must be a positive integer, got {spline_df!r}")
             probs = np.linspace(0, 1, spline_df + 1)[1:-1]
-            kn = np.quantile(t, probs) if len(probs) else np.array([])
+            kn = quantile(probs) if len(probs) else np.array([])
         else:
             kn = np.sort(np.asarray(knots, dtype=float))
-        bnd = (float(t.min()), float(t.max()))
+        bnd = bounds()
         if np.any((kn <= bnd[0]) | (kn >= bnd[1])):
             raise InputError(f"spline knots {kn.tolist()} must lie strictly inside the range of '{time}' {bnd}")
-        B = natural_spline_basis(t, kn, bnd)
-        names = [f"ns({time})[{j + 1}]" for j in range(B.shape[1])]
-        return B, names, {"spline knots": ", ".join(f"{v:g}" for v in kn),
-                          "spline boundary knots": f"{bnd[0]:g}, {bnd[1]:g}"}
-    # dummies
-    vals, codes = np.unique(t, return_inverse=True)
-    use = vals[1:] if has_intercept else vals
+        names = [f"ns({time})[{j + 1}]" for j in range(len(kn) + 1)]
+        out.update(knots=kn, boundary=bnd, info={"spline knots": ", ".join(f"{v:g}" for v in kn),
+                                                 "spline boundary knots": f"{bnd[0]:g}, {bnd[1]:g}"})
+    else:  # dummies: one per observed value (the first is the reference with an intercept)
+        vals = distinct()
+        use = vals[1:] if has_intercept else vals
+        names = [f"{time}[{v:g}]" for v in use]
+        out["values"] = use
+        if has_intercept:
+            out["info"] = {"duration reference": f"{time} = {vals[0]:g}"}
+    clash = [d for d in names if d in formula_names]
+    if clash:
+        raise SpecificationError(f"duration terms {clash} are already in the formula; drop them from the "
+                                 "formula or use duration=None")
+    out["names"] = names
+    return out
+
+
+def _duration_matrix(t: np.ndarray, layout: dict, *, dense: bool = False):
+    """The duration columns for durations ``t`` (layout from :func:`_duration_layout`);
+    dummies are a sparse one-hot matrix unless ``dense``."""
+    kind = layout["kind"]
+    if kind == "cubic":
+        return np.column_stack([t, t**2, t**3])
+    if kind == "spline":
+        return natural_spline_basis(t, layout["knots"], layout["boundary"])
+    use = layout["values"]
+    if dense:
+        return (t[:, None] == use[None, :]).astype(float)
     # sparse one-hot (one column per duration): hundreds of durations stay cheap
-    col = codes - 1 if has_intercept else codes
-    keep = col >= 0
-    D = sparse.csr_matrix((np.ones(int(keep.sum())), (np.flatnonzero(keep), col[keep])), shape=(len(t), len(use)))
-    names = [f"{time}[{v:g}]" for v in use]
-    info = {"duration reference": f"{time} = {vals[0]:g}"} if has_intercept else {}
-    return D, names, info
+    col = np.minimum(np.searchsorted(use, t), max(len(use) - 1, 0))
+    keep = (use[col] == t) if len(use) else np.zeros(len(t), dtype=bool)
+    return sparse.csr_matrix((np.ones(int(keep.sum())), (np.flatnonzero(keep), col[keep])), shape=(len(t), len(use)))
 
 
 # --------------------------------------------------------------------------- results
@@ -376,11 +414,7 @@ class EventLogit(_BinaryModel):
     def __init__(self, formula: str, data: pd.DataFrame, *, link: str = "logit", duration: str | None = None,
                  time: str = "stop", spline_df: int = 4, knots=None, weights=None, missing: str = "raise",
                  case_control: str | None = None, tau: float | None = None) -> None:
-        if duration not in _DURATIONS:
-            raise InputError(f"duration={duration!r} is not one of {_DURATIONS}")
-        if duration is not None and time not in data.columns:
-            raise ColumnNotFoundError(f"time column '{time}' not found in data{did_you_mean(time, data.columns)}; "
-                                      "pass time='your duration column'")
+        _check_duration_args(duration, time, data)
         self._setup(formula, data, link=link, weights=weights, missing=missing,
                     extra=(time,) if duration is not None else (), case_control=case_control, tau=tau)
         # constructor keywords, for rebuilding the model on other data/formulas (mechanism tools)
@@ -392,13 +426,11 @@ class EventLogit(_BinaryModel):
         self._dur_info: dict = {}
         if duration is not None:
             t = data.loc[self._design.rows, time].to_numpy(dtype=float)
-            has_int = "Intercept" in self._names
-            D, dnames, self._dur_info = _duration_terms(t, duration, time, has_intercept=has_int,
-                                                        spline_df=spline_df, knots=knots)
-            clash = [d for d in dnames if d in self._names]
-            if clash:
-                raise SpecificationError(f"duration terms {clash} are already in the formula; drop them from the "
-                                         "formula or use duration=None")
+            layout = _duration_layout(duration, time, has_intercept="Intercept" in self._names,
+                                      spline_df=spline_df, knots=knots, formula_names=self._names,
+                                      bounds=lambda: (float(t.min()), float(t.max())),
+                                      quantile=lambda probs: np.quantile(t, probs), distinct=lambda: np.unique(t))
+            D, dnames, self._dur_info = _duration_matrix(t, layout), layout["names"], layout["info"]
             self._X = (sparse.hstack([sparse.csr_matrix(self._X), D], format="csr") if sparse.issparse(D)
                        else np.column_stack([self._X, D]))
             self._names = self._names + dnames
