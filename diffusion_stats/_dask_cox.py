@@ -17,12 +17,14 @@ from ._covariance import resolve_cov_type
 from ._dask_design import (
     _as_dask,
     _build_spec,
+    _check_cluster_na,
     _check_columns,
+    _check_missing,
     _cluster_sums,
     _compute,
     _dask,
     _design_part,
-    _labels_codes,
+    _part_clusters,
     _persist,
     _reduce_frames,
     _Spec,
@@ -32,7 +34,6 @@ from ._errors import (
     DataValidationError,
     IdentificationWarning,
     InputError,
-    RowAccountingWarning,
     SpecificationError,
 )
 from .cox import CoxResults, _check_solution, _inv, _tests, _warn_negative_diagonal
@@ -62,13 +63,7 @@ def _cox_make_part(pdf: pd.DataFrame, spec: _Spec, roles: dict) -> dict:
     else:
         part["strata"] = np.zeros(n, dtype=np.int64)
         part["strata_labels"] = ["(all)"] if n else []
-    clusters, cl_na = [], {}
-    for c in roles["cluster"]:
-        codes, lab = _labels_codes(sub[c])
-        if (codes < 0).any():
-            cl_na[c] = int((codes < 0).sum())
-        clusters.append((codes, lab))
-    part["clusters"], part["cluster_na"] = clusters, cl_na
+    part["clusters"], part["cluster_na"] = _part_clusters(sub, roles["cluster"])
     return part
 
 
@@ -259,19 +254,7 @@ class DaskCoxHazard:
                           for p in self.data.to_delayed()], persist)
         setup = _compute([dask.delayed(_cox_setup_stats, pure=False)(p) for p in parts])
         names_all = list(self._spec.names)
-        n_in, n_bad = sum(s["n_in"] for s in setup), sum(s["n_bad"] for s in setup)
-        if n_bad:
-            per: dict[str, int] = {}
-            for s in setup:
-                for k_, v in s["per"].items():
-                    per[k_] = per.get(k_, 0) + v
-            detail = ", ".join(f"'{k_}': {v}" for k_, v in per.items())
-            if self.missing == "raise":
-                raise DataValidationError(
-                    f"{n_bad} of {n_in} rows have missing values ({detail}); drop or impute them, "
-                    "or pass missing='drop' to exclude them with a warning")
-            warnings.warn(f"{n_bad} of {n_in} rows excluded for missing values ({detail})",
-                          RowAccountingWarning, stacklevel=2)
+        _check_missing(setup, self.missing)
         n = sum(s["n"] for s in setup)
         if n == 0:
             raise DataValidationError("no rows left to fit the Cox model")
@@ -290,11 +273,7 @@ class DaskCoxHazard:
         if sum(s["w_bad"] for s in setup):
             raise DataValidationError(f"weights column '{self.weights}' has values <= 0; case weights must be "
                                       "positive (drop those rows)")
-        for c in ccols:
-            na = sum(s["cluster_na"].get(c, 0) for s in setup)
-            if na:
-                raise DataValidationError(f"cluster column '{c}' has {na} missing values in the rows used; "
-                                          "fill or drop them")
+        _check_cluster_na(setup, ccols)
         events = sum(s["events"] for s in setup)
         if events == 0:
             raise DataValidationError(f"event column '{resp}' has no events; nothing to fit")

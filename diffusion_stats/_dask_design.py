@@ -8,6 +8,7 @@ cluster, unit and unordered pair are returned keyed by label so they add across 
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from ._errors import (
     DataValidationError,
     DiffusionStatsError,
     InputError,
+    RowAccountingWarning,
     SpecificationError,
     did_you_mean,
 )
@@ -177,6 +179,43 @@ def _dyad_codes(u: pd.Series, p: pd.Series) -> tuple[np.ndarray, np.ndarray, np.
     lut = np.full(len(cats), -1, dtype=np.int64)
     lut[used[order]] = np.arange(len(used))
     return lut[cu].astype(np.int32), lut[cp].astype(np.int32), lab[order]
+
+
+def _part_clusters(sub: pd.DataFrame, cols: Sequence[str]) -> tuple[list, dict[str, int]]:
+    """Local (codes, labels) of each cluster column of one partition, and its missing counts."""
+    clusters, cl_na = [], {}
+    for c in cols:
+        codes, lab = _labels_codes(sub[c])
+        if (codes < 0).any():
+            cl_na[c] = int((codes < 0).sum())
+        clusters.append((codes, lab))
+    return clusters, cl_na
+
+
+def _check_missing(setup: list[dict], missing: str) -> None:
+    """Rows with missing values over all partitions: raise (``missing="raise"``) or warn."""
+    n_in, n_bad = sum(s["n_in"] for s in setup), sum(s["n_bad"] for s in setup)
+    if not n_bad:
+        return
+    per: dict[str, int] = {}
+    for s in setup:
+        for k, v in s["per"].items():
+            per[k] = per.get(k, 0) + v
+    detail = ", ".join(f"'{k}': {v}" for k, v in per.items())
+    if missing == "raise":
+        raise DataValidationError(
+            f"{n_bad} of {n_in} rows have missing values ({detail}); drop or impute them, "
+            "or pass missing='drop' to exclude them with a warning")
+    warnings.warn(f"{n_bad} of {n_in} rows excluded for missing values ({detail})",
+                  RowAccountingWarning, stacklevel=3)
+
+
+def _check_cluster_na(setup: list[dict], cols: Sequence[str]) -> None:
+    for c in cols:
+        na = sum(s["cluster_na"].get(c, 0) for s in setup)
+        if na:
+            raise DataValidationError(f"cluster column '{c}' has {na} missing values in the rows used; "
+                                      "fill or drop them")
 
 
 def _group_sums(S: np.ndarray, codes: np.ndarray, G: int) -> np.ndarray:

@@ -16,34 +16,33 @@ from ._covariance import resolve_cov_type
 from ._dask_design import (
     _as_dask,
     _build_spec,
+    _check_cluster_na,
     _check_columns,
+    _check_missing,
     _cluster_sums,
     _compute,
     _dask,
     _design_part,
     _dyad_codes,
     _dyad_sums,
-    _labels_codes,
+    _part_clusters,
     _persist,
     _reduce_frames,
     _Spec,
     _sum_arrays,
 )
 from ._errors import (
-    ColumnNotFoundError,
     DataValidationError,
     InputError,
-    RowAccountingWarning,
-    did_you_mean,
 )
 from ._glm import (
     _WARM_N,
-    LINKS,
     GLMFit,
     IRLSPoint,
     _linkinv,
     block_point,
     check_hc_type,
+    check_link,
     fit_binary_glm,
     glm_sandwich,
     glm_scores,
@@ -70,13 +69,7 @@ def _glm_make_part(pdf: pd.DataFrame, spec: _Spec, roles: dict) -> dict:
     part["y"], part["X"] = y, X
     part["w"] = None if roles["weights"] is None else sub[roles["weights"]].to_numpy(dtype=float)
     part["t"] = None if roles["time"] is None else sub[roles["time"]].to_numpy(dtype=float)
-    clusters, cl_na = [], {}
-    for c in roles["cluster"]:
-        codes, lab = _labels_codes(sub[c])
-        if (codes < 0).any():
-            cl_na[c] = int((codes < 0).sum())
-        clusters.append((codes, lab))
-    part["clusters"], part["cluster_na"] = clusters, cl_na
+    part["clusters"], part["cluster_na"] = _part_clusters(sub, roles["cluster"])
     part["dyad"] = None
     part["self_pairs"] = 0
     if roles["dyadic"] and len(y):
@@ -212,8 +205,7 @@ class _DaskBinaryModel:
 
     def _setup(self, formula: str, data, *, link: str, weights, missing: str, extra: tuple[str, ...]) -> None:
         self._data = _as_dask(data, self._name)
-        if link not in LINKS:
-            raise InputError(f"link={link!r} is not one of {LINKS}{did_you_mean(str(link), LINKS)}")
+        check_link(link)
         if missing not in ("raise", "drop"):
             raise InputError(f"missing={missing!r}; use 'raise' or 'drop'")
         if weights is not None and not isinstance(weights, str):
@@ -270,20 +262,7 @@ class _DaskBinaryModel:
         parts = [dask.delayed(_glm_make_part, pure=False)(p, self._spec, roles) for p in self._data.to_delayed()]
         parts = _persist(parts, persist)
         setup = _compute([dask.delayed(_glm_setup_stats, pure=False)(p) for p in parts])
-        n_in = sum(s["n_in"] for s in setup)
-        n_bad = sum(s["n_bad"] for s in setup)
-        if n_bad:
-            per: dict[str, int] = {}
-            for s in setup:
-                for k_, v in s["per"].items():
-                    per[k_] = per.get(k_, 0) + v
-            detail = ", ".join(f"'{k_}': {v}" for k_, v in per.items())
-            if self._missing == "raise":
-                raise DataValidationError(
-                    f"{n_bad} of {n_in} rows have missing values ({detail}); drop or impute them, "
-                    "or pass missing='drop' to exclude them with a warning")
-            warnings.warn(f"{n_bad} of {n_in} rows excluded for missing values ({detail})",
-                          RowAccountingWarning, stacklevel=2)
+        _check_missing(setup, self._missing)
         n = sum(s["n"] for s in setup)
         resp = self._spec.response
         nonbin = sum(s["nonbinary"] for s in setup)
@@ -298,15 +277,12 @@ class _DaskBinaryModel:
                                       "a binary model needs both events and non-events")
         if sum(s["w_bad"] for s in setup):
             raise DataValidationError("weights must be finite and non-negative")
-        for c in cols:
-            na = sum(s["cluster_na"].get(c, 0) for s in setup)
-            if na:
-                raise DataValidationError(f"cluster column '{c}' has {na} missing values in the rows used; "
-                                          "fill or drop them")
+        _check_cluster_na(setup, cols)
         selfp = sum(s["self_pairs"] for s in setup)
         if selfp:
-            raise DataValidationError(f"{selfp} rows pair a unit with itself ({self._unit} == {self._partner}); "
-                                      "a directed dyad needs two different units: drop them")
+            from .dyadic_logit import _self_pairs_error
+
+            raise _self_pairs_error(selfp, self._unit, self._partner)
         dur = self._duration(setup)
         if dur["kind"] is not None:
             parts = _persist([dask.delayed(_glm_add_duration, pure=False)(p, dur) for p in parts], persist)
@@ -532,10 +508,9 @@ class DaskDyadicLogit(_DaskBinaryModel):
                  link: str = "logit", weights: str | None = None, missing: str = "raise") -> None:
         self._unit, self._partner = unit, partner
         _as_dask(data, "DyadicLogit")
-        for role, col in (("unit", unit), ("partner", partner)):
-            if col not in data.columns:
-                raise ColumnNotFoundError(f"{role}= column '{col}' not found in data"
-                                          f"{did_you_mean(col, data.columns)}; pass {role}='<column name>'")
+        from .dyadic_logit import _check_dyad_columns
+
+        _check_dyad_columns(data, unit, partner)
         self._setup(formula, data, link=link, weights=weights, missing=missing, extra=(unit, partner))
 
     def _roles(self, cluster_cols, cov_type):

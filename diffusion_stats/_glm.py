@@ -121,6 +121,14 @@ def _irls_weights(eta: np.ndarray, mu: np.ndarray, link: str, w_prior: np.ndarra
 
 
 # --------------------------------------------------------------------------- checks
+def check_link(link: str) -> None:
+    """Raise :class:`InputError` unless ``link`` is one of :data:`LINKS`."""
+    if link not in LINKS:
+        from ._errors import did_you_mean
+
+        raise InputError(f"link={link!r} is not one of {LINKS}{did_you_mean(str(link), LINKS)}")
+
+
 def check_binary(y: np.ndarray, response: str) -> None:
     """Raise :class:`DataValidationError` unless ``y`` is 0/1 with both values present."""
     bad = ~((y == 0) | (y == 1))

@@ -71,10 +71,7 @@ class DyadicLogit(_BinaryModel):
         self._unit, self._partner = unit, partner
         if not isinstance(data, pd.DataFrame):
             raise DataValidationError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-        for role, col in (("unit", unit), ("partner", partner)):
-            if col not in data.columns:
-                raise ColumnNotFoundError(f"{role}= column '{col}' not found in data"
-                                          f"{did_you_mean(col, data.columns)}; pass {role}='<column name>'")
+        _check_dyad_columns(data, unit, partner)
         self._setup(formula, data, link=link, weights=weights, missing=missing, extra=(unit, partner),
                     case_control=case_control, tau=tau)
         # constructor keywords, for rebuilding the model on other data/formulas (mechanism tools)
@@ -107,8 +104,7 @@ class DyadicLogit(_BinaryModel):
         uc, pc = uc.astype(np.int64), pc.astype(np.int64)
         same = uc == pc
         if same.any():
-            raise DataValidationError(f"{int(same.sum())} rows pair a unit with itself ({self._unit} == "
-                                      f"{self._partner}); a directed dyad needs two different units: drop them")
+            raise _self_pairs_error(int(same.sum()), self._unit, self._partner)
         return {"unit_codes": uc, "partner_codes": pc}
 
     def _info_extra(self) -> dict:
@@ -134,6 +130,19 @@ class DyadicLogit(_BinaryModel):
             res._info["Units (dyadic)"] = res.n_clusters[0]
             res._n_clusters = ()
         return res
+
+
+def _check_dyad_columns(data, unit: str, partner: str) -> None:
+    """The unit= and partner= columns exist (pandas or Dask frame)."""
+    for role, col in (("unit", unit), ("partner", partner)):
+        if col not in data.columns:
+            raise ColumnNotFoundError(f"{role}= column '{col}' not found in data"
+                                      f"{did_you_mean(col, data.columns)}; pass {role}='<column name>'")
+
+
+def _self_pairs_error(count: int, unit: str, partner: str) -> DataValidationError:
+    return DataValidationError(f"{count} rows pair a unit with itself ({unit} == {partner}); a directed dyad "
+                               "needs two different units: drop them")
 
 
 def _joint_codes(u: pd.Series, p: pd.Series) -> tuple[np.ndarray, np.ndarray]:

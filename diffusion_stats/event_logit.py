@@ -36,7 +36,7 @@ from scipy import sparse
 from ._covariance import resolve_cov_type
 from ._errors import ColumnNotFoundError, DataValidationError, InputError, SpecificationError, did_you_mean
 from ._formula import design_matrices
-from ._glm import LINKS, GLMFit, check_binary, fit_binary_glm, glm_cov
+from ._glm import GLMFit, check_binary, check_link, fit_binary_glm, glm_cov
 from ._results import Results
 from ._summary import Summary
 
@@ -228,8 +228,7 @@ class _BinaryModel:
 
     def _setup(self, formula: str, data: pd.DataFrame, *, link: str, weights, missing: str,
                extra: tuple[str | None, ...], case_control: str | None, tau: float | None) -> None:
-        if link not in LINKS:
-            raise InputError(f"link={link!r} is not one of {LINKS}{did_you_mean(str(link), LINKS)}")
+        check_link(link)
         if case_control not in (None, "prior", "weight"):
             raise InputError(f"case_control={case_control!r}; use None, 'prior' (King & Zeng prior correction "
                              "of the intercept) or 'weight' (weighted likelihood)")
