@@ -87,13 +87,36 @@ def _pieces(plan, partition_rows: int | None, years_per_partition: int | None) -
     return out
 
 
-def _build_part(plan, attach, piece) -> pd.DataFrame:
-    """One partition of the dyad panel (a private copy of the covariate counters)."""
+def _expand_piece(plan, attach, piece) -> tuple[pd.DataFrame, Any]:
+    """One partition of the dyad panel, and the attacher that counted its covariate
+    matches (a private copy of the counters)."""
     a = copy.copy(attach)
     a.unmatched, a.missing = {}, {}
     df = a.add(plan.expand(piece))
     df.attrs = {}
-    return df
+    return df, a
+
+
+def _build_part(plan, attach, piece) -> pd.DataFrame:
+    """One partition of the dyad panel."""
+    return _expand_piece(plan, attach, piece)[0]
+
+
+def _plan_tasks(adoptions, start, end, windows, units, sources, dyad_covariates, covariates, float32,
+                partition_rows, years_per_partition) -> tuple:
+    """The dyad plan built once on the client, its partitions, and the plan and attacher as
+    Dask objects shipped to the workers once: ``(plan, attach, acc, pieces, plan_d, attach_d, tag)``."""
+    dask, _ = _dask()
+    from .dyads import _prepare
+
+    _check_partition_args(partition_rows, years_per_partition)
+    plan, attach, acc = _prepare(adoptions, start, end, windows, units, sources, dyad_covariates, covariates,
+                                 float32)
+    pieces = _pieces(plan, partition_rows, years_per_partition)
+    tag = uuid.uuid4().hex[:12]
+    plan_d = dask.delayed(plan, name=f"dyad-plan-{tag}", traverse=False)
+    attach_d = dask.delayed(attach, name=f"dyad-attach-{tag}", traverse=False)
+    return plan, attach, acc, pieces, plan_d, attach_d, tag
 
 
 def _check_partition_args(partition_rows, years_per_partition) -> None:
@@ -147,32 +170,22 @@ def dask_dyads(adoptions: pd.DataFrame, *, start: int | None = None, end: int | 
     (2, 22)
     """
     dask, dd = _dask()
-    from .dyads import _prepare
-
-    _check_partition_args(partition_rows, years_per_partition)
-    plan, attach, _acc = _prepare(adoptions, start, end, windows, units, sources, dyad_covariates, covariates,
-                                  float32)
-    pieces = _pieces(plan, partition_rows, years_per_partition)
+    plan, attach, _acc, pieces, plan_d, attach_d, tag = _plan_tasks(
+        adoptions, start, end, windows, units, sources, dyad_covariates, covariates, float32, partition_rows,
+        years_per_partition)
     meta = _build_part(plan, attach, slice(0, 0))
     if not pieces:
         return dd.from_pandas(meta, npartitions=1)
-    tag = uuid.uuid4().hex[:12]
-    plan_d = dask.delayed(plan, name=f"dyad-plan-{tag}", traverse=False)
-    attach_d = dask.delayed(attach, name=f"dyad-attach-{tag}", traverse=False)
     parts = [dask.delayed(_build_part, pure=False)(plan_d, attach_d, p, dask_key_name=f"dyads-{tag}-{k}")
              for k, p in enumerate(pieces)]
     return dd.from_delayed(parts, meta=meta, verify_meta=False)
 
 
 def _write_part(plan, attach, piece, path: str) -> dict:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    from .dyads import _write_part_file
 
-    a = copy.copy(attach)
-    a.unmatched, a.missing = {}, {}
-    df = a.add(plan.expand(piece))
-    df.attrs = {}
-    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path)
+    df, a = _expand_piece(plan, attach, piece)
+    _write_part_file(df, path)
     return {"rows": len(df), "events": int(df["event"].sum()), "unmatched": a.unmatched, "missing": a.missing}
 
 
@@ -206,20 +219,13 @@ def write_dyads_partitioned(adoptions: pd.DataFrame, path: str | Path, *, start:
     (4, 4)
     """
     dask, _ = _dask()
-    from .dyads import _prepare
+    from .dyads import _count_dyads, _part_folder
 
     _check_partition_args(partition_rows, years_per_partition)
-    path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    old = sorted(path.glob("part-*.parquet"))
-    if old:
-        raise InputError(f"{path} already holds {len(old)} part files; choose an empty folder or delete them")
-    plan, attach, acc = _prepare(adoptions, start, end, windows, units, sources, dyad_covariates, covariates,
-                                 float32)
-    pieces = _pieces(plan, partition_rows, years_per_partition)
-    tag = uuid.uuid4().hex[:12]
-    plan_d = dask.delayed(plan, name=f"dyad-plan-{tag}", traverse=False)
-    attach_d = dask.delayed(attach, name=f"dyad-attach-{tag}", traverse=False)
+    path = _part_folder(path)
+    plan, attach, acc, pieces, plan_d, attach_d, tag = _plan_tasks(
+        adoptions, start, end, windows, units, sources, dyad_covariates, covariates, float32, partition_rows,
+        years_per_partition)
     tasks = [dask.delayed(_write_part, pure=False)(plan_d, attach_d, p, str(path / f"part-{k:05d}.parquet"))
              for k, p in enumerate(pieces)]
     out = dask.compute(*tasks)
@@ -230,9 +236,7 @@ def write_dyads_partitioned(adoptions: pd.DataFrame, path: str | Path, *, start:
             attach.missing[k] = attach.missing.get(k, 0) + v
     acc.n_rows = int(sum(o["rows"] for o in out))
     attach.report(acc)
-    acc.counts["dyad rows"] = acc.n_rows
-    acc.counts["dyad events"] = int(sum(o["events"] for o in out))
-    acc.counts["part files"] = len(pieces)
+    _count_dyads(acc, acc.n_rows, int(sum(o["events"] for o in out)), len(pieces))
     return acc
 
 

@@ -527,8 +527,7 @@ def dyads(adoptions: pd.DataFrame, *, start: int | None = None, end: int | None 
     n_mon = plan.n_monadic
     df = attach.add(plan.expand(slice(0, n_mon)))
     acc.n_rows = len(df)
-    acc.counts["dyad rows"] = len(df)
-    acc.counts["dyad events"] = int(df["event"].sum())
+    _count_dyads(acc, len(df), int(df["event"].sum()))
     attach.report(acc)
     df.attrs["accounting"] = acc
     return df
@@ -560,23 +559,39 @@ def write_dyads_parquet(adoptions: pd.DataFrame, path: str | Path, *, start: int
     ...     len(pd.read_parquet(tmp))
     4
     """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    old = sorted(path.glob("part-*.parquet"))
-    if old:
-        raise InputError(f"{path} already holds {len(old)} part files; choose an empty folder or delete them")
+    path = _part_folder(path)
     chunks = iter_dyads(adoptions, start=start, end=end, windows=windows, units=units, sources=sources,
                         dyad_covariates=dyad_covariates, covariates=covariates, chunk_rows=chunk_rows,
                         float32=float32, show_progress=show_progress)
     n_events = 0
     for k, df in enumerate(chunks):
         n_events += int(df["event"].sum())
-        pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path / f"part-{k:05d}.parquet")
+        _write_part_file(df, path / f"part-{k:05d}.parquet")
     acc = chunks.accounting
-    acc.counts["dyad rows"] = acc.n_rows
-    acc.counts["dyad events"] = n_events
-    acc.counts["part files"] = len(chunks)
+    _count_dyads(acc, acc.n_rows, n_events, len(chunks))
     return acc
+
+
+def _part_folder(path: str | Path) -> Path:
+    """The output folder of the part-file writers: created if needed, refused if it already
+    holds part files."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    old = sorted(path.glob("part-*.parquet"))
+    if old:
+        raise InputError(f"{path} already holds {len(old)} part files; choose an empty folder or delete them")
+    return path
+
+
+def _write_part_file(df: pd.DataFrame, path: Path | str) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path)
+
+
+def _count_dyads(acc: Accounting, rows: int, events: int, part_files: int | None = None) -> None:
+    acc.counts["dyad rows"] = rows
+    acc.counts["dyad events"] = events
+    if part_files is not None:
+        acc.counts["part files"] = part_files
