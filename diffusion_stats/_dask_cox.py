@@ -36,7 +36,7 @@ from ._errors import (
     InputError,
     SpecificationError,
 )
-from .cox import CoxResults, _check_solution, _inv, _tests, _warn_negative_diagonal
+from .cox import CoxResults, _check_solution, _check_strata_count, _inv, _tests, _warn_negative_diagonal
 
 __all__ = ["DaskCoxHazard", "DaskCoxResults"]
 
@@ -292,11 +292,8 @@ class DaskCoxHazard:
                                              f"split across partitions. Fix: {fix}")
                 seen[lab] = k_
         strata_labels = np.asarray(sorted(seen, key=str) if self.strata else ["(all)"], dtype=object)
-        if self.strata and len(strata_labels) == n and n > 1:
-            raise SpecificationError(
-                f"strata={self.strata!r} has one row per stratum ({n} strata for {n} rows): no risk set "
-                "compares two rows. Strata should group many rows (e.g. strata='policy'); "
-                "did you pass a row or unit id?")
+        if self.strata:
+            _check_strata_count(self.strata, len(strata_labels), n)
         xsum, xsq = _sum_arrays(setup, "xsum"), _sum_arrays(setup, "xsq")
         means_all = xsum / n
         parts = _persist([dask.delayed(_cox_prepare, pure=False)(p, means_all) for p in parts], persist)

@@ -163,11 +163,7 @@ class CoxHazard:
                 remap = np.cumsum(used) - 1
                 codes, slabels = remap[codes], slabels[used]
             labels = np.asarray(slabels)
-            if len(labels) == n and n > 1:
-                raise SpecificationError(
-                    f"strata={self.strata!r} has one row per stratum ({n} strata for {n} rows): no risk set "
-                    "compares two rows. Strata should group many rows (e.g. strata='policy'); "
-                    "did you pass a row or unit id?")
+            _check_strata_count(self.strata, len(labels), n)
         else:
             codes, labels = np.zeros(n, dtype=np.int64), np.array(["(all)"], dtype=object)
         if event.sum() == 0:
@@ -520,6 +516,15 @@ def _identified(rs: cn.RiskSets, X: np.ndarray, w: np.ndarray, names: list[str]
     Xc = X - X.mean(axis=0)
     e = cn.evaluate(rs, Xc, w, np.zeros(p), efron=False)
     return cn.identified_columns(e.info, rs.dw.sum() * np.maximum(Xc.var(axis=0), 1e-300), names)
+
+
+def _check_strata_count(strata: list[str], n_strata: int, n: int) -> None:
+    """Refuse strata with one row each (no risk set compares two rows)."""
+    if n_strata == n and n > 1:
+        raise SpecificationError(
+            f"strata={strata!r} has one row per stratum ({n} strata for {n} rows): no risk set "
+            "compares two rows. Strata should group many rows (e.g. strata='policy'); "
+            "did you pass a row or unit id?")
 
 
 def _check_solution(beta: np.ndarray, e: cn.Evaluation, names: list[str], converged: bool, it: int,
