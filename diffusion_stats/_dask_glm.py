@@ -5,7 +5,6 @@ Public through :mod:`diffusion_stats.distributed` (``ds.DaskEventLogit``, ``ds.D
 
 from __future__ import annotations
 
-import warnings
 from types import SimpleNamespace
 from typing import Any
 
@@ -36,20 +35,20 @@ from ._errors import (
     InputError,
 )
 from ._glm import (
-    _WARM_N,
     GLMFit,
     IRLSPoint,
     _linkinv,
     block_point,
     check_hc_type,
     check_link,
-    fit_binary_glm,
     glm_sandwich,
     glm_scores,
     irls,
     null_deviance,
     separation_flags,
     separation_stats,
+    subsample_start,
+    warm_start_step,
 )
 from .event_logit import BinaryResults
 
@@ -345,24 +344,17 @@ class _DaskBinaryModel:
         ``fit_binary_glm`` takes in memory (every ``step``-th row used): IRLS then needs ~3
         passes over the data instead of ~7; the optimum is the full-data one."""
         n = int(sum(sizes))
-        if n <= _WARM_N or maxiter <= 5:
+        step = warm_start_step(n, maxiter)
+        if not step:
             return None
         dask, _ = _dask()
-        step = max(n // (_WARM_N // 4), 1)
         offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
         subs = _compute([dask.delayed(_glm_subsample, pure=False)(p, step, int(-o % step))
                          for p, o in zip(parts, offsets, strict=True)])
         y = np.concatenate([s[0] for s in subs])
         X = np.concatenate([s[1] for s in subs])
         w = None if subs[0][2] is None else np.concatenate([s[2] for s in subs])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                ws = fit_binary_glm(y, X, link=self._link, weights=w, names=names, tol=1e-8, maxiter=25,
-                                    _check=False)
-            except Exception:  # noqa: BLE001 - any trouble: fall back to R's starting values
-                return None
-        return ws.params if ws.converged and np.all(np.isfinite(ws.params)) else None
+        return subsample_start(y, X, link=self._link, weights=w, offset=None, names=names)
 
     @staticmethod
     def _cov(fins: list[dict], bread: np.ndarray, cov_type: str, hc_type: str, n: int, k: int,

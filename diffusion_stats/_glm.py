@@ -265,6 +265,25 @@ def block_point(y: np.ndarray, X, beta: np.ndarray | None, *, link: str, weights
     return IRLSPoint(dev=dev, normal_equations=normal_equations, state=(eta, mu))
 
 
+def warm_start_step(n: int, maxiter: int) -> int:
+    """Above ``_WARM_N`` rows IRLS starts from a fit on every ``step``-th row (0: no warm start)."""
+    return n // (_WARM_N // 4) if n > _WARM_N and maxiter > 5 else 0
+
+
+def subsample_start(y: np.ndarray, X, *, link: str, weights: np.ndarray | None, offset: np.ndarray | None,
+                    names: list[str]) -> np.ndarray | None:
+    """Starting values from a loose fit on a systematic subsample (``None`` on any trouble:
+    IRLS then starts from R's values); the optimum reached is the full-data one."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            ws = fit_binary_glm(y, X, link=link, weights=weights, offset=offset, names=names, tol=1e-8,
+                                maxiter=25, _check=False)
+        except Exception:  # noqa: BLE001 - any trouble: fall back to R's starting values
+            return None
+    return ws.params if ws.converged and np.all(np.isfinite(ws.params)) else None
+
+
 def null_deviance(n1: float, n0: float, ybar: float) -> float:
     """Deviance of the intercept-only model from the (weighted) event and non-event counts."""
     return -2.0 * ((n1 * np.log(ybar) if n1 > 0 else 0.0) + (n0 * np.log1p(-ybar) if n0 > 0 else 0.0))
@@ -299,20 +318,12 @@ def fit_binary_glm(y: np.ndarray, X: np.ndarray, *, link: str = "logit", weights
     if w_prior is not None and (np.any(~np.isfinite(w_prior)) or np.any(w_prior < 0)):
         raise DataValidationError("weights must be finite and non-negative")
     off = None if offset is None else np.asarray(offset, dtype=float)
-    if start is None and n > _WARM_N and maxiter > 5:
+    if start is None and warm_start_step(n, maxiter):
         # warm start from a systematic subsample: IRLS then needs ~3 full-data passes
         # instead of ~7; the optimum (and so the result) is the full-data one
-        sub = slice(0, n, n // (_WARM_N // 4))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                ws = fit_binary_glm(y[sub], X[sub], link=link, weights=None if w_prior is None else w_prior[sub],
-                                    offset=None if off is None else off[sub], names=names, tol=1e-8,
-                                    maxiter=25, _check=False)
-                if ws.converged and np.all(np.isfinite(ws.params)):
-                    start = ws.params
-            except Exception:  # noqa: BLE001 - any trouble: fall back to R's starting values
-                start = None
+        sub = slice(0, n, warm_start_step(n, maxiter))
+        start = subsample_start(y[sub], X[sub], link=link, weights=None if w_prior is None else w_prior[sub],
+                                offset=None if off is None else off[sub], names=names)
     start = None if start is None else np.asarray(start, dtype=float)
 
     def point(b: np.ndarray | None) -> IRLSPoint:
