@@ -7,27 +7,37 @@ returned DataFrame as ``df.attrs["accounting"]`` (read it with :func:`accounting
 
 from __future__ import annotations
 
+import sys
 import warnings
-from typing import Any, NamedTuple
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._errors import InputError, RowAccountingWarning
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = ["Accounting", "accounting"]
+
+
+def _is_numpy_scalar(v: Any) -> bool:
+    # numpy is not imported here (``import diffusion_stats`` stays light); a numpy scalar
+    # can only exist once numpy has been imported by someone else
+    np = sys.modules.get("numpy")
+    return np is not None and isinstance(v, np.generic)
 
 
 def _plain(v: Any) -> Any:
     """A JSON-safe version of ``v`` (numpy scalars to Python, other objects to str)."""
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
-    if isinstance(v, np.generic):
+    if _is_numpy_scalar(v):
         return v.item()
-    if isinstance(v, (list, tuple)):
-        return type(v)(_plain(x) for x in v) if isinstance(v, tuple) else [_plain(x) for x in v]
+    if isinstance(v, tuple):
+        return tuple(_plain(x) for x in v)
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
     if isinstance(v, dict):
-        return {(_plain(k) if isinstance(k, (np.generic, bool, int, float, str)) else str(k)): _plain(x)
+        return {(_plain(k) if _is_numpy_scalar(k) or isinstance(k, (bool, int, float, str)) else str(k)): _plain(x)
                 for k, x in v.items()}
     return str(v)
 
@@ -130,6 +140,8 @@ class Accounting(dict):
 
     def to_frame(self) -> pd.DataFrame:
         """The exclusions as a DataFrame (count, what, reason)."""
+        import pandas as pd
+
         return pd.DataFrame([{"count": e.count, "what": e.what, "reason": e.reason} for e in self.exclusions],
                             columns=["count", "what", "reason"])
 
