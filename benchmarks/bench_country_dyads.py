@@ -21,7 +21,7 @@ import pandas as pd
 os.environ.setdefault("DIFFUSION_STATS_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 from diffusion_stats import countries as C  # noqa: E402
-from diffusion_stats._errors import RowAccountingWarning  # noqa: E402
+from diffusion_stats.core.errors import RowAccountingWarning  # noqa: E402
 
 FIRST, LAST = 1990, 2014
 

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 import diffusion_stats as ds
-from diffusion_stats._bundled import bundled_path
+from diffusion_stats.core.bundled import bundled_path
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("DIFFUSION_STATS_DATA", ROOT.parent / "shared" / "data"))

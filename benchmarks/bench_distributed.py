@@ -62,7 +62,7 @@ def _inputs(n_policies: int | None):
 
 def _warm() -> None:
     """Import the package on a worker (so start-up memory is measured apart)."""
-    import diffusion_stats.distributed  # noqa: F401
+    import diffusion_stats.design.distributed  # noqa: F401
 
 
 def run_memory(n_policies: int | None) -> dict:

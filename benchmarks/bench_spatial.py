@@ -136,7 +136,7 @@ def panel(args) -> None:
     import libpysal
     import spreg
 
-    from diffusion_stats._bundled import bundled_path
+    from diffusion_stats.core.bundled import bundled_path
 
     b = pd.read_csv(bundled_path("us_state_borders.csv"))
     b = b[(b["state1"] != "DC") & (b["state2"] != "DC")]

@@ -18,12 +18,10 @@ True
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import Any
 
-from ._accounting import Accounting, accounting
-from ._errors import (
+from .core.accounting import Accounting, accounting
+from .core.errors import (
     ColumnNotFoundError,
     ConvergenceError,
     ConvergenceWarning,
@@ -37,29 +35,30 @@ from ._errors import (
     SeparationWarning,
     SpecificationError,
 )
-from ._progress import set_progress
+from .core.progress import set_progress
 
 __version__ = "0.1.0"
 
 # public name -> module that defines it (imported on first use)
 _LAZY: dict[str, str] = {
     # data layer
-    "read_adoptions": "diffusion_stats.adoptions",
-    "event_history": "diffusion_stats.panel",
-    "Weights": "diffusion_stats.weights",
-    "exposure": "diffusion_stats.exposure",
-    "dyads": "diffusion_stats.dyads",
-    "iter_dyads": "diffusion_stats.dyads",
-    "write_dyads_parquet": "diffusion_stats.dyads",
+    "read_adoptions": "diffusion_stats.design.adoptions",
+    "event_history": "diffusion_stats.design.panel",
+    "Weights": "diffusion_stats.weights.core",
+    "exposure": "diffusion_stats.design.exposure",
+    "dyads": "diffusion_stats.design.dyads",
+    "iter_dyads": "diffusion_stats.design.dyads",
+    "write_dyads_parquet": "diffusion_stats.design.dyads",
     # estimators
-    "CoxHazard": "diffusion_stats.cox",
-    "EventLogit": "diffusion_stats.event_logit",
-    "DyadicLogit": "diffusion_stats.dyadic_logit",
-    "case_control_sample": "diffusion_stats.rare_events",
-    "SpatialLag": "diffusion_stats.spatial_lag",
-    "moran_test": "diffusion_stats.spatial_diagnostics",
-    "lm_tests": "diffusion_stats.spatial_diagnostics",
-    "yearly_moran": "diffusion_stats.spatial_diagnostics",
+    "CoxHazard": "diffusion_stats.survival.cox",
+    "EventLogit": "diffusion_stats.binary.event_logit",
+    "DyadicLogit": "diffusion_stats.binary.dyadic_logit",
+    "case_control_sample": "diffusion_stats.binary.rare_events",
+    "SpatialLag": "diffusion_stats.spatial.lag",
+    "spatial_temporal_lag": "diffusion_stats.spatial.lag",
+    "moran_test": "diffusion_stats.spatial.diagnostics",
+    "lm_tests": "diffusion_stats.spatial.diagnostics",
+    "yearly_moran": "diffusion_stats.spatial.diagnostics",
     # mechanisms
     "Channel": "diffusion_stats.mechanisms.channels",
     "add_channels": "diffusion_stats.mechanisms.channels",
@@ -70,19 +69,21 @@ _LAZY: dict[str, str] = {
     "permutation_test": "diffusion_stats.mechanisms.permutation",
     "identification_check": "diffusion_stats.mechanisms.identification",
     "weight_sensitivity": "diffusion_stats.mechanisms.sensitivity",
-    "simulate_diffusion": "diffusion_stats.simulate",
+    "simulate_diffusion": "diffusion_stats.design.simulate",
     # output
-    "compare": "diffusion_stats.compare",
+    "compare": "diffusion_stats.output.compare",
     # distributed (Dask)
-    "dask_dyads": "diffusion_stats.distributed",
-    "write_dyads_partitioned": "diffusion_stats.distributed",
-    "dask_event_history": "diffusion_stats.distributed",
-    "partition_by": "diffusion_stats.distributed",
-    "DaskEventLogit": "diffusion_stats.distributed",
-    "DaskDyadicLogit": "diffusion_stats.distributed",
-    "DaskCoxHazard": "diffusion_stats.distributed",
+    "dask_dyads": "diffusion_stats.design.distributed",
+    "write_dyads_partitioned": "diffusion_stats.design.distributed",
+    "dask_event_history": "diffusion_stats.design.distributed",
+    "partition_by": "diffusion_stats.design.distributed",
+    "DaskEventLogit": "diffusion_stats.design.distributed",
+    "DaskDyadicLogit": "diffusion_stats.design.distributed",
+    "DaskCoxHazard": "diffusion_stats.design.distributed",
 }
-_SUBMODULES = {"datasets", "countries", "mechanisms", "plots"}
+# public subpackages/modules reached as attributes (``ds.plots``, ``ds.countries`` ...)
+_SUBMODULES = {"datasets": "diffusion_stats.datasets", "countries": "diffusion_stats.countries",
+               "mechanisms": "diffusion_stats.mechanisms", "plots": "diffusion_stats.output.plots"}
 
 __all__ = [
     "Accounting", "accounting", "set_progress", "__version__",
@@ -95,7 +96,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:
-        return importlib.import_module(f"diffusion_stats.{name}")
+        return importlib.import_module(_SUBMODULES[name])
     mod = _LAZY.get(name)
     if mod is None:
         raise AttributeError(f"module 'diffusion_stats' has no attribute {name!r}")
@@ -106,20 +107,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
-
-
-class _Package(types.ModuleType):
-    """Keep functions named like their modules (``ds.exposure``, ``ds.dyads``, ``ds.compare``).
-
-    Importing the submodule ``diffusion_stats.exposure`` makes Python bind the package
-    attribute ``exposure`` to the module; bind the function of that name instead.
-    """
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if (isinstance(value, types.ModuleType) and name in _LAZY
-                and value.__name__ == f"{__name__}.{name}" and hasattr(value, name)):
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

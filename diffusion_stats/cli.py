@@ -115,7 +115,7 @@ def _build_parser() -> argparse.ArgumentParser:
 def _read_table(path: str, argument: str, needed: Sequence[str] = ()):
     import pandas as pd
 
-    from ._errors import DataNotAvailableError, InputError
+    from .core.errors import DataNotAvailableError, InputError
 
     p = Path(path).expanduser()
     if not p.exists():
@@ -157,7 +157,7 @@ def _looks_like_names(units: Sequence[str]) -> bool:
 def _parse_weights(spec: str, units: Sequence[str]):
     import diffusion_stats as ds
 
-    from ._errors import InputError
+    from .core.errors import InputError
 
     if "=" not in spec:
         raise InputError(f"--weights '{spec}': use NAME=SOURCE, e.g. border=us-borders or learn=ties.csv")
@@ -178,7 +178,7 @@ def _parse_weights(spec: str, units: Sequence[str]):
     year = cols.get("year")
     weight = column
     if weight is not None and weight not in df.columns:
-        from ._errors import did_you_mean
+        from .core.errors import did_you_mean
 
         raise InputError(f"--weights {name}: column '{weight}' not in '{src}'{did_you_mean(weight, df.columns)}")
     if weight is None:
@@ -203,7 +203,7 @@ class _Steps:
     """Named pipeline steps behind one progress bar."""
 
     def __init__(self, total: int, desc: str) -> None:
-        from ._progress import progress
+        from .core.progress import progress
 
         self._bar = progress(range(total), desc=desc, total=total)
         self._it = iter(self._bar)
@@ -259,9 +259,9 @@ def _fit_models(panel, exposures: list[str], covariates: list[str], model: str) 
 
 
 def _us_units(units: Sequence[str]) -> bool:
-    from .plots import _state_code
+    from .output.plots import state_code
 
-    return sum(_state_code(u) is not None for u in units) >= 0.8 * len(units) and len(units) >= 10
+    return sum(state_code(u) is not None for u in units) >= 0.8 * len(units) and len(units) >= 10
 
 
 def run_pipeline(adoptions, *, weights: list[tuple[str, Any]], out: str, title: str, subtitle: str,
@@ -277,8 +277,8 @@ def run_pipeline(adoptions, *, weights: list[tuple[str, Any]], out: str, title: 
     matplotlib.use("Agg")
     import diffusion_stats as ds
 
-    from . import plots
-    from .report import Report
+    from .output import plots
+    from .output.report import Report
 
     rep = Report(title, subtitle=subtitle)
     for n in notes:
@@ -411,7 +411,7 @@ def _fit_dyadic(adoptions, weights, *, end=None, windows=None, units=None) -> tu
     """Directed dyads (unit at risk x prior adopter) with one tie column per weight matrix."""
     import diffusion_stats as ds
 
-    from ._errors import InputError
+    from .core.errors import InputError
 
     if not weights:
         raise InputError("--model dyadic needs at least one --weights (the ties between units and sources)")
@@ -463,7 +463,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     windows = _read_table(args.windows, "--windows", ("policy", "first_year", "last_year")) if args.windows else None
     covariates = _read_table(args.covariates, "--covariates", ("unit", "year")) if args.covariates else None
     if covariates is not None:
-        from ._errors import require_columns
+        from .core.errors import require_columns
 
         require_columns(covariates, ["unit", "year"], argument="--covariates")
         covariates = covariates.assign(unit=covariates["unit"].astype(str))
@@ -506,7 +506,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    from ._progress import set_progress
+    from .core.progress import set_progress
 
     if args.no_progress:
         set_progress(False)
@@ -518,7 +518,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"{PROG}: interrupted\n")
         return 130
     except Exception as exc:
-        from ._errors import DiffusionStatsError
+        from .core.errors import DiffusionStatsError
 
         if args.debug:
             raise

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import diffusion_stats as ds
-from diffusion_stats.adoptions import as_adoptions
+from diffusion_stats.design.adoptions import as_adoptions
 
 RAW = pd.DataFrame({
     "state": ["CA", "NV", "CA", "OR"],

@@ -132,7 +132,7 @@ def test_usage_errors_are_one_line(capsys):
 
 def test_startup_does_not_import_models():
     code = ("import sys; from diffusion_stats import cli; cli._build_parser(); "
-            "heavy = [m for m in ('matplotlib', 'scipy', 'statsmodels', 'formulaic', 'diffusion_stats.cox') "
+            "heavy = [m for m in ('matplotlib', 'scipy', 'statsmodels', 'formulaic', 'diffusion_stats.survival.cox') "
             "if m in sys.modules]; print(heavy)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.stdout.strip() == "[]", r.stdout + r.stderr

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import diffusion_stats as ds
-from diffusion_stats._results import Results
+from diffusion_stats.inference.results import Results
 
 EXPECTED = Path(__file__).parent / "expected"
 

@@ -13,16 +13,16 @@ import pandas as pd
 import pytest
 
 import diffusion_stats as ds
-from diffusion_stats._covariance import (
+from diffusion_stats.core.errors import require_columns
+from diffusion_stats.core.formula import design_matrices
+from diffusion_stats.inference.covariance import (
     cluster_meat,
     dyadic_meat,
     group_codes,
     multiway_meat,
     resolve_cov_type,
 )
-from diffusion_stats._errors import require_columns
-from diffusion_stats._formula import design_matrices
-from diffusion_stats._results import Results
+from diffusion_stats.inference.results import Results
 
 ROOT = Path(__file__).resolve().parents[1]
 

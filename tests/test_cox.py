@@ -203,7 +203,7 @@ def test_exact_robust_variance_brute_force():
     df["event"] = (rng.uniform(size=n) < 0.6).astype(int)
     res = ds.CoxHazard("event ~ x + z", df, ties="exact").fit(cluster="g")
     beta = res.params.to_numpy()
-    from diffusion_stats import _cox_numerics as cn
+    from diffusion_stats.survival import _numerics as cn
 
     P = res.model._prepared()
     L = cn.exact_score_residuals(res._rs, cn.exact_layout(res._rs), P.X, beta)
@@ -420,7 +420,7 @@ def sim(reference_dir):
 
 @pytest.fixture(params=["pairs", "cumsum"])
 def layout(request, monkeypatch):
-    from diffusion_stats import _cox_numerics as cn
+    from diffusion_stats.survival import _numerics as cn
 
     if request.param == "cumsum":  # force the interval-sum layout
         monkeypatch.setattr(cn, "PAIRS_PER_ROW", 0)
@@ -451,7 +451,7 @@ def test_continuous_time_exact(sim, ref, layout):
 
 
 def test_cumsum_precision_fallback(sim, monkeypatch):
-    from diffusion_stats import _cox_numerics as cn
+    from diffusion_stats.survival import _numerics as cn
 
     base = ds.CoxHazard("event ~ x1 + x2", sim, strata="grp").fit()
     monkeypatch.setattr(cn, "PAIRS_PER_ROW", 0)
@@ -471,7 +471,7 @@ def test_cumsum_precision_fallback(sim, monkeypatch):
 
 
 def test_many_covariates_without_outer_product_cache(sim, layout, monkeypatch):
-    from diffusion_stats import _cox_numerics as cn
+    from diffusion_stats.survival import _numerics as cn
 
     sim = sim.assign(x3=sim["x1"] ** 2, x4=sim["x1"] * sim["x2"], x5=np.sin(sim["stop"]))
     f = "event ~ x1 + x2 + x3 + x4 + x5"

@@ -126,7 +126,8 @@ def test_concordance(lottery, reference_dir, fits, ref):
 def test_docstring_examples_run():
     import doctest
 
-    from diffusion_stats import cox, cox_diagnostics
+    from diffusion_stats.survival import cox
+    from diffusion_stats.survival import diagnostics as cox_diagnostics
 
     for mod in (cox, cox_diagnostics):
         result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)

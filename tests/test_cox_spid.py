@@ -17,7 +17,7 @@ import pytest
 
 import diffusion_stats as ds
 from diffusion_stats import IdentificationWarning
-from diffusion_stats._bundled import bundled_path
+from diffusion_stats.core.bundled import bundled_path
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import diffusion_stats as ds
-from diffusion_stats._bundled import bundled_path
+from diffusion_stats.core.bundled import bundled_path
 from diffusion_stats.datasets import _fetch
 from diffusion_stats.datasets._registry import REGISTRY, url_of
 

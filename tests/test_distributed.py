@@ -215,7 +215,7 @@ def test_errors(client, monadic):
 
 def test_parts_pickle(monadic):
     """What workers hold and exchange must pickle (multi-process clusters)."""
-    from diffusion_stats import _dask_glm as dist
+    from diffusion_stats.binary import distributed as dist
 
     ddf = ds.partition_by(monadic, "policy", partition_rows=20_000)
     m = ds.DaskDyadicLogit("event ~ nb", ddf.assign(partner=ddf["unit"].astype(str) + "x"))
@@ -277,7 +277,7 @@ def test_worker_processes(dyad_args, dyads_mem):
 def test_clear_error_without_dask(monkeypatch):
     import sys
 
-    from diffusion_stats.distributed import DaskNotInstalledError
+    from diffusion_stats.design.distributed import DaskNotInstalledError
 
     monkeypatch.setitem(sys.modules, "dask", None)
     monkeypatch.setitem(sys.modules, "dask.dataframe", None)

@@ -17,8 +17,8 @@ import pytest
 from scipy import sparse
 
 import diffusion_stats as ds
-from diffusion_stats._covariance import dyadic_meat
-from diffusion_stats._glm import fit_binary_glm, glm_cov, glm_scores
+from diffusion_stats.binary._glm import fit_binary_glm, glm_cov, glm_scores
+from diffusion_stats.inference.covariance import dyadic_meat
 
 RTOL_B, RTOL_SE = 1e-6, 1e-5
 
@@ -126,7 +126,7 @@ def test_dyadic_meat_equals_pairwise_sum():
     np.testing.assert_allclose(dyadic_meat(S, u, p), _pairwise_meat(S, u, p), rtol=1e-10, atol=1e-12)
     V, facts = glm_cov(y, X, fit, "dyadic", unit_codes=u, partner_codes=p)
     np.testing.assert_allclose(V, fit.cov_unscaled @ _pairwise_meat(S, u, p) @ fit.cov_unscaled, rtol=1e-10)
-    import diffusion_stats._glm as glm
+    import diffusion_stats.binary._glm as glm
 
     old = glm._DENSE_PAIRS
     try:  # the path for many units (pair codes by factorisation)
@@ -186,7 +186,7 @@ def test_errors(design):
 
 def test_warm_start_gives_the_same_fit(design, monkeypatch):
     """Large data start IRLS from a subsample fit; the optimum must not change."""
-    import diffusion_stats._glm as glm
+    import diffusion_stats.binary._glm as glm
 
     cold = ds.DyadicLogit("event ~ partner_adopted * tie + statehood_c", design).fit(cov_type="dyadic")
     monkeypatch.setattr(glm, "_WARM_N", 50_000)

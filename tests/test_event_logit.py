@@ -14,7 +14,7 @@ import pytest
 from _helpers import lottery_complete_cases
 
 import diffusion_stats as ds
-from diffusion_stats.event_logit import natural_spline_basis
+from diffusion_stats.binary.event_logit import natural_spline_basis
 
 RTOL_B, RTOL_SE = 1e-6, 1e-5
 F = "adopt ~ elect1 + elect2 + income1 + fiscal + party + religion + neighbor"

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import diffusion_stats as ds
-from diffusion_stats.weights import Weights
+from diffusion_stats.weights.core import Weights
 
-emod = importlib.import_module("diffusion_stats.exposure")  # the module (ds.exposure is the function)
+emod = importlib.import_module("diffusion_stats.design.exposure")  # the module (ds.exposure is the function)
 WATER = [("IL", "MI"), ("ME", "MA")]  # B&B's water borders (../shared/data/README.md)
 
 
@@ -365,8 +365,8 @@ def test_relabelling_invariance(prob, rnd):
 
 
 def test_ds_exposure_stays_the_function_after_importing_the_module(chain):
-    """``import diffusion_stats.exposure`` must not rebind ``ds.exposure`` to the module."""
-    import diffusion_stats.exposure  # noqa: F401
+    """``import diffusion_stats.design.exposure`` must not rebind ``ds.exposure`` to the module."""
+    import diffusion_stats.design.exposure  # noqa: F401
 
     assert callable(ds.exposure) and ds.exposure is emod.exposure
     adopt = pd.DataFrame({"unit": ["a"], "policy": "p", "year": [2000]})

@@ -17,8 +17,8 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 import diffusion_stats as ds  # noqa: E402
-from diffusion_stats import plots  # noqa: E402
-from diffusion_stats._results import Results  # noqa: E402
+from diffusion_stats.inference.results import Results  # noqa: E402
+from diffusion_stats.output import plots  # noqa: E402
 
 
 def _adoptions(seed=1):
@@ -106,8 +106,8 @@ def test_ax_is_reused():
 def test_tile_grid_is_complete():
     assert len(plots.US_TILES) == 51
     assert len({(r, c) for r, c, _ in plots.US_TILES.values()}) == 51
-    assert plots._state_code("new york") == "NY" and plots._state_code("ca") == "CA"
-    assert plots._state_code("Puerto Rico") is None
+    assert plots.state_code("new york") == "NY" and plots.state_code("ca") == "CA"
+    assert plots.state_code("Puerto Rico") is None
 
 
 def test_tile_map_accepts_names_and_mappings():

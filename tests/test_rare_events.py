@@ -10,7 +10,7 @@ import pytest
 from _helpers import lottery_complete_cases
 
 import diffusion_stats as ds
-from diffusion_stats.rare_events import prior_correction_offset
+from diffusion_stats.binary.rare_events import prior_correction_offset
 
 F = "adopt ~ elect1 + elect2 + income1 + fiscal + party + religion + neighbor"
 

@@ -1,6 +1,6 @@
 """The loops shared by the in-memory and Dask estimators, driven through their callables.
 
-``_cox_numerics.newton`` (CoxHazard, DaskCoxHazard) and ``_glm.irls`` (EventLogit,
+``survival._numerics.newton`` (CoxHazard, DaskCoxHazard) and ``_glm.irls`` (EventLogit,
 DyadicLogit and their Dask twins) take an evaluation callable: over one block of rows, or
 summed over blocks. These tests check that summing the evaluation over row blocks (as the
 Dask models do over partitions) gives the one-block fit, and that the public models
@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 import diffusion_stats as ds
-from diffusion_stats import _cox_numerics as cn
-from diffusion_stats._glm import IRLSPoint, block_point, fit_binary_glm, irls
+from diffusion_stats.binary._glm import IRLSPoint, block_point, fit_binary_glm, irls
+from diffusion_stats.survival import _numerics as cn
 
 
 def _binary_data(n: int = 900, seed: int = 4) -> tuple[np.ndarray, np.ndarray]:

@@ -10,14 +10,14 @@ import pytest
 import scipy.sparse as sp
 
 import diffusion_stats as ds
-from diffusion_stats._errors import (
+from diffusion_stats.core.errors import (
     ConvergenceWarning,
     DataValidationError,
     InputError,
     RowAccountingWarning,
     SpecificationError,
 )
-from diffusion_stats.spatial_lag import SpatialLag, spatial_temporal_lag
+from diffusion_stats.spatial.lag import SpatialLag, spatial_temporal_lag
 
 
 def lattice(n: int) -> sp.csr_matrix:
@@ -127,7 +127,7 @@ def test_logdets_agree(cs, logdet):
 
 
 def test_logdet_values():
-    from diffusion_stats._spatial_numerics import LogDet
+    from diffusion_stats.spatial._numerics import LogDet
 
     B = lattice(6)
     Wr = sp.csr_matrix(sp.diags(1 / np.asarray(B.sum(axis=1)).ravel()) @ B)
@@ -250,7 +250,7 @@ def test_time_effects_unbalanced_equal_transformation_approach(panel):
         ys.append(F.T @ g["y"].to_numpy())
         Xs.append(F.T @ g[["x1", "x2"]].to_numpy())
         blocks.append(F.T @ A @ F)
-    from diffusion_stats import _spatial_numerics as num
+    from diffusion_stats.spatial import _numerics as num
 
     y, X = np.concatenate(ys), np.vstack(Xs)
     Wb = sp.block_diag(blocks, format="csr")

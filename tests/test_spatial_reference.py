@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import diffusion_stats as ds
-from diffusion_stats.spatial_lag import SpatialLag
+from diffusion_stats.spatial.lag import SpatialLag
 
 REF_RTOL_EST = 1e-6
 REF_RTOL_SE = 1e-5
@@ -30,7 +30,7 @@ def ref(reference_dir):
 
 @pytest.fixture(scope="module")
 def us_W():
-    from diffusion_stats._bundled import bundled_path
+    from diffusion_stats.core.bundled import bundled_path
 
     b = pd.read_csv(bundled_path("us_state_borders.csv"))
     b = b[~b["corner_only"].astype(bool) & (b["state1"] != "DC") & (b["state2"] != "DC")]
@@ -307,7 +307,7 @@ def test_country_lu_matches_spatialreg_matrix(country, ref):
 
 def test_observed_information_is_profile_hessian(country):
     """Large-N variance (observed information) = inverse Hessian of the profile likelihood."""
-    from diffusion_stats import _spatial_numerics as num
+    from diffusion_stats.spatial import _numerics as num
 
     d, W = country
     res = SpatialLag("lmilex_pc ~ ltpop + lpec_pc + urban", d, W, unit="unit").fit()

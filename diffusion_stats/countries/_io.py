@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._errors import DataNotAvailableError, DataValidationError, InputError
+from ..core.errors import DataNotAvailableError, DataValidationError, InputError
 
 ENV = "DIFFUSION_STATS_DATA"
 
@@ -29,11 +29,11 @@ def data_file(path: str | os.PathLike | None, folder: str, file: str) -> Path:
         return p
     name = f"{folder}/{file}"
     try:
-        from ..datasets._registry import REGISTRY
+        from ..datasets import REGISTRY
     except ImportError:  # pragma: no cover - the datasets subpackage ships with the package
         REGISTRY = {}
     if name in REGISTRY:
-        from ..datasets._fetch import fetch
+        from ..datasets import fetch
 
         return fetch(name)
     root = os.environ.get(ENV)

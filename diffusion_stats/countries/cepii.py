@@ -7,8 +7,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .._accounting import Accounting
-from .._errors import InputError, require_columns
+from ..core.accounting import Accounting
+from ..core.errors import InputError, require_columns
 from ._io import data_file, read_rda
 
 __all__ = ["CEPII_ALIASES", "read_cepii_dist", "cepii_weights"]
@@ -150,7 +150,7 @@ def cepii_weights(dist: pd.DataFrame, value: str | list[str] = "comlang_off", *,
         keep &= dist["unit1"].isin(labels).to_numpy() & dist["unit2"].isin(labels).to_numpy()
     frame = pd.DataFrame({"unit1": dist["unit1"].to_numpy()[keep], "unit2": dist["unit2"].to_numpy()[keep],
                           "w": v[keep]})
-    from ..weights import Weights
+    from ..weights.core import Weights
 
     return Weights.from_dyads(frame, unit1="unit1", unit2="unit2", value="w", symmetric=False, units=labels,
                               name=name or (f"1/{value}" if inverse else "|".join(cols)))

@@ -24,7 +24,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .._errors import InputError
+from ..core.errors import InputError
 
 __all__ = [
     "NAME_OVERRIDES",

@@ -51,8 +51,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .._accounting import Accounting
-from .._errors import InputError
+from ..core.accounting import Accounting
+from ..core.errors import InputError
 from ._io import data_file, read_rda, year_range
 
 __all__ = [
@@ -302,7 +302,7 @@ def _apply_merge(df: pd.DataFrame, mm: dict, cols: list[str], acc: Accounting, w
 
 
 def _to_weights(frame: pd.DataFrame, *, value: str | None, symmetric: bool, name: str, units=None):
-    from ..weights import Weights
+    from ..weights.core import Weights
 
     if units is not None:  # a selection the caller asked for: dyads with other units are left out
         units = [str(u) for u in units]
@@ -661,7 +661,7 @@ def capability_weights(capabilities: pd.DataFrame, *, how: str = "capability", i
     >>> cap = read_cow_capabilities(years=(2000, 2001))
     >>> W = capability_weights(cap).row_standardize()
     """
-    from .._errors import require_columns
+    from ..core.errors import require_columns
 
     require_columns(capabilities, ["unit", "year", value], argument="capabilities")
     cap = capabilities[["unit", "year", value]].dropna()

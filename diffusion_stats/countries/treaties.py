@@ -21,8 +21,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .._accounting import Accounting
-from .._errors import DataValidationError, DiffusionStatsError, InputError
+from ..core.accounting import Accounting
+from ..core.errors import DataValidationError, DiffusionStatsError, InputError
 from ._io import data_file
 
 __all__ = ["read_un_treaty", "read_fctc", "un_treaty_index", "parse_un_date"]

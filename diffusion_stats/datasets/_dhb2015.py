@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from .._errors import InputError, did_you_mean
+from ..core.errors import InputError, did_you_mean
 from ._fetch import fetch
 
 __all__ = ["load_dhb2015", "DHB2015"]
@@ -64,7 +64,7 @@ def load_dhb2015(table: str, *, download: bool = True) -> DHB2015:
     >>> len(lottery.data), len(lottery.adoptions)  # doctest: +SKIP
     (901, 27)
     """
-    from ..adoptions import read_adoptions
+    from ..design.adoptions import read_adoptions
 
     if table not in _TABLES:
         raise InputError(f"unknown DHB 2015 table {table!r}{did_you_mean(table, _TABLES)}; choose from "

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from urllib.request import urlopen  # module global so tests can monkeypatch it
 
-from .._errors import DataNotAvailableError, DataValidationError, InputError, did_you_mean
+from ..core.errors import DataNotAvailableError, DataValidationError, InputError, did_you_mean
 from ._registry import REGISTRY, url_of
 
 __all__ = ["fetch", "cache_dir", "sha256_of"]

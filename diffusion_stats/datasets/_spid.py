@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from .._errors import InputError
+from ..core.errors import InputError
 from ._fetch import fetch
 
 __all__ = ["load_spid", "SPID"]
@@ -59,7 +59,7 @@ def load_spid(*, unit: str = "name", download: bool = True) -> SPID:
     """
     import pyreadr
 
-    from ..adoptions import read_adoptions
+    from ..design.adoptions import read_adoptions
 
     if unit not in {"name", "postal"}:
         raise InputError(f"unit= must be 'name' (SPID's statenam) or 'postal', not {unit!r}")

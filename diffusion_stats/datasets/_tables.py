@@ -6,8 +6,8 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from .._bundled import bundled_path
-from .._errors import InputError
+from ..core.bundled import bundled_path
+from ..core.errors import InputError
 
 __all__ = ["load_us_states", "load_us_state_borders", "load_demo", "Demo", "WATER_BORDERS"]
 
@@ -114,7 +114,7 @@ def load_demo() -> Demo:
     >>> int(panel["event"].sum()) == len(demo.adoptions)
     True
     """
-    from ..adoptions import read_adoptions
+    from ..design.adoptions import read_adoptions
 
     raw = pd.read_csv(bundled_path("demo_adoptions.csv"), dtype={"unit": str, "policy": str})
     adoptions = read_adoptions(raw)

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import InputError
-from .._progress import progress
+from ..core.errors import InputError
+from ..core.progress import progress
 
 __all__ = ["seeded_map", "child_seeds"]
 

@@ -1,7 +1,7 @@
 """The small protocol the mechanism tools use to refit any estimator.
 
 A *model* is any object with ``formula`` (str), the data it was built on, and
-``fit(**kwargs)`` returning a :class:`~diffusion_stats._results.Results`. To refit with
+``fit(**kwargs)`` returning a :class:`~diffusion_stats.inference.results.Results`. To refit with
 another formula or other data the tools rebuild it, in this order of preference:
 
 1. ``model._refit_with(formula=..., data=...)`` if the estimator defines it;
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._errors import InputError, SpecificationError
+from ..core.errors import InputError, SpecificationError
 
 __all__ = ["is_model", "model_formula", "model_data", "rebuild", "fit_model", "rhs_terms", "drop_terms",
            "add_terms", "channel_names", "fit_results"]
@@ -205,7 +205,7 @@ def channel_names(channels: Any, params_index: Any = None) -> list[str]:
     if len(set(names)) != len(names):
         raise InputError(f"channels are listed more than once: {names}")
     if params_index is not None:
-        from .._errors import did_you_mean
+        from ..core.errors import did_you_mean
 
         idx = list(map(str, params_index))
         for nm in names:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._errors import DiffusionStatsError, InputError, require_columns
+from ..core.errors import DiffusionStatsError, InputError, require_columns
 from ._protocol import is_model, rebuild
 from .channels import Channel, add_channels
 
@@ -122,7 +122,7 @@ class SimDesign:
         return np.clip(h, 1e-6, 0.9)
 
     def simulate(self, effects: Mapping[str, float], seed: Any, common_shock_sd: float = 0.0) -> pd.DataFrame:
-        from ..simulate import simulate_diffusion
+        from ..design.simulate import simulate_diffusion
 
         names = {c.name for c in self.channels}
         gam = {k: v for k, v in effects.items() if k in names}
@@ -132,7 +132,7 @@ class SimDesign:
                                   model=self.model, common_shock_sd=common_shock_sd, seed=seed)
 
     def build(self, adoptions: pd.DataFrame) -> pd.DataFrame:
-        from ..panel import event_history
+        from ..design.panel import event_history
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -145,11 +145,11 @@ def make_estimator(estimator: Any, formula: str, fit_kwargs: Mapping[str, Any] |
     fk = dict(fit_kwargs or {})
     if isinstance(estimator, str):
         if estimator == "cox":
-            from ..cox import CoxHazard
+            from ..survival.cox import CoxHazard
 
             return lambda d: CoxHazard(formula, d, strata="policy").fit(**fk)
         if estimator in ("logit", "cloglog"):
-            from ..event_logit import EventLogit
+            from ..binary.event_logit import EventLogit
 
             return lambda d: EventLogit(formula, d, link=estimator, duration="spline").fit(**fk)
         raise InputError(f"estimator={estimator!r}; use 'cox', 'logit', 'cloglog', an unfitted model, or a "

@@ -7,7 +7,7 @@ competition), how exposure is summarised (share, count, weighted) and the lag.
 event-history panel (one column per channel) or on a directed-dyad panel (the
 partner-level tie and weight, plus the unit's monadic exposure).
 
-Every exposure is computed by :func:`diffusion_stats.exposure`; this module only
+Every exposure is computed by :func:`diffusion_stats.design.exposure`; this module only
 prepares the weights (e.g. source-side weights for success-weighted learning).
 """
 
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._errors import ColumnNotFoundError, DataValidationError, InputError, did_you_mean, require_columns
+from ..core.errors import ColumnNotFoundError, DataValidationError, InputError, did_you_mean, require_columns
 
 __all__ = ["Channel", "add_channels", "MECHANISMS", "KINDS"]
 
@@ -42,7 +42,7 @@ class Channel:
     mechanism : {"learning", "emulation", "coercion", "competition", "other"}
         The mechanism the channel operationalises (reported by ``horse_race``).
     kind : {"share", "count", "weighted"}
-        Exposure summary, as in :func:`diffusion_stats.exposure`.
+        Exposure summary, as in :func:`diffusion_stats.design.exposure`.
     weight_by : DataFrame, optional
         Source-side weights ``s``: columns ``unit``, ``year``, optionally ``policy``, and
         one value column. Exposure then counts source j's adoption with weight ``s_j``
@@ -56,9 +56,9 @@ class Channel:
         Where the operationalisation comes from (citation), shown in reports.
     missing_years : {"previous", "nearest", "zero", "raise"}
         Time-varying weights without a matrix for ``t - lag`` (passed to
-        :func:`diffusion_stats.exposure`).
+        :func:`diffusion_stats.design.exposure`).
     missing_units : {"raise", "zero"}
-        Panel units absent from the weights (passed to :func:`diffusion_stats.exposure`).
+        Panel units absent from the weights (passed to :func:`diffusion_stats.design.exposure`).
 
     Examples
     --------
@@ -156,7 +156,7 @@ def _scaled_weights(ch: Channel, svals: pd.DataFrame, labels: Sequence[str], yea
     degree, "weighted" M = W; the result is used with ds.exposure(kind="weighted").
     Sources without a weight in year y get weight 0.
     """
-    from ..weights import Weights
+    from ..weights.core import Weights
 
     col = _value_column(svals)
     s = svals.assign(unit=svals["unit"].astype(str), year=svals["year"].astype(np.int64))
@@ -197,7 +197,7 @@ def _scaled_weights(ch: Channel, svals: pd.DataFrame, labels: Sequence[str], yea
 
 def _channel_exposure(panel: pd.DataFrame, adoptions: pd.DataFrame, ch: Channel) -> pd.Series:
     """The channel's exposure for each row of a monadic panel (policy, unit, year), via ds.exposure."""
-    from ..exposure import exposure
+    from ..design.exposure import exposure
 
     if ch.weight_by is None:
         out = exposure(panel, adoptions, ch.weights, lag=int(ch.lag), kind=ch.kind, name=ch.name,

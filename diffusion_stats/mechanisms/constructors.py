@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._errors import DataValidationError, InputError, require_columns
+from ..core.errors import DataValidationError, InputError, require_columns
 from .channels import Channel
 
 __all__ = [
@@ -78,7 +78,7 @@ def _labels_of(*series: pd.Series, units: Sequence[Any] | None) -> list[str]:
 
 
 def _weights(mats: dict, labels: list[str], name: str) -> Any:
-    from ..weights import Weights
+    from ..weights.core import Weights
 
     clean = {}
     for k, m in mats.items():
@@ -221,7 +221,7 @@ def network_weights(edges: pd.DataFrame, *, source: str = "state_02", target: st
         v = pd.to_numeric(e[tie], errors="coerce")
         e = e[v.fillna(0) > 0]
     e = e[e[source].astype(str) != e[target].astype(str)]
-    from ..weights import Weights
+    from ..weights.core import Weights
 
     if year is not None and units is None:
         units = sorted(set(edges[source].astype(str)) | set(edges[target].astype(str)))

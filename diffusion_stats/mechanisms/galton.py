@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._errors import InputError, SpecificationError, require_columns
-from .._summary import Summary, format_number
+from ..core.errors import InputError, SpecificationError, require_columns
+from ..output.summary import Summary, format_number
 from ._protocol import add_terms, channel_names, is_model, model_data, model_formula, rebuild
 
 __all__ = ["galton_check", "GaltonResult"]

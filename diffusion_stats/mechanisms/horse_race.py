@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._errors import DiffusionStatsError, DiffusionStatsWarning
-from .._summary import Summary, format_number
+from ..core.errors import DiffusionStatsError, DiffusionStatsWarning
+from ..output.summary import Summary, format_number
 from ._protocol import channel_names, drop_terms, fit_results, model_data, model_formula, rebuild
 
 __all__ = ["horse_race", "HorseRaceResult"]

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._errors import InputError
-from .._summary import Summary, format_number
+from ..core.errors import InputError
+from ..output.summary import Summary, format_number
 from ._parallel import child_seeds, seeded_map
 from ._simdesign import SimDesign, make_estimator, run_one
 from .channels import _as_channels

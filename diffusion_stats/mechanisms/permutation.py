@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._errors import DiffusionStatsError, InputError
-from .._summary import Summary, format_number
+from ..core.errors import DiffusionStatsError, InputError
+from ..output.summary import Summary, format_number
 from ._parallel import child_seeds, seeded_map
 from ._protocol import channel_names, is_model, model_data, rebuild
 from .channels import _as_channels, add_channels
@@ -86,7 +86,7 @@ def relabel_weights(W: Any, perm: np.ndarray) -> Any:
     >>> relabel_weights(W, np.array([2, 1, 0])).neighbors("c")
     ('b',)
     """
-    from ..weights import Weights
+    from ..weights.core import Weights
 
     labels = list(W.labels)
     new = [labels[int(k)] for k in perm]

@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._errors import InputError
-from .._summary import Summary, format_number
+from ..core.errors import InputError
+from ..output.summary import Summary, format_number
 from ._protocol import add_terms, channel_names, is_model, model_data, model_formula, rebuild
 from .channels import _as_channels, add_channels
 
@@ -108,7 +108,7 @@ def lead_exposures(panel: pd.DataFrame, adoptions: pd.DataFrame, channels: Any, 
         raise InputError(f"leads={leads} must be >= 1")
     import warnings
 
-    from .._errors import RowAccountingWarning
+    from ..core.errors import RowAccountingWarning
 
     out = panel.copy()
     for ch in chans:
@@ -123,7 +123,7 @@ def lead_exposures(panel: pd.DataFrame, adoptions: pd.DataFrame, channels: Any, 
 def _null_task(ctx: dict, seed: Any) -> dict:
     import warnings
 
-    from .._errors import DiffusionStatsError
+    from ..core.errors import DiffusionStatsError
 
     design = ctx["design"]
     try:

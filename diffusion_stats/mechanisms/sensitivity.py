@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._errors import DiffusionStatsError, InputError
-from .._summary import Summary
+from ..core.errors import DiffusionStatsError, InputError
+from ..output.summary import Summary
 from ._protocol import channel_names, is_model, model_data, rebuild
 from .channels import Channel, _as_channels, add_channels
 
@@ -66,7 +66,7 @@ class SensitivityResult:
 
 
 def _map_matrices(W: Any, fn, name: str) -> Any:
-    from ..weights import Weights
+    from ..weights.core import Weights
 
     if W.is_time_varying:
         mats = {int(y): fn(W.matrix(year=int(y))) for y in W.years}

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._errors import DataValidationError, InputError, require_columns
-from .._summary import Summary, format_number
+from ..core.errors import DataValidationError, InputError, require_columns
+from ..output.summary import Summary, format_number
 
 __all__ = ["separability", "SeparabilityResult"]
 

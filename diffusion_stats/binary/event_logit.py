@@ -1,0 +1,447 @@
+"""Discrete-time event-history models: ``ds.EventLogit``.
+
+A unit-year panel at risk until adoption (``ds.event_history``) is a binary-response
+regression: ``Pr(event_it = 1 | at risk) = F(x_it' b + g(t))`` with F the logistic,
+complementary log-log (the grouped-duration proportional-hazards model) or normal cdf,
+and g the baseline hazard ("duration dependence"):
+
+* ``duration=None``: none (a constant baseline, the intercept);
+* ``"cubic"``: t, t^2, t^3 (Carter & Signorino 2010);
+* ``"spline"``: a natural cubic spline in t (Beck, Katz & Tucker 1998), R's
+  ``splines::ns(t, df=spline_df)`` basis exactly: boundary knots at min(t) and max(t),
+  ``spline_df - 1`` interior knots at the quantiles ``1/spline_df, ..., (spline_df-1)/spline_df``
+  of t over the rows used (R's type-7 quantiles), or at ``knots=`` if given; the knots
+  are reported in ``results.info``;
+* ``"dummies"``: one indicator per observed value of t (the first is the reference when the
+  formula has an intercept). Durations with no events cannot be estimated (separation)
+  and are reported.
+
+t is the column named by ``time=`` (default ``"stop"``: the counting-process stop time of
+``ds.event_history``, i.e. 1 in a policy's first year at risk).
+
+Estimation is IRLS (``diffusion_stats.binary._glm``), the same algorithm as R's ``glm``; the
+variance options and their finite-sample factors are documented there and in
+:meth:`EventLogit.fit`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from ..core.errors import ColumnNotFoundError, DataValidationError, InputError, SpecificationError, did_you_mean
+from ..core.formula import design_matrices
+from ..inference.covariance import resolve_cov_type
+from ..inference.results import Results
+from ..output.summary import Summary
+from ._glm import GLMFit, check_binary, check_link, fit_binary_glm, glm_cov
+
+__all__ = ["EventLogit", "BinaryResults", "natural_spline_basis"]
+
+_DURATIONS = (None, "cubic", "spline", "dummies")
+
+
+# --------------------------------------------------------------------------- splines
+def natural_spline_basis(t: np.ndarray, knots: np.ndarray, boundary: tuple[float, float]) -> np.ndarray:
+    """R's ``splines::ns(t, knots=knots, Boundary.knots=boundary)`` basis (no intercept column).
+
+    B-spline basis of order 4 on the knots (boundary knots repeated four times), with the
+    first column dropped and projected onto the null space of the second derivatives at
+    the two boundary knots (R's QR construction), so the columns equal R's exactly.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> B = natural_spline_basis(np.arange(1.0, 11.0), np.array([4.0, 7.0]), (1.0, 10.0))
+    >>> B.shape
+    (10, 3)
+    """
+    from scipy.interpolate import BSpline
+    from scipy.linalg import qr
+
+    t = np.asarray(t, dtype=float)
+    lo, hi = float(boundary[0]), float(boundary[1])
+    if np.any((t < lo) | (t > hi)):
+        raise InputError("natural_spline_basis: values outside the boundary knots are not supported")
+    aknots = np.sort(np.concatenate([[lo] * 4, np.asarray(knots, dtype=float), [hi] * 4]))
+    m = len(aknots) - 4
+    basis = np.empty((len(t), m))
+    const = np.empty((2, m))
+    for j in range(m):
+        c = np.zeros(m)
+        c[j] = 1.0
+        b = BSpline(aknots, c, 3, extrapolate=True)
+        basis[:, j] = b(t)
+        const[:, j] = b.derivative(2)(np.array([lo, hi]))
+    # R evaluates the right boundary as the limit from the left (the last basis function is 1 there)
+    at_hi = t == hi
+    if at_hi.any():
+        row = np.zeros(m)
+        row[-1] = 1.0
+        basis[at_hi] = row
+    basis, const = basis[:, 1:], const[:, 1:]
+    Q, _ = qr(const.T, mode="full")
+    return basis @ Q[:, 2:]
+
+
+def _check_duration_args(duration: str | None, time: str, data) -> None:
+    """``duration=`` is known and its ``time=`` column exists (pandas or Dask frame)."""
+    if duration not in _DURATIONS:
+        raise InputError(f"duration={duration!r} is not one of {_DURATIONS}")
+    if duration is not None and time not in data.columns:
+        raise ColumnNotFoundError(f"time column '{time}' not found in data{did_you_mean(time, data.columns)}; "
+                                  "pass time='your duration column'")
+
+
+def _duration_layout(duration: str, time: str, *, has_intercept: bool, spline_df: int, knots,
+                     formula_names: list[str], bounds: Callable[[], tuple[float, float]],
+                     quantile: Callable[[np.ndarray], np.ndarray], distinct: Callable[[], np.ndarray]) -> dict:
+    """Names, summary facts and constants (spline knots, dummy values) of the duration terms.
+
+    Needs only a summary of t over the rows used, through three callables (so that the
+    Dask models can compute it from value counts over partitions): ``bounds()`` = (min,
+    max), ``quantile(probs)`` = R's type-7 quantiles, ``distinct()`` = sorted distinct
+    values. Raises for bad ``spline_df``/``knots`` and for terms already in the formula.
+    """
+    out: dict[str, Any] = {"kind": duration, "info": {}}
+    if duration == "cubic":
+        names = [time, f"{time}^2", f"{time}^3"]
+    elif duration == "spline":
+        if knots is None:
+            if not isinstance(spline_df, (int, np.integer)) or spline_df < 1:
+                raise InputError(f"spline_df must be a positive integer, got {spline_df!r}")
+            probs = np.linspace(0, 1, spline_df + 1)[1:-1]
+            kn = quantile(probs) if len(probs) else np.array([])
+        else:
+            kn = np.sort(np.asarray(knots, dtype=float))
+        bnd = bounds()
+        if np.any((kn <= bnd[0]) | (kn >= bnd[1])):
+            raise InputError(f"spline knots {kn.tolist()} must lie strictly inside the range of '{time}' {bnd}")
+        names = [f"ns({time})[{j + 1}]" for j in range(len(kn) + 1)]
+        out.update(knots=kn, boundary=bnd, info={"spline knots": ", ".join(f"{v:g}" for v in kn),
+                                                 "spline boundary knots": f"{bnd[0]:g}, {bnd[1]:g}"})
+    else:  # dummies: one per observed value (the first is the reference with an intercept)
+        vals = distinct()
+        use = vals[1:] if has_intercept else vals
+        names = [f"{time}[{v:g}]" for v in use]
+        out["values"] = use
+        if has_intercept:
+            out["info"] = {"duration reference": f"{time} = {vals[0]:g}"}
+    clash = [d for d in names if d in formula_names]
+    if clash:
+        raise SpecificationError(f"duration terms {clash} are already in the formula; drop them from the "
+                                 "formula or use duration=None")
+    out["names"] = names
+    return out
+
+
+def _duration_matrix(t: np.ndarray, layout: dict, *, dense: bool = False):
+    """The duration columns for durations ``t`` (layout from :func:`_duration_layout`);
+    dummies are a sparse one-hot matrix unless ``dense``."""
+    kind = layout["kind"]
+    if kind == "cubic":
+        return np.column_stack([t, t**2, t**3])
+    if kind == "spline":
+        return natural_spline_basis(t, layout["knots"], layout["boundary"])
+    use = layout["values"]
+    if dense:
+        return (t[:, None] == use[None, :]).astype(float)
+    # sparse one-hot (one column per duration): hundreds of durations stay cheap
+    col = np.minimum(np.searchsorted(use, t), max(len(use) - 1, 0))
+    keep = (use[col] == t) if len(use) else np.zeros(len(t), dtype=bool)
+    return sparse.csr_matrix((np.ones(int(keep.sum())), (np.flatnonzero(keep), col[keep])), shape=(len(t), len(use)))
+
+
+# --------------------------------------------------------------------------- results
+class BinaryResults(Results):
+    """Results of a binary-response model (EventLogit, DyadicLogit).
+
+    Adds ``link``, ``converged``, ``iterations``, ``deviance``, ``null_deviance``, ``aic``,
+    ``fitted_values`` (probabilities for the rows used), ``separation`` (terms flagged)
+    and ``not_psd`` (the variance matrix failed the eigenvalue check) to the common
+    interface.
+    """
+
+    model_name = "EventLogit"
+
+    def __init__(self, *, fit: GLMFit, notes: list[str], fitted: np.ndarray, not_psd: bool,
+                 model_name: str, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.model_name = model_name
+        self._fit = fit
+        self._notes = list(notes)
+        self._fitted = fitted
+        self._not_psd = bool(not_psd)
+
+    @property
+    def link(self) -> str:
+        return self._fit.link
+
+    @property
+    def converged(self) -> bool:
+        return self._fit.converged
+
+    @property
+    def iterations(self) -> int:
+        return self._fit.iterations
+
+    @property
+    def deviance(self) -> float:
+        return self._fit.deviance
+
+    @property
+    def null_deviance(self) -> float:
+        return self._fit.null_deviance
+
+    @property
+    def aic(self) -> float:
+        return self._fit.deviance + 2 * len(self._params)
+
+    @property
+    def separation(self) -> list[str]:
+        return list(self._fit.separation)
+
+    @property
+    def not_psd(self) -> bool:
+        return self._not_psd
+
+    @property
+    def fitted_values(self) -> np.ndarray:
+        return self._fitted.copy()
+
+    def summary(self) -> Summary:
+        s = super().summary()
+        s.notes.extend(self._notes)
+        return s
+
+
+# --------------------------------------------------------------------------- model base
+class _BinaryModel:
+    """Formula + data -> binary GLM; shared by EventLogit and DyadicLogit."""
+
+    _name = "EventLogit"
+    _allowed_cov: tuple[str, ...] = ("classical", "robust", "cluster")
+
+    def _setup(self, formula: str, data: pd.DataFrame, *, link: str, weights, missing: str,
+               extra: tuple[str | None, ...], case_control: str | None, tau: float | None) -> None:
+        check_link(link)
+        if case_control not in (None, "prior", "weight"):
+            raise InputError(f"case_control={case_control!r}; use None, 'prior' (King & Zeng prior correction "
+                             "of the intercept) or 'weight' (weighted likelihood)")
+        wcol = weights if isinstance(weights, str) else None
+        if wcol is not None and wcol not in data.columns:
+            raise ColumnNotFoundError(f"weights column '{wcol}' not found in data{did_you_mean(wcol, data.columns)}")
+        self._formula = formula
+        self._data = data
+        self._link = link
+        self._design = design_matrices(formula, data, intercept=True, missing=missing,
+                                       extra=tuple(extra) + ((wcol,) if wcol else ()))
+        rows = self._design.rows
+        check_binary(self._design.y, self._design.response)
+        if weights is None:
+            self._weights = None
+        elif wcol is not None:
+            self._weights = data.loc[rows, wcol].to_numpy(dtype=float)
+        else:
+            w = np.asarray(weights, dtype=float)
+            if w.shape != (len(data),):
+                raise InputError(f"weights must be a column name or an array of length {len(data)}, "
+                                 f"got shape {w.shape}")
+            self._weights = w[rows]
+        if self._weights is not None and (np.any(~np.isfinite(self._weights)) or np.any(self._weights < 0)):
+            raise DataValidationError("weights must be finite and non-negative")
+        self._case_control = case_control
+        self._cc: dict[str, float] = {}
+        if case_control is not None:
+            from .rare_events import case_control_setup
+            self._cc = case_control_setup(self._design.y, data, tau=tau, link=link, how=case_control,
+                                          names=self._design.names)
+            if case_control == "weight":
+                cw = self._cc["w1"] * self._design.y + self._cc["w0"] * (1 - self._design.y)
+                self._weights = cw if self._weights is None else self._weights * cw
+        self._X = self._design.X
+        self._names = list(self._design.names)
+
+    # -- public read-only facts
+    @property
+    def formula(self) -> str:
+        return self._formula
+
+    @property
+    def link(self) -> str:
+        return self._link
+
+    @property
+    def exog_names(self) -> list[str]:
+        return list(self._names)
+
+    @property
+    def nobs(self) -> int:
+        return len(self._design.y)
+
+    def _rows(self) -> pd.DataFrame:
+        return self._data.loc[self._design.rows]
+
+    def _extra_cov_args(self, cov_type: str) -> dict:
+        return {}
+
+    def fit(self, cov_type: str | None = None, cluster: str | list[str] | None = None, *,
+            hc_type: str = "HC0", maxiter: int = 100, tol: float = 1e-10) -> BinaryResults:
+        """Fit by IRLS and compute the chosen variance.
+
+        Parameters
+        ----------
+        cov_type : {"classical", "robust", "cluster", "dyadic"}, optional
+            "classical" (inverse information; the default, or "robust" with
+            ``case_control="weight"``), "robust" (sandwich), "cluster" (one- or two-way;
+            implied by ``cluster=``), "dyadic" (DyadicLogit only).
+        cluster : str or list of str, optional
+            One or two column names.
+        hc_type : {"HC0", "HC1"}
+            Finite-sample factor for "robust"/"cluster": "HC0" = none for robust, G/(G-1)
+            per clustering for cluster (R ``sandwich::vcovCL``'s default for a glm);
+            "HC1" multiplies by n/(n-k) (robust) or (n-1)/(n-k) (cluster), as R.
+            "classical" and "dyadic" take no factor (``hc_type="HC1"`` with them raises).
+        maxiter, tol : IRLS limits (relative deviance change, R's rule).
+
+        Returns
+        -------
+        BinaryResults
+        """
+        default = "robust" if self._case_control == "weight" else "classical"
+        cov_type, cols = resolve_cov_type(cov_type, cluster, allowed=self._allowed_cov, default=default,
+                                          data=self._data)
+        if cov_type == "classical" and self._case_control == "weight":
+            raise SpecificationError(
+                "cov_type='classical' is invalid with case_control='weight' (the weighted information matrix is "
+                "not the variance; King & Zeng 2001); use cov_type='robust', 'cluster' or 'dyadic'")
+        y, X = self._design.y, self._X
+        fit = fit_binary_glm(y, X, link=self._link, weights=self._weights, names=self._names,
+                             maxiter=maxiter, tol=tol)
+        clusters = ()
+        if cols:
+            clusters = tuple(self._data[c].to_numpy()[self._design.rows] for c in cols)
+            for c, v in zip(cols, clusters, strict=True):
+                if pd.isna(v).any():
+                    raise DataValidationError(f"cluster column '{c}' has {int(pd.isna(v).sum())} missing values "
+                                              "in the rows used; fill or drop them")
+        V, facts = glm_cov(y, X, fit, cov_type, hc_type=hc_type, weights=self._weights, clusters=clusters,
+                           **self._extra_cov_args(cov_type))
+        params = pd.Series(fit.params, index=self._names, name="coef")
+        notes: list[str] = []
+        info: dict[str, Any] = {"Link": self._link, "Events": int(y.sum())}
+        info.update(self._info_extra())
+        if self._cc:
+            from .rare_events import apply_prior_correction
+            info["Case-control"] = (f"{self._case_control} (tau={self._cc['tau']:.4g}, "
+                                    f"sample event share={self._cc['ybar']:.4g})")
+            if self._case_control == "prior":
+                params = apply_prior_correction(params, self._cc["tau"], self._cc["ybar"])
+                notes.append("Intercept prior-corrected (King & Zeng 2001): b0 - log[((1-tau)/tau) (ybar/(1-ybar))]; "
+                             "slopes and all standard errors are those of the case-control sample fit.")
+            else:
+                notes.append("Weighted (King & Zeng 2001): events weighted tau/ybar, non-events (1-tau)/(1-ybar); "
+                             "sandwich standard errors.")
+        if cov_type != "classical":
+            info["Variance factor"] = facts["adjustment"]
+        if not fit.converged:
+            notes.append(f"WARNING: IRLS did not converge in {fit.iterations} iterations.")
+        if fit.separation:
+            notes.append(f"WARNING: (quasi-)complete separation; estimates of {fit.separation} diverge "
+                         f"({fit.n_perfect} fitted probabilities numerically 0 or 1).")
+        if facts["not_psd"]:
+            notes.append(f"WARNING: the {cov_type} variance matrix is not positive definite; treat standard errors "
+                         "and tests with caution.")
+        cov = pd.DataFrame(V, index=self._names, columns=self._names)
+        eta = X @ params.to_numpy()
+        from ._glm import _linkinv
+        return BinaryResults(fit=fit, notes=notes, fitted=_linkinv(eta, self._link), not_psd=facts["not_psd"],
+                             model_name=self._name, params=params, cov=cov, nobs=len(y), loglik=fit.loglik,
+                             cov_type=cov_type, cluster=cols, n_clusters=facts["n_clusters"], info=info,
+                             formula=self._formula)
+
+    def _info_extra(self) -> dict:
+        return {}
+
+
+class EventLogit(_BinaryModel):
+    """Discrete-time event-history model (logit, cloglog or probit) for a monadic panel.
+
+    Parameters
+    ----------
+    formula : str
+        ``"event ~ x1 + x2"`` (formulaic syntax). The response must be 0/1.
+    data : DataFrame
+        A unit-period panel at risk (e.g. from ``ds.event_history``).
+    link : {"logit", "cloglog", "probit"}
+    duration : {None, "cubic", "spline", "dummies"}
+        Duration dependence in ``data[time]`` (see the module docstring).
+    time : str
+        Duration column (default ``"stop"``).
+    spline_df : int
+        Degrees of freedom of the natural spline (default 4: three interior knots at the
+        quartiles of t), as ``splines::ns(t, df=4)``.
+    knots : array-like, optional
+        Interior spline knots instead of quantiles.
+    weights : str or array, optional
+        Prior weights (column name or array).
+    missing : {"raise", "drop"}
+        What to do with rows that have missing values.
+    case_control : {None, "prior", "weight"}
+        King & Zeng (2001) correction for data whose non-events were sampled
+        (see ``ds.case_control_sample``); ``tau`` is the population event share (read
+        from ``data.attrs`` when the sample came from ``ds.case_control_sample``).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import diffusion_stats as ds
+    >>> rng = np.random.default_rng(1)
+    >>> df = pd.DataFrame({"x": rng.normal(size=400), "stop": np.tile(np.arange(1, 9), 50)})
+    >>> df["event"] = (rng.random(400) < 0.2).astype(int)
+    >>> res = ds.EventLogit("event ~ x", df, duration="cubic").fit(cov_type="robust")
+    >>> list(res.params.index)
+    ['Intercept', 'x', 'stop', 'stop^2', 'stop^3']
+    """
+
+    _name = "EventLogit"
+
+    def __init__(self, formula: str, data: pd.DataFrame, *, link: str = "logit", duration: str | None = None,
+                 time: str = "stop", spline_df: int = 4, knots=None, weights=None, missing: str = "raise",
+                 case_control: str | None = None, tau: float | None = None) -> None:
+        _check_duration_args(duration, time, data)
+        self._setup(formula, data, link=link, weights=weights, missing=missing,
+                    extra=(time,) if duration is not None else (), case_control=case_control, tau=tau)
+        # constructor keywords, for rebuilding the model on other data/formulas (mechanism tools)
+        self._roles = {"link": link, "duration": duration, "time": time, "spline_df": spline_df, "knots": knots,
+                       "weights": weights, "missing": missing, "case_control": case_control,
+                       "tau": self._cc.get("tau", tau)}
+        self._duration = duration
+        self._time = time
+        self._dur_info: dict = {}
+        if duration is not None:
+            t = data.loc[self._design.rows, time].to_numpy(dtype=float)
+            layout = _duration_layout(duration, time, has_intercept="Intercept" in self._names,
+                                      spline_df=spline_df, knots=knots, formula_names=self._names,
+                                      bounds=lambda: (float(t.min()), float(t.max())),
+                                      quantile=lambda probs: np.quantile(t, probs), distinct=lambda: np.unique(t))
+            D, dnames, self._dur_info = _duration_matrix(t, layout), layout["names"], layout["info"]
+            self._X = (sparse.hstack([sparse.csr_matrix(self._X), D], format="csr") if sparse.issparse(D)
+                       else np.column_stack([self._X, D]))
+            self._names = self._names + dnames
+
+    @property
+    def duration(self) -> str | None:
+        return self._duration
+
+    def _info_extra(self) -> dict:
+        out: dict[str, Any] = {}
+        if self._duration is not None:
+            out["Duration"] = f"{self._duration} in '{self._time}'"
+            out.update(self._dur_info)
+        return out
+

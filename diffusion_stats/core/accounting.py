@@ -1,0 +1,171 @@
+"""Row accounting shared by every builder and reader.
+
+Builders never drop or add rows silently: each exclusion is recorded with its count
+and reason, warned about once (:class:`RowAccountingWarning`), and kept on the
+returned DataFrame as ``df.attrs["accounting"]`` (read it with :func:`accounting`).
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .errors import InputError, RowAccountingWarning
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Accounting", "accounting"]
+
+
+def _is_numpy_scalar(v: Any) -> bool:
+    # numpy is not imported here (``import diffusion_stats`` stays light); a numpy scalar
+    # can only exist once numpy has been imported by someone else
+    np = sys.modules.get("numpy")
+    return np is not None and isinstance(v, np.generic)
+
+
+def to_plain(v: Any) -> Any:
+    """A JSON-safe version of ``v`` (numpy scalars to Python, other objects to str)."""
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    if _is_numpy_scalar(v):
+        return v.item()
+    if isinstance(v, tuple):
+        return tuple(to_plain(x) for x in v)
+    if isinstance(v, list):
+        return [to_plain(x) for x in v]
+    if isinstance(v, dict):
+        return {(to_plain(k) if _is_numpy_scalar(k) or isinstance(k, (bool, int, float, str)) else str(k)): to_plain(x)
+                for k, x in v.items()}
+    return str(v)
+
+
+class Exclusion(NamedTuple):
+    """``count`` items (``what``: rows, units, dyads...) excluded or added, and why."""
+
+    count: int
+    reason: str
+    what: str = "rows"
+    examples: tuple = ()
+
+    def __str__(self) -> str:
+        ex = f" (e.g. {', '.join(map(str, self.examples[:5]))})" if self.examples else ""
+        return f"{self.count:,} {self.what} {self.reason}{ex}"
+
+
+class _Counts(dict):
+    """A dict that stores JSON-safe values: numpy scalars become Python numbers.
+
+    Containers (dict, list) are stored as the same object, so a builder may keep filling
+    a nested tally in place; builders put only Python numbers and strings in them.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+        self.update(*args, **kwargs)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(str(key), value if isinstance(value, (dict, list)) else to_plain(value))
+
+    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        for k, v in dict(*args, **kwargs).items():
+            self[k] = v
+
+
+class Accounting(dict):
+    """What a builder produced and what it left out.
+
+    A ``dict`` underneath (keys ``builder``, ``n_rows``, ``counts``, ``exclusions``) holding
+    only JSON-safe values, so a DataFrame carrying it in ``.attrs`` can still be written
+    with ``to_parquet``; :func:`accounting` turns the plain dict read back into this class.
+
+    Attributes
+    ----------
+    builder : str
+        The function that built the table.
+    n_rows : int
+        Rows in the result.
+    counts : dict
+        Named totals (events, units, policies, input adoptions, ...).
+    exclusions : list of Exclusion
+        Everything excluded or added, with counts and reasons.
+
+    Examples
+    --------
+    >>> acc = Accounting("demo", n_rows=10)
+    >>> acc.exclude(2, "adopted before the window: excluded", what="units", warn=False)
+    >>> acc.n_excluded, str(acc.exclusions[0])
+    (2, '2 units adopted before the window: excluded')
+    """
+
+    def __init__(self, builder: str, n_rows: int = 0, counts: dict | None = None,
+                 exclusions: list | None = None) -> None:
+        super().__init__(builder=str(builder), n_rows=int(n_rows), counts=_Counts(counts or {}),
+                         exclusions=[Exclusion(int(e[0]), str(e[1]), str(e[2]), tuple(to_plain(list(e[3]))))
+                                     for e in (exclusions or [])])
+
+    builder = property(lambda self: self["builder"], doc="The function that built the table.")
+    counts = property(lambda self: self["counts"], doc="Named totals.")
+    exclusions = property(lambda self: self["exclusions"], doc="Exclusions with counts and reasons.")
+
+    @property
+    def n_rows(self) -> int:
+        """Rows in the result."""
+        return self["n_rows"]
+
+    @n_rows.setter
+    def n_rows(self, value: int) -> None:
+        self["n_rows"] = int(value)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Accounting:
+        """Rebuild from the plain dict that JSON (e.g. a Parquet round trip) gives back."""
+        return cls(d["builder"], d.get("n_rows", 0), d.get("counts"), d.get("exclusions"))
+
+    def exclude(self, count: int, reason: str, *, what: str = "rows", examples=(), warn: bool = True) -> None:
+        """Record an exclusion (if ``count`` > 0) and warn with its count and reason."""
+        count = int(count)
+        if count <= 0:
+            return
+        ex = Exclusion(count, str(reason), str(what), tuple(to_plain(list(examples)[:10])))
+        self.exclusions.append(ex)
+        if warn:
+            warnings.warn(f"{self.builder}: {ex}", RowAccountingWarning, stacklevel=3)
+
+    @property
+    def n_excluded(self) -> int:
+        return sum(e.count for e in self.exclusions)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The exclusions as a DataFrame (count, what, reason)."""
+        import pandas as pd
+
+        return pd.DataFrame([{"count": e.count, "what": e.what, "reason": e.reason} for e in self.exclusions],
+                            columns=["count", "what", "reason"])
+
+    def __str__(self) -> str:
+        lines = [f"{self.builder}: {self.n_rows:,} rows"]
+        lines += [f"  {k}: {v:,}" if isinstance(v, int) else f"  {k}: {v}" for k, v in self.counts.items()]
+        lines += [f"  excluded: {e}" for e in self.exclusions] or ["  nothing excluded"]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"Accounting({self.builder!r}, n_rows={self.n_rows}, counts={dict(self.counts)}, " \
+               f"exclusions={len(self.exclusions)})"
+
+    def _repr_html_(self) -> str:
+        import html
+        return "<pre>" + html.escape(str(self)) + "</pre>"
+
+
+def accounting(df: pd.DataFrame) -> Accounting:
+    """Return the :class:`Accounting` a builder attached to ``df``."""
+    acc = getattr(df, "attrs", {}).get("accounting")
+    if isinstance(acc, dict) and not isinstance(acc, Accounting) and "builder" in acc:
+        acc = Accounting.from_dict(acc)  # read back from Parquet / JSON
+    if acc is None:
+        raise InputError("this DataFrame carries no accounting: it was not made by a diffusion_stats builder "
+                         "(or pandas dropped .attrs in a later operation); rebuild it or keep the builder's output")
+    return acc

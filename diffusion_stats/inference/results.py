@@ -1,0 +1,186 @@
+"""Base class of every fitted model's results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..core.errors import InputError
+from ..output.summary import Summary, format_number
+
+__all__ = ["Results"]
+
+
+class Results:
+    """Fitted-model results with a common interface across estimators.
+
+    Subclasses fill in the constructor arguments; everything here is read-only.
+
+    Attributes
+    ----------
+    params : pandas.Series
+        Estimates, labelled by term.
+    cov : pandas.DataFrame
+        Variance-covariance matrix of ``params`` (of the chosen ``cov_type``).
+    std_errors, tvalues, pvalues : pandas.Series
+        Standard errors, z (or t) statistics and two-sided p-values.
+    nobs : int
+        Observations used.
+    loglik : float or None
+        Log-(partial) likelihood at the estimate.
+    cov_type : str
+        One of "classical", "robust", "cluster", "dyadic".
+    """
+
+    model_name = "Model"
+    stat_name = "z"
+
+    def __init__(self, *, params: pd.Series, cov: pd.DataFrame, nobs: int,
+                 loglik: float | None = None, cov_type: str = "classical",
+                 cluster: tuple[str, ...] = (), n_clusters: tuple[int, ...] = (),
+                 df_resid: float | None = None, info: dict[str, Any] | None = None,
+                 formula: str | None = None) -> None:
+        self._params = params.astype(float)
+        self._cov = cov.astype(float)
+        self._nobs = int(nobs)
+        self._loglik = None if loglik is None else float(loglik)
+        self._cov_type = cov_type
+        self._cluster = tuple(cluster)
+        self._n_clusters = tuple(int(g) for g in n_clusters)
+        self._df_resid = df_resid
+        self._info = dict(info or {})
+        self.formula = formula
+
+    # -- core quantities ---------------------------------------------------
+    @property
+    def params(self) -> pd.Series:
+        return self._params.copy()
+
+    @property
+    def cov(self) -> pd.DataFrame:
+        return self._cov.copy()
+
+    def cov_params(self) -> pd.DataFrame:
+        """Variance-covariance matrix of the estimates (statsmodels spelling)."""
+        return self.cov
+
+    @property
+    def std_errors(self) -> pd.Series:
+        return pd.Series(np.sqrt(np.clip(np.diag(self._cov.values), 0, None)),
+                         index=self._params.index, name="std_error")
+
+    @property
+    def bse(self) -> pd.Series:
+        """Alias of ``std_errors`` (statsmodels spelling)."""
+        return self.std_errors
+
+    @property
+    def tvalues(self) -> pd.Series:
+        return (self._params / self.std_errors).rename(self.stat_name)
+
+    @property
+    def pvalues(self) -> pd.Series:
+        t = self.tvalues.values
+        if self._df_resid is not None and self.stat_name == "t":
+            p = 2 * stats.t.sf(np.abs(t), self._df_resid)
+        else:
+            p = 2 * stats.norm.sf(np.abs(t))
+        return pd.Series(p, index=self._params.index, name="pvalue")
+
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Wald confidence intervals with columns ``lower`` and ``upper``."""
+        if not 0 < alpha < 1:
+            raise InputError(f"alpha must be in (0, 1), got {alpha!r}; use e.g. alpha=0.05 for 95% intervals")
+        if self._df_resid is not None and self.stat_name == "t":
+            q = stats.t.ppf(1 - alpha / 2, self._df_resid)
+        else:
+            q = stats.norm.ppf(1 - alpha / 2)
+        se = self.std_errors
+        return pd.DataFrame({"lower": self._params - q * se, "upper": self._params + q * se})
+
+    @property
+    def nobs(self) -> int:
+        return self._nobs
+
+    @property
+    def loglik(self) -> float | None:
+        return self._loglik
+
+    @property
+    def cov_type(self) -> str:
+        return self._cov_type
+
+    @property
+    def cluster(self) -> tuple[str, ...]:
+        return self._cluster
+
+    @property
+    def n_clusters(self) -> tuple[int, ...]:
+        return self._n_clusters
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """Model facts shown by ``summary()`` and ``ds.compare`` (events, strata, ...)."""
+        return dict(self._info)
+
+    def wald_test(self, R, q=None) -> dict[str, float]:
+        """Wald test of ``R @ params = q`` with this result's covariance.
+
+        ``R`` may be a matrix or a list of term names (each tested = 0).
+        Returns a dict with ``statistic``, ``df`` and ``pvalue`` (chi-squared).
+        """
+        names = list(self._params.index)
+        if isinstance(R, (list, tuple)) and R and isinstance(R[0], str):
+            missing = [r for r in R if r not in names]
+            if missing:
+                raise InputError(f"terms {missing} are not in the model; terms are {names}")
+            Rm = np.zeros((len(R), len(names)))
+            for i, r in enumerate(R):
+                Rm[i, names.index(r)] = 1.0
+        else:
+            Rm = np.atleast_2d(np.asarray(R, dtype=float))
+        qv = np.zeros(Rm.shape[0]) if q is None else np.asarray(q, dtype=float)
+        d = Rm @ self._params.values - qv
+        V = Rm @ self._cov.values @ Rm.T
+        stat = float(d @ np.linalg.solve(V, d))
+        df = Rm.shape[0]
+        return {"statistic": stat, "df": df, "pvalue": float(stats.chi2.sf(stat, df))}
+
+    # -- presentation --------------------------------------------------------
+    def _coef_table(self) -> pd.DataFrame:
+        ci = self.conf_int()
+        return pd.DataFrame({
+            "coef": self._params, "std err": self.std_errors, self.stat_name: self.tvalues,
+            f"P>|{self.stat_name}|": self.pvalues, "[0.025": ci["lower"], "0.975]": ci["upper"],
+        })
+
+    def _header(self) -> list[tuple[str, str]]:
+        h = [("Observations", format_number(self._nobs))]
+        for k, v in self._info.items():
+            h.append((k, format_number(v) if not isinstance(v, str) else v))
+        if self._loglik is not None:
+            h.append(("Log-likelihood", format_number(self._loglik)))
+        cov = self._cov_type
+        if self._cluster:
+            cov += f" by {' & '.join(self._cluster)} ({' & '.join(map(str, self._n_clusters))} clusters)"
+        h.append(("Covariance", cov))
+        return h
+
+    def summary(self) -> Summary:
+        """Summary that prints as text, renders HTML in Jupyter, and writes LaTeX."""
+        title = f"{self.model_name} Results"
+        if self.formula:
+            title += f": {self.formula}"
+        return Summary(title=title, header=self._header(), tables=[("", self._coef_table())])
+
+    def to_latex(self) -> str:
+        return self.summary().to_latex()
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
+
+    def __repr__(self) -> str:
+        return str(self.summary())

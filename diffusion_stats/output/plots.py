@@ -1,0 +1,31 @@
+"""Figures for diffusion research (matplotlib).
+
+Every function takes ``ax=None`` (a new figure is made when omitted) and returns the
+Axes it drew on, so figures compose and can be restyled:
+
+- :func:`adoption_curves` - cumulative adoption over time, one or many policies;
+- :func:`tile_map` - US tile-grid map of adoption timing (50 states + DC; no GIS);
+- :func:`exposure_hazard` - exposure to prior adopters versus the observed hazard;
+- :func:`forest` - estimates with intervals (channel effects, horse races);
+- :func:`identification` - identification-check results (true vs recovered);
+- :func:`weight_sensitivity` - estimates across alternative weight matrices;
+- :func:`schoenfeld` - scaled Schoenfeld residuals of a Cox model against time.
+"""
+
+from __future__ import annotations
+
+# the private helpers are re-exported for the tests and the command line
+from ._plot_adoption import US_TILES, _wilson, adoption_curves, exposure_hazard, state_code, tile_map  # noqa: F401
+from ._plot_effects import (  # noqa: F401
+    _scale_schoenfeld,
+    _schoenfeld_frame,
+    forest,
+    identification,
+    schoenfeld,
+    weight_sensitivity,
+)
+
+__all__ = [
+    "adoption_curves", "tile_map", "exposure_hazard", "forest", "identification",
+    "weight_sensitivity", "schoenfeld", "US_TILES",
+]

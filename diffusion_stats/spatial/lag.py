@@ -1,0 +1,754 @@
+"""Spatial-lag (spatial autoregressive) models for cross-sections and unbalanced panels.
+
+``y = rho W y + X beta + e`` (Franzese & Hays 2007), estimated by maximum likelihood or
+by spatial two-stage least squares, for a cross-section or for a panel whose units may
+enter and leave and whose network ``W_t`` may change every year.
+
+Which form to use
+-----------------
+* The contemporaneous lag ``rho W y_t`` (this model) says units' outcomes are set
+  simultaneously in equilibrium (tax competition in the same budget cycle). It is
+  endogenous, hence ML or S-2SLS, and its effects must be read through
+  :meth:`SpatialLagResults.impacts`, not from ``beta``.
+* The spatio-temporal lag ``W_t y_{t-1}`` (``temporal_lag=True``) says units respond to
+  what their neighbours did last period (learning, emulation with a reaction lag). It is
+  predetermined, i.e. an ordinary exogenous regressor, appropriate when decisions take
+  at least a period to react and the period is short relative to that delay (Franzese &
+  Hays 2007). With ``temporal_lag=True`` alone and ``rho`` still estimated you get the
+  time-space model with both; to use the temporal lag only, add it as a column to an
+  ordinary regression (see :func:`spatial_temporal_lag`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+from scipy import stats
+
+from ..core.errors import (
+    ConvergenceWarning,
+    DataValidationError,
+    InputError,
+    RowAccountingWarning,
+    SpecificationError,
+    require_columns,
+)
+from ..core.formula import design_matrices
+from ..inference.covariance import resolve_cov_type
+from ..inference.results import Results
+from ..output.summary import Summary, format_number
+from . import _numerics as num
+
+__all__ = ["SpatialLag", "SpatialLagResults", "spatial_temporal_lag"]
+
+EFFECTS = (None, "unit", "time", "twoway")
+
+
+# ----------------------------------------------------------------------------- weights
+def _weights_for(W: Any, year: Any) -> Any:
+    """The Weights object for ``year`` from a Weights or a {year: Weights} dict."""
+    if isinstance(W, Mapping):
+        if year is None:
+            raise InputError("W: a dict of per-year Weights needs time= (the year column)")
+        key = year if year in W else None
+        if key is None:
+            try:
+                key = int(year) if int(year) in W else None
+            except (TypeError, ValueError):
+                key = None
+        if key is None:
+            yrs = sorted(W)
+            raise InputError(f"W: no weights for year {year} in the dict (years {yrs[0]}-{yrs[-1]}); "
+                             "add that year's Weights or drop those rows")
+        return W[key], None
+    return W, (year if getattr(W, "is_time_varying", False) else None)
+
+
+def _check_weights_type(W: Any) -> None:
+    from ..weights.core import Weights
+
+    if isinstance(W, Weights):
+        return
+    if isinstance(W, Mapping) and W and all(isinstance(v, Weights) for v in W.values()):
+        return
+    raise InputError(f"W must be a ds.Weights (or a dict {{year: ds.Weights}}), got {type(W).__name__}; "
+                     "build one with ds.Weights.from_edges / from_matrix / from_libpysal. Weights are matched "
+                     "to the data by unit label, never by position")
+
+
+def _row_standardize(B: sp.csr_matrix) -> tuple[sp.csr_matrix, int]:
+    rs = np.asarray(B.sum(axis=1)).ravel()
+    inv = np.divide(1.0, rs, out=np.zeros_like(rs), where=rs != 0)
+    return sp.csr_matrix(sp.diags(inv) @ B), int(np.sum(rs == 0))
+
+
+@dataclass(frozen=True)
+class SpatialLayout:
+    """Rows sorted by period then data order, and the per-period W blocks."""
+
+    order: np.ndarray          # positions (into the filtered data) in model order
+    periods: list              # period label of each block (None for a cross-section)
+    offsets: np.ndarray        # block boundaries in model order
+    blocks: list               # CSR W_t in model order
+    units: np.ndarray          # unit label of each row (model order)
+    times: np.ndarray | None   # period of each row (model order)
+    n_isolates: int
+
+
+def spatial_layout(units: np.ndarray, times: np.ndarray | None, W: Any, *, standardize: str | None = "row",
+                   unit_name: str = "unit") -> SpatialLayout:
+    """Sort rows into per-period blocks and align W to each block by unit label."""
+    _check_weights_type(W)
+    if standardize not in ("row", None):
+        raise InputError(f"standardize={standardize!r}; use 'row' (row-standardise W after restricting it to "
+                         "the units present) or None (use W as given)")
+    units = np.asarray(units).astype(str)
+    n = len(units)
+    if times is None:
+        dup = pd.Series(units).duplicated()
+        if dup.any():
+            raise DataValidationError(
+                f"unit column '{unit_name}' has {int(dup.sum())} duplicated value(s) (e.g. {units[dup.values][0]!r}) "
+                "in a cross-section; pass time= for a panel or keep one row per unit")
+        order = np.arange(n)
+        groups = [(None, order)]
+    else:
+        key = pd.DataFrame({"t": times, "u": units})
+        dup = key.duplicated()
+        if dup.any():
+            r = key[dup].iloc[0]
+            raise DataValidationError(f"{int(dup.sum())} duplicated (unit, time) pair(s), e.g. ({r['u']!r}, "
+                                      f"{r['t']!r}); keep one row per unit and period")
+        order = np.argsort(np.asarray(times), kind="stable")
+        ts = np.asarray(times)[order]
+        cuts = np.flatnonzero(ts[1:] != ts[:-1]) + 1
+        groups = [(ts[a], order[a:b]) for a, b in zip(np.r_[0, cuts], np.r_[cuts, n], strict=False)]
+    blocks, periods, offs = [], [], [0]
+    n_iso = 0
+    cache: dict[tuple, tuple[sp.csr_matrix, int]] = {}
+    for t, idx in groups:
+        Wt, year = _weights_for(W, t)
+        labs = units[idx]
+        missing = sorted(set(labs) - set(Wt.labels))
+        if missing:
+            where = "" if t is None else f" (period {t})"
+            raise InputError(f"{len(missing)} unit(s) in data{where} are not in W '{Wt.name}': "
+                             f"{', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}; add them to W or "
+                             "drop those rows")
+        ckey = (id(Wt), year, labs.tobytes(), len(labs))
+        if ckey in cache:
+            B, iso = cache[ckey]
+        else:
+            B = Wt.aligned(list(labs), year=year)
+            B.eliminate_zeros()
+            if standardize == "row":
+                B, iso = _row_standardize(B)
+            else:
+                iso = int(np.sum(np.diff(B.indptr) == 0))
+            cache[ckey] = (B, iso)
+        n_iso += iso
+        blocks.append(B)
+        periods.append(t)
+        offs.append(offs[-1] + len(idx))
+    return SpatialLayout(order=order, periods=periods, offsets=np.asarray(offs), blocks=blocks,
+                         units=units[order], times=None if times is None else np.asarray(times)[order],
+                         n_isolates=n_iso)
+
+
+def _lag(layout: SpatialLayout, v: np.ndarray) -> np.ndarray:
+    return num.matvec_blocks(layout.blocks, layout.offsets, v)
+
+
+# ----------------------------------------------------------------------------- within transformation
+def _demean(v: np.ndarray, codes: np.ndarray, g: int) -> np.ndarray:
+    v2 = v if v.ndim == 2 else v[:, None]
+    cnt = np.bincount(codes, minlength=g).astype(float)
+    out = np.empty_like(v2, dtype=float)
+    for j in range(v2.shape[1]):
+        out[:, j] = v2[:, j] - (np.bincount(codes, weights=v2[:, j], minlength=g) / cnt)[codes]
+    return out if v.ndim == 2 else out[:, 0]
+
+
+def _within(v: np.ndarray, ucodes: np.ndarray | None, nu: int, tcodes: np.ndarray | None, nt: int,
+            balanced: bool) -> np.ndarray:
+    if ucodes is None and tcodes is None:
+        return np.asarray(v, dtype=float)
+    if ucodes is None:
+        return _demean(v, tcodes, nt)
+    if tcodes is None:
+        return _demean(v, ucodes, nu)
+    out = _demean(_demean(v, ucodes, nu), tcodes, nt)
+    if balanced:
+        return out
+    # unbalanced two-way: alternating projections to machine precision
+    for _ in range(10_000):
+        new = _demean(_demean(out, ucodes, nu), tcodes, nt)
+        if np.max(np.abs(new - out)) <= 1e-14 * max(1.0, np.max(np.abs(v))):
+            return new
+        out = new
+    warnings.warn("two-way within transformation did not converge in 10,000 sweeps", ConvergenceWarning,
+                  stacklevel=4)
+    return out
+
+
+# ----------------------------------------------------------------------------- spatio-temporal lag
+def spatial_temporal_lag(data: pd.DataFrame, column: str, W: Any, *, unit: str, time: str,
+                         standardize: str | None = "row", name: str | None = None) -> pd.DataFrame:
+    """Add ``W_t y_{t-1}``: the W-weighted average of the neighbours' previous-period value.
+
+    For row ``(i, t)`` the value is ``sum_j w_ij,t y_{j,t-1}`` over neighbours ``j`` present
+    at ``t`` (W restricted to the units present at ``t``, then row-standardised when
+    ``standardize="row"``). Rows whose lag is undefined (first period, or a neighbour
+    without a ``t-1`` value) get NaN and are counted in a :class:`RowAccountingWarning`.
+
+    Examples
+    --------
+    >>> import pandas as pd, diffusion_stats as ds
+    >>> W = ds.Weights.from_edges(pd.DataFrame({"source": ["a"], "target": ["b"]}))
+    >>> d = pd.DataFrame({"unit": ["a", "b", "a", "b"], "year": [1, 1, 2, 2], "y": [1.0, 2.0, 3.0, 4.0]})
+    >>> ds.spatial_temporal_lag(d, "y", W, unit="unit", time="year")["W_y_lag"].tolist()
+    [nan, nan, 2.0, 1.0]
+    """
+    require_columns(data, [column, unit, time])
+    name = name or f"W_{column}_lag"
+    lay = spatial_layout(data[unit].to_numpy(), data[time].to_numpy(), W, standardize=standardize,
+                         unit_name=unit)
+    y = data[column].to_numpy(dtype=float)[lay.order]
+    prev = pd.Series(y, index=pd.MultiIndex.from_arrays([lay.units, lay.times]))
+    out = np.full(len(y), np.nan)
+    bounds = list(zip(lay.offsets[:-1], lay.offsets[1:], strict=True))
+    for t, (a, b), B in zip(lay.periods, bounds, lay.blocks, strict=True):
+        try:
+            tl = t - 1
+        except TypeError:
+            raise InputError(f"time column '{time}' must be numeric (years) for a temporal lag") from None
+        yl = prev.reindex(pd.MultiIndex.from_arrays([lay.units[a:b], np.full(b - a, tl)])).to_numpy()
+        Bc = B.tocsr()
+        has_nan = np.isnan(yl)
+        v = Bc @ np.where(has_nan, 0.0, yl)
+        bad = (Bc @ has_nan.astype(float)) > 0
+        v[bad] = np.nan
+        out[a:b] = v
+    res = data.copy()
+    col = np.empty(len(y))
+    col[lay.order] = out
+    res[name] = col
+    n_nan = int(np.isnan(col).sum())
+    if n_nan:
+        warnings.warn(f"spatial_temporal_lag: {n_nan} of {len(col)} rows have no '{name}' (first period or a "
+                      f"neighbour without a previous-period '{column}')", RowAccountingWarning, stacklevel=2)
+    return res
+
+
+# ----------------------------------------------------------------------------- model
+class SpatialLag:
+    """Spatial-lag model ``y = rho W y + X beta (+ W X theta) + e``.
+
+    Parameters
+    ----------
+    formula : str
+        ``"y ~ x1 + x2"`` (formulaic). With fixed effects the intercept is absorbed.
+    data : DataFrame
+        One row per unit (cross-section) or per unit and period (panel, possibly
+        unbalanced).
+    W : ds.Weights or dict {year: ds.Weights}
+        Matched to ``data[unit]`` by label (never by position), per period for
+        time-varying weights. W is restricted to the units present in each period and,
+        with ``standardize="row"`` (default), row-standardised afterwards.
+    unit : str
+        Unit label column (matched to ``W.labels``).
+    time : str, optional
+        Period column; makes it a panel (block-diagonal ``W_t``).
+    effects : {None, "unit", "time", "twoway"}
+        Fixed effects removed by the within transformation; see Notes for the
+        Lee & Yu (2010) correction.
+    method : {"ml", "s2sls"}
+        Maximum likelihood (concentrated in rho) or Kelejian & Prucha (1998) spatial
+        two-stage least squares with instruments ``WX, W^2X``.
+    durbin : bool
+        Add ``WX`` for every non-constant regressor (spatial Durbin model).
+    temporal_lag : bool
+        Add the spatio-temporal lag ``W_t y_{t-1}`` as an exogenous regressor
+        (panels only; first-period rows are dropped and counted).
+    logdet : {"auto", "eigen", "LU", "chebyshev", "mc"}
+        Log-determinant for ML. "auto": exact eigenvalues when every block has at most
+        1,000 units, else sparse LU.
+    standardize : {"row", None}
+    missing : {"raise", "drop"}
+
+    Notes
+    -----
+    ML maximises ``-(m/2) log(SSR(rho)/m) + c sum_t [log|I - rho W_t| - tau log(1 - rho)]``
+    on ``(1/lambda_min, 1/lambda_max)`` by bounded Brent search; beta and sigma^2
+    follow from rho. For a cross-section ``m = n``, ``c = 1``, ``tau = 0``: exactly
+    ``spatialreg::lagsarlm``. With fixed effects (Lee & Yu 2010, transformation
+    approach) the data are demeaned and
+
+    * ``m`` = observations less absorbed effects: ``N(T-1)`` (unit), ``(N-1)T`` (time),
+      ``(N-1)(T-1)`` (twoway) in a balanced panel; ``sigma^2 = SSR/m``, i.e. the direct
+      ML ``SSR/(NT)`` multiplied by ``NT/m`` (the bias correction of sigma^2);
+    * with time effects ``tau = 1``: the row-standardised ``W_t`` loses its eigenvalue 1
+      (``log|I - rho W_t| - log(1 - rho)``), which also changes rho and beta (W_t must be
+      row-standardised without isolates);
+    * with unit effects ``c = (T-1)/T``, i.e. ``(T-1) log|I - rho W|``; the argmax in rho
+      is unchanged, the information matrix uses ``T-1`` periods.
+
+    In balanced panels with a constant W this is exactly Lee & Yu's transformation
+    approach (the same as ``lagsarlm`` on the orthonormally transformed data, as the
+    reference tests check). Unbalanced panels and year-varying ``W_t`` use the same
+    formulas with ``c = m / (n - T)`` under time effects and ``c = m / n`` otherwise.
+    Since ``c`` rescales the whole concentrated likelihood, rho and beta are then exact
+    ML estimates of the model in which time effects are removed by the per-year
+    orthonormal transformation (exact for any panel, because each year is its own block)
+    and unit effects are free parameters (the "direct approach"); the orthonormal
+    transformation over time is not available when W_t or the units present change.
+    ``sigma^2 = SSR/m`` is the degrees-of-freedom corrected variance, and the
+    information matrix is that of ``m`` effective observations (``(T-1)``-period traces
+    in balanced panels, as Lee & Yu). Nothing else is bias-corrected: Lee & Yu's
+    analytical O(1/T) corrections of the direct approach are not needed for the
+    transformation approach and are not applied.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, diffusion_stats as ds
+    >>> W = ds.Weights.from_edges(pd.DataFrame({"source": list("abcd"), "target": list("bcda")}))
+    >>> d = pd.DataFrame({"unit": list("abcd"), "y": [1.0, 2.0, 2.5, 4.0], "x": [0.1, 0.5, 0.2, 0.9]})
+    >>> res = ds.SpatialLag("y ~ x", d, W, unit="unit").fit()
+    >>> sorted(res.params.index)
+    ['Intercept', 'rho', 'x']
+    """
+
+    def __init__(self, formula: str, data: pd.DataFrame, W: Any, *, unit: str, time: str | None = None,
+                 effects: str | None = None, method: str = "ml", durbin: bool = False,
+                 temporal_lag: bool = False, logdet: str = "auto", standardize: str | None = "row",
+                 missing: str = "raise") -> None:
+        if not isinstance(data, pd.DataFrame):
+            raise InputError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+        if effects not in EFFECTS:
+            raise SpecificationError(f"effects={effects!r} is not one of {EFFECTS}")
+        if method not in ("ml", "s2sls"):
+            raise SpecificationError(f"method={method!r}; use 'ml' (maximum likelihood) or 's2sls'")
+        if effects in ("time", "twoway", "unit") and time is None:
+            raise SpecificationError(f"effects={effects!r} needs a panel: pass time= (the period column)")
+        if temporal_lag and time is None:
+            raise SpecificationError("temporal_lag=True needs a panel: pass time=")
+        if logdet != "auto" and logdet not in num.LOGDET_METHODS:
+            raise InputError(f"logdet={logdet!r} is not one of ('auto', {', '.join(map(repr, num.LOGDET_METHODS))})")
+        require_columns(data, [unit, time])
+        _check_weights_type(W)
+        self.formula, self.data, self.W = formula, data, W
+        self.unit, self.time, self.effects, self.method = unit, time, effects, method
+        self.durbin, self.temporal_lag, self.logdet = bool(durbin), bool(temporal_lag), logdet
+        self.standardize, self.missing = standardize, missing
+        self._prepare()
+
+    # -- data -----------------------------------------------------------------
+    def _prepare(self) -> None:
+        data = self.data
+        n_dropped_lag = 0
+        if self.temporal_lag:
+            resp = self.formula.split("~")[0].strip()
+            require_columns(data, [resp], argument="data (response)")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RowAccountingWarning)
+                data = spatial_temporal_lag(data, resp, self.W, unit=self.unit, time=self.time,
+                                            standardize=self.standardize, name="W_y_lag")
+            ok = data["W_y_lag"].notna().to_numpy()
+            n_dropped_lag = int((~ok).sum())
+            if n_dropped_lag:
+                warnings.warn(f"SpatialLag: {n_dropped_lag} of {len(data)} rows excluded: no spatio-temporal lag "
+                              "W y_(t-1) (first period or neighbours missing at t-1)", RowAccountingWarning,
+                              stacklevel=3)
+            data = data.loc[ok]
+        intercept = self.effects is None
+        form = self.formula + (" + W_y_lag" if self.temporal_lag else "")
+        design = design_matrices(form, data, intercept=intercept, missing=self.missing,
+                                 extra=(self.unit, self.time))
+        self._design = design
+        self._n_dropped = design.n_dropped + n_dropped_lag
+        rows = design.rows
+        sub = data.loc[rows]
+        times = None if self.time is None else sub[self.time].to_numpy()
+        lay = spatial_layout(sub[self.unit].to_numpy(), times, self.W, standardize=self.standardize,
+                             unit_name=self.unit)
+        self._layout = lay
+        self._index = sub.index[lay.order]
+        y = design.y[lay.order]
+        X = design.X[lay.order]
+        names = list(design.names)
+        self._lagged: dict[str, str] = {}
+        if not np.all(np.isfinite(y)) or not np.all(np.isfinite(X)):
+            raise DataValidationError("response or regressors contain infinite values; remove or recode them")
+        if self.durbin:
+            nc = [j for j, nm in enumerate(names) if nm != "Intercept"]
+            WX = _lag(lay, X[:, nc])
+            X = np.column_stack([X, WX])
+            self._lagged = {f"W_{names[j]}": names[j] for j in nc}
+            names += list(self._lagged)
+        self._y, self._X, self._names = y, X, names
+        self._Wy = _lag(lay, y)
+        n = len(y)
+        if n < X.shape[1] + 2:
+            raise SpecificationError(f"{n} observations are too few for {X.shape[1]} regressors and rho")
+        # fixed effects
+        uc = tc = None
+        nu = nt = 0
+        if self.effects in ("unit", "twoway"):
+            uc, nu = pd.factorize(lay.units)[0], len(np.unique(lay.units))
+        if self.effects in ("time", "twoway"):
+            tc, nt = pd.factorize(lay.times)[0], len(np.unique(lay.times))
+        n_units = len(np.unique(lay.units))
+        n_periods = 1 if lay.times is None else len(np.unique(lay.times))
+        balanced = n == n_units * n_periods
+        self._balanced = balanced
+        absorbed = {None: 0, "unit": nu, "time": nt, "twoway": nu + nt - 1}[self.effects]
+        m = n - absorbed
+        tau = 1.0 if self.effects in ("time", "twoway") else 0.0
+        m0 = n - (nt if tau else 0)
+        self._m, self._c, self._tau = float(m), float(m) / float(m0), tau
+        if tau:
+            for B, t in zip(lay.blocks, lay.periods, strict=False):
+                rs = np.asarray(B.sum(axis=1)).ravel()
+                if not np.allclose(rs, 1.0):
+                    raise SpecificationError(
+                        f"effects={self.effects!r} (time effects) needs a row-standardised W_t without isolates "
+                        f"(Lee & Yu 2010); period {t} has {int(np.sum(~np.isclose(rs, 1.0)))} rows not summing to 1. "
+                        "Use standardize='row' and drop isolated units")
+        self._tr = lambda v: _within(v, uc, nu, tc, nt, balanced)
+        self._yt = self._tr(y)
+        self._Wyt = self._tr(self._Wy)
+        self._Xt = self._tr(X)
+        if X.shape[1]:
+            scale = np.maximum(np.abs(X).max(axis=0), 1.0)
+            gone = np.abs(self._Xt).max(axis=0) <= 1e-10 * scale
+            if gone.any():
+                bad = [names[j] for j in np.flatnonzero(gone)]
+                raise SpecificationError(f"regressor(s) {bad} are absorbed by effects={self.effects!r} (no variation "
+                                         "left after the within transformation); drop them")
+        self._n_units, self._n_periods = n_units, n_periods
+
+    # -- fitting --------------------------------------------------------------
+    def _logdet_method(self) -> str:
+        if self.logdet != "auto":
+            return self.logdet
+        return "eigen" if max(B.shape[0] for B in self._layout.blocks) <= 1000 else "LU"
+
+    def fit(self, cov_type: str | None = None, cluster: str | Sequence[str] | None = None, *,
+            order: int | None = None, n_draws: int = 16, seed: int = 0) -> SpatialLagResults:
+        """Estimate the model.
+
+        Parameters
+        ----------
+        cov_type : {"classical", "robust", "cluster"}, optional
+            ML: "classical" only (inverse information, as spatialreg). S-2SLS: classical
+            (``s2 = SSR/(n-k)``, as ``spatialreg::stsls``), "robust" (HC0, as
+            ``stsls(robust=TRUE)``) or "cluster" (one column; CR1 small-sample factor).
+        cluster : str, optional
+        order, n_draws, seed : options of the "chebyshev" / "mc" log-determinants.
+        """
+        if self.method == "ml" and (cluster is not None or cov_type not in (None, "classical")):
+            raise SpecificationError(
+                f"cov_type={cov_type!r}{'' if cluster is None else f', cluster={cluster!r}'}: ML standard errors "
+                "are the inverse information matrix (cov_type='classical'); for robust or cluster-robust "
+                "standard errors use method='s2sls'")
+        allowed = ("classical",) if self.method == "ml" else ("classical", "robust", "cluster")
+        cov_type, cl = resolve_cov_type(cov_type, cluster, allowed=allowed, data=self.data)
+        if self.method == "s2sls":
+            return self._fit_s2sls(cov_type, cl)
+        return self._fit_ml(order=order, n_draws=n_draws, seed=seed)
+
+    def _fit_ml(self, *, order: int | None, n_draws: int, seed: int) -> SpatialLagResults:
+        lay = self._layout
+        meth = self._logdet_method()
+        ld = num.LogDet(lay.blocks, meth, c=self._c, tau=self._tau, order=order, n_draws=n_draws, seed=seed)
+        fit = num.maximise_concentrated(self._yt, self._Wyt, self._Xt, ld, self._m)
+        if fit.at_bound:
+            warnings.warn(f"rho = {fit.rho:.6g} is at the boundary of its interval {ld.interval}; the estimate "
+                          "and its standard error should not be used (is W appropriate?)", ConvergenceWarning,
+                          stacklevel=3)
+        Xb = self._X @ fit.beta
+        # analytical information whenever the dense traces are affordable (as spatialreg, which
+        # uses it for method="eigen" and for any method when n <= 1500); else observed information
+        if meth == "eigen" or sum(float(B.shape[0]) ** 3 for B in ld.blocks) <= 1500.0 ** 3:
+            trG, trGG, trGtG, Gs = num._dense_G_traces(ld.blocks, ld.counts, fit.rho, self._tau)
+            GXb = self._tr(num.solve_blocks(lay.blocks, lay.offsets, fit.rho, _lag(lay, self._Xt @ fit.beta)))
+            V = num.lag_information(fit, self._Xt, GXb, ld, self._m, (trG, trGG, trGtG))
+            vc_kind = "analytical (inverse information, as spatialreg::lagsarlm)"
+        else:
+            V = num.observed_information(fit, self._yt, self._Wyt, self._Xt, ld, self._m)
+            vc_kind = "observed information (numerical 2nd derivative of the log-determinant)"
+        names = ["rho"] + self._names
+        params = pd.Series(np.r_[fit.rho, fit.beta], index=names)
+        cov = pd.DataFrame(V[1:, 1:], index=names, columns=names)
+        lm_resid = None
+        if len(lay.blocks) == 1 and self.effects is None and lay.blocks[0].shape[0] <= 1500:
+            # spatialreg's LMtest: residual spatial autocorrelation after the lag model
+            Wd = lay.blocks[0].toarray()
+            nb = Wd.shape[0]
+            A = np.linalg.inv(np.eye(nb) - fit.rho * Wd)
+            TW = Wd @ Wd + Wd.T @ Wd
+            r_ = self._y - fit.rho * self._Wy - Xb
+            stat = ((r_ @ Wd @ r_) / fit.sigma2) ** 2 / (np.trace(TW) - np.sum(TW * A.T) ** 2 * V[1, 1])
+            lm_resid = {"statistic": float(stat), "df": 1, "pvalue": float(stats.chi2.sf(stat, 1))}
+        # OLS (rho = 0) for the LR test
+        b0, *_ = np.linalg.lstsq(self._Xt, self._yt, rcond=None)
+        ssr0 = float(np.sum((self._yt - self._Xt @ b0) ** 2))
+        ll0 = -0.5 * self._m * (np.log(2 * np.pi) + np.log(ssr0 / self._m) + 1.0)
+        resid_t = self._yt - fit.rho * self._Wyt - self._Xt @ fit.beta
+        fitted = self._y - (self._y - fit.rho * self._Wy - Xb)
+        return SpatialLagResults(
+            model=self, params=params, cov=cov, sigma2=fit.sigma2, sigma2_se=float(np.sqrt(V[0, 0])),
+            loglik=fit.loglik, loglik_null=ll0, logdet_method=meth, interval=ld.interval,
+            residuals=resid_t, fitted=fitted, vc_kind=vc_kind, n_evals=fit.n_evals, cov_type="classical",
+            cluster=(), n_clusters=(), ld=ld, lm_residual=lm_resid)
+
+    def _instruments(self) -> np.ndarray:
+        lay = self._layout
+        names = self._names
+        base = [j for j, nm in enumerate(names) if nm != "Intercept" and nm not in self._lagged]
+        Xb = self._X[:, base]
+        WX = _lag(lay, Xb)
+        WWX = _lag(lay, WX)
+        cols = [WWX] if self.durbin else [WX, WWX]
+        if self.durbin:
+            cols.append(_lag(lay, WWX))
+        H = np.column_stack(cols)
+        return self._tr(H)
+
+    def _fit_s2sls(self, cov_type: str, cluster: tuple[str, ...]) -> SpatialLagResults:
+        from linearmodels.iv import IV2SLS
+
+        names = ["rho"] + self._names
+        H = self._instruments()
+        if H.shape[1] < 1:
+            raise SpecificationError("S-2SLS needs at least one non-constant regressor to build instruments WX, W^2X")
+        idx = pd.RangeIndex(len(self._yt))
+        dep = pd.Series(self._yt, index=idx, name="y")
+        exog = pd.DataFrame(self._Xt, index=idx, columns=[f"x{j}" for j in range(self._Xt.shape[1])])
+        endog = pd.DataFrame({"rho": self._Wyt}, index=idx)
+        inst = pd.DataFrame(H, index=idx, columns=[f"h{j}" for j in range(H.shape[1])])
+        mod = IV2SLS(dep, exog if exog.shape[1] else None, endog, inst)
+        n, k = len(self._yt), 1 + self._Xt.shape[1]
+        absorbed = n - self._m
+        n_cl: tuple[int, ...] = ()
+        if cov_type == "classical":
+            r = mod.fit(cov_type="unadjusted", debiased=True)
+            scale = (n - k) / (n - k - absorbed)
+        elif cov_type == "robust":
+            r = mod.fit(cov_type="robust", debiased=False)
+            scale = 1.0
+        else:
+            if len(cluster) != 1:
+                raise SpecificationError("S-2SLS clusters on one column; pass cluster='unit' (or another column)")
+            cl = self.data.loc[self._index, cluster[0]].to_numpy()
+            codes = pd.factorize(cl)[0]
+            r = mod.fit(cov_type="clustered", clusters=pd.Series(codes, index=idx), debiased=True)
+            scale = 1.0
+            n_cl = (len(np.unique(codes)),)
+        order = ["rho"] + list(exog.columns)
+        p = r.params[order].to_numpy()
+        V = r.cov.loc[order, order].to_numpy() * scale
+        params = pd.Series(p, index=names)
+        cov = pd.DataFrame(V, index=names, columns=names)
+        resid_t = self._yt - p[0] * self._Wyt - self._Xt @ p[1:]
+        fitted = self._y - (self._y - p[0] * self._Wy - self._X @ p[1:])
+        s2 = float(resid_t @ resid_t) / (n - k - absorbed)
+        return SpatialLagResults(
+            model=self, params=params, cov=cov, sigma2=s2, sigma2_se=None, loglik=None, loglik_null=None,
+            logdet_method=None, interval=None, residuals=resid_t, fitted=fitted,
+            vc_kind={"classical": "2SLS, s2 = SSR/(n-k)", "robust": "HC0 (White)",
+                     "cluster": "cluster-robust (CR1)"}[cov_type],
+            n_evals=0, cov_type=cov_type, cluster=cluster, n_clusters=n_cl, ld=None, first_stage=r)
+
+
+# ----------------------------------------------------------------------------- results
+class SpatialLagResults(Results):
+    """Results of :class:`SpatialLag`.
+
+    Attributes
+    ----------
+    rho, sigma2 : float
+    logdet_method : str or None
+        Which log-determinant was used ("eigen", "LU", "chebyshev", "mc"; None for S-2SLS).
+    residuals : Series
+        ``Q(y - rho W y - X beta)`` (within-transformed with fixed effects), data index.
+    fitted_values : Series
+        ``rho W y + X beta`` (fixed effects not included), data index.
+    lm_residual : dict or None
+        LM test of residual spatial autocorrelation after the lag model (spatialreg's
+        ``LMtest``), for cross-sections fitted with the "eigen" log-determinant.
+    """
+
+    model_name = "Spatial lag"
+
+    def __init__(self, *, model: SpatialLag, params: pd.Series, cov: pd.DataFrame, sigma2: float,
+                 sigma2_se: float | None, loglik: float | None, loglik_null: float | None,
+                 logdet_method: str | None, interval, residuals: np.ndarray, fitted: np.ndarray,
+                 vc_kind: str, n_evals: int, cov_type: str, cluster, n_clusters, ld, first_stage=None,
+                 lm_residual: dict | None = None) -> None:
+        lay = model._layout
+        info: dict[str, Any] = {
+            "Method": "ML" if model.method == "ml" else "S-2SLS (Kelejian-Prucha)",
+            "Units": model._n_units,
+        }
+        if model.time is not None:
+            info["Periods"] = model._n_periods
+            info["Balanced"] = "yes" if model._balanced else "no"
+            info["Effects"] = str(model.effects)
+        if logdet_method is not None:
+            info["Log-determinant"] = logdet_method
+        info["Variance"] = vc_kind
+        info["sigma^2"] = sigma2
+        super().__init__(params=params, cov=cov, nobs=len(model._y), loglik=loglik, cov_type=cov_type,
+                         cluster=cluster, n_clusters=n_clusters, info=info, formula=model.formula)
+        self.model = model
+        self.model_name = "Spatial lag (ML)" if model.method == "ml" else "Spatial lag (S-2SLS)"
+        self.sigma2 = float(sigma2)
+        self.sigma2_se = sigma2_se
+        self.rho = float(params["rho"])
+        self.logdet_method = logdet_method
+        self.interval = interval
+        self.loglik_null = loglik_null
+        self.n_evals = n_evals
+        self.n_dropped = model._n_dropped
+        self.n_isolates = lay.n_isolates
+        self.first_stage = first_stage
+        self._ld = ld
+        #: LM test for residual spatial autocorrelation after the lag model (spatialreg's
+        #: ``LMtest``; cross-sections with the "eigen" log-determinant only, else None)
+        self.lm_residual = lm_residual
+        self.residuals = pd.Series(residuals, index=model._index, name="residual")
+        self.fitted_values = pd.Series(fitted, index=model._index, name="fitted")
+
+    # -- tests ----------------------------------------------------------------------
+    def lr_test(self) -> dict[str, float]:
+        """Likelihood-ratio test of rho = 0 (spatialreg's ``LR1``)."""
+        if self._loglik is None:
+            raise SpecificationError("the LR test needs an ML fit (method='ml')")
+        stat = 2 * (self._loglik - self.loglik_null)
+        return {"statistic": float(stat), "df": 1, "pvalue": float(stats.chi2.sf(stat, 1)),
+                "loglik": self._loglik, "loglik_null": float(self.loglik_null)}
+
+    def wald_rho(self) -> dict[str, float]:
+        """Wald test of rho = 0 (spatialreg's ``Wald1``)."""
+        return self.wald_test(["rho"])
+
+    # -- impacts --------------------------------------------------------------------
+    def impacts(self, n_sim: int = 1000, seed: int | None = 0, *, method: str = "auto",
+                order: int = 30) -> pd.DataFrame:
+        """LeSage & Pace direct, indirect and total impacts, with simulated standard errors.
+
+        Point impacts average over all observations: with ``S = (I - rho W)^-1`` per
+        period, direct ``= beta_k tr(S)/n`` and total ``= beta_k 1'S1/n`` (Durbin terms
+        add ``theta_k tr(SW)/n`` and ``theta_k 1'SW1/n``). ``method="exact"`` uses all
+        eigenvalues (spatialreg's ``impacts(..., listw=)``), ``"trace"`` the power series
+        ``sum_k rho^k tr(W^k)`` with exact traces of up to ``order`` powers computed by
+        sparse products (spatialreg's ``trW``-based impacts). Standard errors: ``n_sim``
+        draws of (rho, beta) from their asymptotic normal distribution (seeded); ``0``
+        skips them.
+
+        Returns
+        -------
+        DataFrame indexed by regressor with columns direct, indirect, total and, when
+        simulated, their standard errors (``se_*``) and z-values.
+
+        Examples
+        --------
+        >>> import pandas as pd, diffusion_stats as ds
+        >>> W = ds.Weights.from_edges(pd.DataFrame({"source": list("abcdef"), "target": list("bcdefa")}))
+        >>> d = pd.DataFrame({"unit": list("abcdef"), "y": [1.0, 2.0, 2.5, 4.0, 3.0, 1.5],
+        ...                   "x": [0.1, 0.5, 0.2, 0.9, 0.7, 0.3]})
+        >>> res = ds.SpatialLag("y ~ x", d, W, unit="unit").fit()
+        >>> imp = res.impacts(n_sim=100, seed=1)
+        >>> bool(abs(imp.loc["x", "total"] - res.params["x"] / (1 - res.rho)) < 1e-10)
+        True
+        """
+        mod = self.model
+        lay = mod._layout
+        if method == "auto":
+            method = "exact" if max(B.shape[0] for B in lay.blocks) <= 1000 else "trace"
+        if method not in ("exact", "trace"):
+            raise InputError(f"method={method!r}; use 'exact', 'trace' or 'auto'")
+        blocks, counts = num._unique_blocks(lay.blocks)
+        n = float(sum(B.shape[0] * c for B, c in zip(blocks, counts, strict=False)))
+        if method == "exact":
+            eigs = [num._eigenvalues(B) for B in blocks]
+        else:
+            eigs = None
+            trpow = [num._trace_products(B, order) for B in blocks]
+        # 1'W^k 1 for totals and 1'W^k W 1 (Durbin)
+        onepow = []
+        for B in blocks:
+            v = np.ones(B.shape[0])
+            s = np.empty(order + 2)
+            for k in range(order + 2):
+                s[k] = v.sum()
+                v = B.T @ v
+            onepow.append(s)
+        names = self._params.index[1:]
+        base = [nm for nm in names if nm != "Intercept" and nm not in mod._lagged]
+
+        def point(rho: float, p: pd.Series) -> np.ndarray:
+            trS = trSW = tot = totW = 0.0
+            pw = rho ** np.arange(order + 2)
+            for b, cnt in enumerate(counts):
+                if eigs is not None:
+                    ev = eigs[b]
+                    trS += cnt * float(np.sum(1.0 / (1.0 - rho * ev)).real)
+                    trSW += cnt * float(np.sum(ev / (1.0 - rho * ev)).real)
+                else:
+                    trS += cnt * float(pw[: order + 1] @ trpow[b])
+                    trSW += cnt * float(pw[: order] @ trpow[b][1:])
+                if eigs is not None:  # exact: S 1 and S W 1 by a sparse solve
+                    B = blocks[b]
+                    rhs = np.column_stack([np.ones(B.shape[0]), B @ np.ones(B.shape[0])])
+                    sol = spla.splu((sp.identity(B.shape[0], format="csc") - rho * B).tocsc()).solve(rhs)
+                    tot += cnt * float(sol[:, 0].sum())
+                    totW += cnt * float(sol[:, 1].sum())
+                else:
+                    tot += cnt * float(pw[: order + 1] @ onepow[b][: order + 1])
+                    totW += cnt * float(pw[: order + 1] @ onepow[b][1: order + 2])
+            out = np.empty((len(base), 3))
+            for i, nm in enumerate(base):
+                bk = p[nm]
+                th = p.get(f"W_{nm}", 0.0) if f"W_{nm}" in mod._lagged else 0.0
+                d = (bk * trS + th * trSW) / n
+                t = (bk * tot + th * totW) / n
+                out[i] = (d, t - d, t)
+            return out
+
+        pt = point(self.rho, self._params)
+        df = pd.DataFrame(pt, index=base, columns=["direct", "indirect", "total"])
+        if n_sim and n_sim > 0:
+            rng = np.random.default_rng(seed)
+            draws = rng.multivariate_normal(self._params.to_numpy(), self._cov.to_numpy(), size=int(n_sim),
+                                            method="eigh")
+            lo, hi = self.interval if self.interval is not None else (-1.0, 1.0)
+            sims = np.array([point(d[0], pd.Series(d, index=self._params.index)) for d in draws
+                             if lo < d[0] < hi])
+            se = sims.std(axis=0, ddof=1)
+            for j, c in enumerate(["direct", "indirect", "total"]):
+                df[f"se_{c}"] = se[:, j]
+            for c in ["direct", "indirect", "total"]:
+                df[f"z_{c}"] = df[c] / df[f"se_{c}"]
+            df.attrs["n_sim"] = len(sims)
+        return df
+
+    # -- presentation ---------------------------------------------------------------
+    def summary(self) -> Summary:
+        s = super().summary()
+        if self._loglik is not None:
+            lr = self.lr_test()
+            s.notes.append(f"LR test rho = 0: {format_number(lr['statistic'])} (p = {format_number(lr['pvalue'])}); "
+                           f"interval for rho: ({self.interval[0]:.4g}, {self.interval[1]:.4g})")
+        if self.n_isolates:
+            s.notes.append(f"{self.n_isolates} unit-period(s) without neighbours (zero rows of W)")
+        s.notes.append("beta are not marginal effects: see .impacts() for direct / indirect / total effects")
+        return s
