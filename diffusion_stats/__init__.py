@@ -37,7 +37,7 @@ from .core.errors import (
 )
 from .core.progress import set_progress
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 # public name -> module that defines it (imported on first use)
 _LAZY: dict[str, str] = {
