@@ -72,6 +72,8 @@ _LAZY: dict[str, str] = {
     "simulate_diffusion": "diffusion_stats.design.simulate",
     # output
     "compare": "diffusion_stats.output.compare",
+    "wild_bootstrap": "diffusion_stats.inference.bootstrap",
+    "BootstrapResult": "diffusion_stats.inference.bootstrap",
     # distributed (Dask)
     "dask_dyads": "diffusion_stats.design.distributed",
     "write_dyads_partitioned": "diffusion_stats.design.distributed",

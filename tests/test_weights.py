@@ -12,8 +12,8 @@ import pytest
 import scipy.sparse as sp
 
 import diffusion_stats as ds
-from diffusion_stats.weights.core import Weights, WeightsImmutableError
 from diffusion_stats.weights import core as wmod
+from diffusion_stats.weights.core import Weights, WeightsImmutableError
 
 
 def _chain() -> Weights:

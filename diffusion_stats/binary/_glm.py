@@ -532,14 +532,26 @@ def glm_sandwich(bread: np.ndarray, cov_type: str, *, hc_type: str, n: int, k: i
 def glm_cov(y: np.ndarray, X: np.ndarray, fit: GLMFit, cov_type: str, *, hc_type: str = "HC0",
             weights: np.ndarray | None = None, clusters: tuple[np.ndarray, ...] = (),
             unit_codes: np.ndarray | None = None, partner_codes: np.ndarray | None = None,
-            ) -> tuple[np.ndarray, dict]:
+            small_sample: str | None = None) -> tuple[np.ndarray, dict]:
     """Variance matrix of the estimates for every ``cov_type`` (see module docstring): the
     meat pieces from the scores of the rows, then :func:`glm_sandwich`.
 
     Returns ``(V, facts)`` where ``facts`` holds ``n_clusters``, ``adjustment`` (text) and
-    ``not_psd`` (bool).
+    ``not_psd`` (bool); with ``small_sample="CR2"|"CR3"`` (one-way "cluster", see
+    :mod:`._small_sample`) also ``df``, the Satterthwaite degrees of freedom per coefficient.
     """
     check_hc_type(hc_type, cov_type)
+    if small_sample is not None:
+        from ..inference.small_sample import describe, glm_cr
+        if hc_type != "HC0":
+            raise SpecificationError(f"hc_type={hc_type!r} and small_sample={small_sample!r} are two finite-sample "
+                                     "corrections; pass one of them")
+        codes, G = group_codes(clusters[0])
+        if G < 2:
+            raise SpecificationError("cov_type='cluster' needs at least 2 clusters; the cluster column is constant")
+        V, df = glm_cr(X, y, fit.mu, _mu_eta(fit.eta, fit.mu, fit.link), fit.cov_unscaled, weights, codes, G,
+                       small_sample)
+        return V, {"n_clusters": (G,), "not_psd": False, "adjustment": describe(small_sample), "df": df}
     n, k = X.shape
     bread = fit.cov_unscaled
     if cov_type == "classical":

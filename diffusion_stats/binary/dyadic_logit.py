@@ -110,8 +110,8 @@ class DyadicLogit(_BinaryModel):
     def _info_extra(self) -> dict:
         return {}
 
-    def fit(self, cov_type: str | None = None, cluster=None, *, hc_type: str = "HC0", maxiter: int = 100,
-            tol: float = 1e-10) -> BinaryResults:
+    def fit(self, cov_type: str | None = None, cluster=None, *, hc_type: str = "HC0",
+            small_sample: str | None = None, maxiter: int = 100, tol: float = 1e-10) -> BinaryResults:
         """Fit by IRLS; ``cov_type`` adds "dyadic" to EventLogit's options (see :meth:`EventLogit.fit`).
 
         Parameters
@@ -119,13 +119,15 @@ class DyadicLogit(_BinaryModel):
         cov_type : {"classical", "robust", "cluster", "dyadic"}, optional
         cluster : str or list of str, optional
         hc_type : {"HC0", "HC1"}
+        small_sample : {"CR2", "CR3"}, optional
+            One-way cluster CR2/CR3 with Satterthwaite df (see :meth:`EventLogit.fit`).
         maxiter, tol : IRLS limits.
 
         Returns
         -------
         BinaryResults
         """
-        res = super().fit(cov_type, cluster, hc_type=hc_type, maxiter=maxiter, tol=tol)
+        res = super().fit(cov_type, cluster, hc_type=hc_type, small_sample=small_sample, maxiter=maxiter, tol=tol)
         if res.cov_type == "dyadic":
             res._info["Units (dyadic)"] = res.n_clusters[0]
             res._n_clusters = ()

@@ -290,7 +290,8 @@ class _BinaryModel:
         return {}
 
     def fit(self, cov_type: str | None = None, cluster: str | list[str] | None = None, *,
-            hc_type: str = "HC0", maxiter: int = 100, tol: float = 1e-10) -> BinaryResults:
+            hc_type: str = "HC0", small_sample: str | None = None, maxiter: int = 100,
+            tol: float = 1e-10) -> BinaryResults:
         """Fit by IRLS and compute the chosen variance.
 
         Parameters
@@ -306,6 +307,11 @@ class _BinaryModel:
             per clustering for cluster (R ``sandwich::vcovCL``'s default for a glm);
             "HC1" multiplies by n/(n-k) (robust) or (n-1)/(n-k) (cluster), as R.
             "classical" and "dyadic" take no factor (``hc_type="HC1"`` with them raises).
+        small_sample : {"CR2", "CR3"}, optional
+            Few-cluster correction for one-way ``cov_type="cluster"`` (instead of
+            ``hc_type``): "CR2" bias-reduced linearisation or "CR3" cluster jackknife, with
+            Satterthwaite degrees of freedom for t-tests and intervals (``df_terms``); equal
+            to ``clubSandwich::vcovCR`` and ``coef_test(test = "Satterthwaite")``.
         maxiter, tol : IRLS limits (relative deviance change, R's rule).
 
         Returns
@@ -315,6 +321,11 @@ class _BinaryModel:
         default = "robust" if self._case_control == "weight" else "classical"
         cov_type, cols = resolve_cov_type(cov_type, cluster, allowed=self._allowed_cov, default=default,
                                           data=self._data)
+        if small_sample is not None:
+            from ..inference.small_sample import check_small_sample
+            check_small_sample(small_sample, cov_type, cols)
+            if not isinstance(small_sample, str):
+                raise InputError(f"small_sample={small_sample!r}; use 'CR2' or 'CR3' (or hc_type= for HC0/HC1)")
         if cov_type == "classical" and self._case_control == "weight":
             raise SpecificationError(
                 "cov_type='classical' is invalid with case_control='weight' (the weighted information matrix is "
@@ -330,7 +341,7 @@ class _BinaryModel:
                     raise DataValidationError(f"cluster column '{c}' has {int(pd.isna(v).sum())} missing values "
                                               "in the rows used; fill or drop them")
         V, facts = glm_cov(y, X, fit, cov_type, hc_type=hc_type, weights=self._weights, clusters=clusters,
-                           **self._extra_cov_args(cov_type))
+                           small_sample=small_sample, **self._extra_cov_args(cov_type))
         params = pd.Series(fit.params, index=self._names, name="coef")
         notes: list[str] = []
         info: dict[str, Any] = {"Link": self._link, "Events": int(y.sum())}
@@ -359,10 +370,12 @@ class _BinaryModel:
         cov = pd.DataFrame(V, index=self._names, columns=self._names)
         eta = X @ params.to_numpy()
         from ._glm import _linkinv
-        return BinaryResults(fit=fit, notes=notes, fitted=_linkinv(eta, self._link), not_psd=facts["not_psd"],
-                             model_name=self._name, params=params, cov=cov, nobs=len(y), loglik=fit.loglik,
-                             cov_type=cov_type, cluster=cols, n_clusters=facts["n_clusters"], info=info,
-                             formula=self._formula)
+        res = BinaryResults(fit=fit, notes=notes, fitted=_linkinv(eta, self._link), not_psd=facts["not_psd"],
+                            model_name=self._name, params=params, cov=cov, nobs=len(y), loglik=fit.loglik,
+                            cov_type=cov_type, cluster=cols, n_clusters=facts["n_clusters"], info=info,
+                            formula=self._formula, df_terms=facts.get("df"))
+        res._model = self  # for ds.wild_bootstrap (restricted refits)
+        return res
 
     def _info_extra(self) -> dict:
         return {}

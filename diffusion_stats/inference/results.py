@@ -33,6 +33,9 @@ class Results:
         Log-(partial) likelihood at the estimate.
     cov_type : str
         One of "classical", "robust", "cluster", "dyadic".
+    df_terms : pandas.Series or None
+        Degrees of freedom per coefficient (Satterthwaite, with ``small_sample="CR2"`` or
+        "CR3"): then tests and intervals use Student t with these df.
     """
 
     model_name = "Model"
@@ -42,7 +45,7 @@ class Results:
                  loglik: float | None = None, cov_type: str = "classical",
                  cluster: tuple[str, ...] = (), n_clusters: tuple[int, ...] = (),
                  df_resid: float | None = None, info: dict[str, Any] | None = None,
-                 formula: str | None = None) -> None:
+                 formula: str | None = None, df_terms=None) -> None:
         self._params = params.astype(float)
         self._cov = cov.astype(float)
         self._nobs = int(nobs)
@@ -53,6 +56,10 @@ class Results:
         self._df_resid = df_resid
         self._info = dict(info or {})
         self.formula = formula
+        self._df_terms = None if df_terms is None else pd.Series(
+            np.asarray(df_terms, dtype=float), index=self._params.index, name="df")
+        if self._df_terms is not None:
+            self.stat_name = "t"
 
     # -- core quantities ---------------------------------------------------
     @property
@@ -78,14 +85,28 @@ class Results:
         return self.std_errors
 
     @property
+    def df_terms(self) -> pd.Series | None:
+        """Per-coefficient degrees of freedom of the t-tests (``None``: normal or ``df_resid``)."""
+        return None if self._df_terms is None else self._df_terms.copy()
+
+    def _df(self):
+        """Degrees of freedom of the t reference distribution, or ``None`` for the normal."""
+        if self._df_terms is not None:
+            return self._df_terms.to_numpy()
+        if self._df_resid is not None and self.stat_name == "t":
+            return self._df_resid
+        return None
+
+    @property
     def tvalues(self) -> pd.Series:
         return (self._params / self.std_errors).rename(self.stat_name)
 
     @property
     def pvalues(self) -> pd.Series:
         t = self.tvalues.values
-        if self._df_resid is not None and self.stat_name == "t":
-            p = 2 * stats.t.sf(np.abs(t), self._df_resid)
+        df = self._df()
+        if df is not None:
+            p = 2 * stats.t.sf(np.abs(t), df)
         else:
             p = 2 * stats.norm.sf(np.abs(t))
         return pd.Series(p, index=self._params.index, name="pvalue")
@@ -94,8 +115,9 @@ class Results:
         """Wald confidence intervals with columns ``lower`` and ``upper``."""
         if not 0 < alpha < 1:
             raise InputError(f"alpha must be in (0, 1), got {alpha!r}; use e.g. alpha=0.05 for 95% intervals")
-        if self._df_resid is not None and self.stat_name == "t":
-            q = stats.t.ppf(1 - alpha / 2, self._df_resid)
+        df = self._df()
+        if df is not None:
+            q = stats.t.ppf(1 - alpha / 2, df)
         else:
             q = stats.norm.ppf(1 - alpha / 2)
         se = self.std_errors
@@ -152,10 +174,13 @@ class Results:
     # -- presentation --------------------------------------------------------
     def _coef_table(self) -> pd.DataFrame:
         ci = self.conf_int()
-        return pd.DataFrame({
+        t = pd.DataFrame({
             "coef": self._params, "std err": self.std_errors, self.stat_name: self.tvalues,
             f"P>|{self.stat_name}|": self.pvalues, "[0.025": ci["lower"], "0.975]": ci["upper"],
         })
+        if self._df_terms is not None:
+            t.insert(3, "df", self._df_terms)
+        return t
 
     def _header(self) -> list[tuple[str, str]]:
         h = [("Observations", format_number(self._nobs))]

@@ -13,7 +13,14 @@ be if the channel carried no information?":
     the outcome panel stays as observed.
 
 p-values are ``(1 + #{|b*| >= |b|}) / (n_perm + 1)`` (two-sided) or the one-sided
-analogue.
+analogue: the randomization p-value of the sharp null that the channel carries no
+information. The randomization interval (``ri_lower``, ``ri_upper``; two-sided only)
+inverts the shifted sharp null ``gamma = gamma0``: ``b - gamma0`` is referred to the
+same permutation distribution, so the set ``{gamma0 : p(gamma0) > alpha}`` is
+``b +- a_(m)``, ``a_(m)`` the m-th largest ``|b*|`` with ``m = floor(alpha (n_perm + 1) - 1) + 1``
+(unbounded when ``m < 1``). It assumes the permutation distribution does not move with
+``gamma0`` (exact for a linear model, first-order for logit/Cox: treat it as an
+approximation far from 0).
 """
 
 from __future__ import annotations
@@ -41,8 +48,10 @@ class PermutationResult:
     Attributes
     ----------
     table : DataFrame
-        One row per channel: estimate, pvalue_perm, pvalue_model (analytic), perm_mean,
-        perm_sd, perm_lower, perm_upper (2.5 / 97.5 percentiles), n_perm.
+        One row per channel: estimate, pvalue_perm (randomization p-value under the sharp
+        null), pvalue_model (analytic), perm_mean, perm_sd, perm_lower, perm_upper
+        (2.5 / 97.5 percentiles), ri_lower, ri_upper (randomization interval, module
+        docstring), n_perm.
     distribution : DataFrame
         The permuted estimates (one column per channel, one row per permutation).
     scheme : str
@@ -97,6 +106,17 @@ def relabel_weights(W: Any, perm: np.ndarray) -> Any:
     return Weights(mats, new, name=f"{W.name}_qap")
 
 
+def _ri_interval(b: float, d: np.ndarray, alpha: float, alternative: str) -> tuple[float, float]:
+    """Randomization interval ``b +- a_(m)`` (module docstring); NaN for one-sided tests."""
+    if alternative != "two-sided" or not len(d):
+        return np.nan, np.nan
+    m = int(np.floor(alpha * (len(d) + 1) - 1)) + 1
+    if m < 1:
+        return -np.inf, np.inf
+    a = np.sort(np.abs(d))[::-1][m - 1]
+    return b - a, b + a
+
+
 def _permute_years(adoptions: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     ad = adoptions[["unit", "policy", "year"]].reset_index(drop=True)
     codes = pd.factorize(ad["policy"])[0]
@@ -133,7 +153,8 @@ def _perm_task(ctx: dict, task: tuple) -> dict:
 
 def permutation_test(model: Any, adoptions: pd.DataFrame, channels: Any, *, scheme: str = "qap",
                      n_perm: int = 199, alternative: str = "two-sided", fit_kwargs: dict | None = None,
-                     seed: int = 0, n_jobs: int | None = 1, progress_bar: bool | None = None) -> PermutationResult:
+                     seed: int = 0, n_jobs: int | None = 1, progress_bar: bool | None = None,
+                     alpha: float = 0.05) -> PermutationResult:
     """Permutation reference distributions and p-values for each channel's effect.
 
     Parameters
@@ -155,6 +176,8 @@ def permutation_test(model: Any, adoptions: pd.DataFrame, channels: Any, *, sche
     n_jobs : int
         Worker processes (-1: all cores).
     progress_bar : bool, optional
+    alpha : float
+        1 - level of the randomization interval (``ri_lower``, ``ri_upper``).
 
     Returns
     -------
@@ -183,6 +206,8 @@ def permutation_test(model: Any, adoptions: pd.DataFrame, channels: Any, *, sche
         raise InputError(f"alternative={alternative!r}; use 'two-sided', 'greater' or 'less'")
     if int(n_perm) < 1:
         raise InputError(f"n_perm={n_perm} must be >= 1")
+    if not 0 < alpha < 1:
+        raise InputError(f"alpha must be in (0, 1), got {alpha!r}; e.g. alpha=0.05 for a 95% interval")
     chans = _as_channels(channels)
     fk = dict(fit_kwargs or {})
     obs = model.fit(**fk)
@@ -227,7 +252,9 @@ def permutation_test(model: Any, adoptions: pd.DataFrame, channels: Any, *, sche
                      "pvalue_model": float(obs.pvalues[n]),
                      "perm_mean": d.mean() if len(d) else np.nan, "perm_sd": d.std(ddof=1) if len(d) > 1 else np.nan,
                      "perm_lower": np.percentile(d, 2.5) if len(d) else np.nan,
-                     "perm_upper": np.percentile(d, 97.5) if len(d) else np.nan, "n_perm": len(d)})
+                     "perm_upper": np.percentile(d, 97.5) if len(d) else np.nan,
+                     **dict(zip(("ri_lower", "ri_upper"), _ri_interval(b, d, alpha, alternative), strict=True)),
+                     "n_perm": len(d)})
     table = pd.DataFrame(rows).set_index("channel")
     width = max(len(v) for v in dist.values())
     distribution = pd.DataFrame({n: pd.Series(v, dtype=float).reindex(range(width)) for n, v in dist.items()})

@@ -192,7 +192,7 @@ class CoxHazard:
 
     # -- fitting ----------------------------------------------------------------
     def fit(self, cov_type: str | None = None, cluster: str | list[str] | None = None,
-            small_sample: bool = False, *, max_iter: int = 50, tol: float = 1e-12) -> CoxResults:
+            small_sample: bool | str = False, *, max_iter: int = 50, tol: float = 1e-12) -> CoxResults:
         """Maximise the partial likelihood (Newton-Raphson with step halving).
 
         Parameters
@@ -205,8 +205,12 @@ class CoxHazard:
             enumeration of the risk sets' subsets in the tests).
         cluster : str or list of two str, optional
             One column (one-way) or two (Cameron-Gelbach-Miller two-way: V1 + V2 - V12).
-        small_sample : bool
-            Multiply each clustered meat by G/(G-1) (Stata's ``stcox, vce(cluster)``).
+        small_sample : bool or {"CR2", "CR3"}
+            ``True``: multiply each clustered meat by G/(G-1) (Stata's ``stcox,
+            vce(cluster)``). "CR2" (bias-reduced linearisation) or "CR3" (cluster
+            jackknife) for one-way ``cov_type="cluster"``, with Satterthwaite degrees of
+            freedom for t-tests and intervals (``df_terms``); ties "breslow" or "efron"
+            (see :mod:`diffusion_stats.inference.small_sample`).
         max_iter, tol : int, float
             Newton iterations and relative log-likelihood tolerance.
 
@@ -216,8 +220,13 @@ class CoxHazard:
         """
         cov_type, ccols = resolve_cov_type(cov_type, cluster, allowed=("classical", "robust", "cluster"),
                                            data=self.data)
+        from ..inference.small_sample import check_small_sample
+        kind = check_small_sample(small_sample, cov_type, ccols)
         P = self._prepared()
         exact = self.ties == "exact"
+        if kind is not None and exact:
+            raise SpecificationError(f"small_sample={kind!r} is available for ties='breslow' or 'efron', not "
+                                     "'exact'; use ties='efron' or ds.wild_bootstrap")
         if exact and np.any(P.w != 1):
             raise SpecificationError("ties='exact' does not take case weights (as R's clogit); "
                                      "use ties='efron' or drop weights=")
@@ -243,6 +252,7 @@ class CoxHazard:
         converged = _check_solution(beta, e, P.names, converged, it, change)
         naive = _inv(e.info)
         robust_score = None
+        df_terms = None
         if cov_type == "classical":
             cov, n_clusters = naive, ()
         else:
@@ -251,8 +261,17 @@ class CoxHazard:
             else:
                 L, _ = cn.score_residuals(rs, X, e)
             D = np.einsum("ij,jk->ik", w[:, None] * L, naive)
-            meat_of, n_clusters = self._meat_function(cov_type, ccols, P, small_sample)
-            meat = meat_of(D)
+            meat_of, n_clusters = self._meat_function(cov_type, ccols, P, bool(small_sample) and kind is None)
+            if kind is not None:
+                from ..inference.small_sample import cox_cluster_information, cox_cr, group_sum
+                g, G = group_codes(self.data[ccols[0]].to_numpy()[P.mask])
+                if G < 2:
+                    raise SpecificationError("cov_type='cluster' needs at least 2 clusters; the cluster column is "
+                                             "constant")
+                F = cox_cluster_information(rs, X, w, e, g, G)
+                meat, df_terms = cox_cr(naive, group_sum(w[:, None] * L, g, G), F, kind)
+            else:
+                meat = meat_of(D)
             if not exact and e0.parts is not None:
                 # R's robust score test: u0' (S0' S0)^-1 u0 with S0 the (clustered) weighted
                 # score residuals at beta = 0
@@ -270,7 +289,7 @@ class CoxHazard:
             naive_cov=pd.DataFrame(naive, index=idx, columns=idx), nobs=rs.n, loglik=e.loglik,
             loglik_null=e0.loglik, cov_type=cov_type, cluster=ccols, n_clusters=n_clusters,
             info=info, formula=self.formula, tests=tests, converged=converged, iterations=it,
-            step_halvings=halvings, evaluation=e, small_sample=small_sample, risk_sets=rs)
+            step_halvings=halvings, evaluation=e, small_sample=small_sample, risk_sets=rs, df_terms=df_terms)
 
 
     def _meat_function(self, cov_type: str, ccols: tuple[str, ...], P: _Prepared, small_sample: bool):
@@ -427,8 +446,10 @@ class CoxResults(Results):
                           "se(coef)": self.naive_std_errors})
         if self._cov_type != "classical":
             t["robust se"] = self.std_errors
-        t["z"] = self.tvalues
-        t["Pr(>|z|)"] = self.pvalues
+        t[self.stat_name] = self.tvalues
+        if self._df_terms is not None:
+            t["df"] = self._df_terms
+        t[f"Pr(>|{self.stat_name}|)"] = self.pvalues
         return t
 
     def _header(self) -> list[tuple[str, str]]:
@@ -439,7 +460,10 @@ class CoxResults(Results):
         cov = self._cov_type
         if self._cluster:
             cov += f" by {' & '.join(self._cluster)} ({' & '.join(map(str, self._n_clusters))} clusters)"
-        h.append(("variance", cov + (" (G/(G-1))" if self.small_sample else "")))
+        if isinstance(self.small_sample, str):
+            from ..inference.small_sample import describe
+            cov += f", {describe(self.small_sample)}"
+        h.append(("variance", cov + (" (G/(G-1))" if self.small_sample is True else "")))
         h.append(("log-likelihood", f"{self.loglik_null:.4f} (null), {self._loglik:.4f}"))
         h.append(("converged", f"{self.converged} ({self.iterations} iterations)"))
         return h

@@ -246,6 +246,9 @@ class DaskCoxHazard:
             A :class:`~diffusion_stats.survival.cox.CoxResults` subclass.
         """
         cov_type, ccols = resolve_cov_type(cov_type, cluster, allowed=("classical", "robust", "cluster"))
+        if isinstance(small_sample, str):
+            raise SpecificationError(f"small_sample={small_sample!r} (CR2/CR3) is available for the in-memory "
+                                     "CoxHazard only; use small_sample=True (G/(G-1)) here")
         check_columns(self.data, ccols, "cluster")
         dask, _ = import_dask()
         roles = {"start": self.start, "stop": self.stop, "weights": self.weights, "strata": self.strata,
