@@ -16,8 +16,8 @@ nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-MINE = ["01_quickstart.ipynb", "02_spid_event_history.ipynb", "03_dyadic_learning.ipynb"]
-REAL_DATA = {"02_spid_event_history.ipynb", "03_dyadic_learning.ipynb"}
+MINE = ["01_quickstart.ipynb", "02_spid_event_history.ipynb", "03_dyadic_learning.ipynb", "05_netinf.ipynb"]
+REAL_DATA = {"02_spid_event_history.ipynb", "03_dyadic_learning.ipynb", "05_netinf.ipynb"}
 
 
 def _run(path: Path, timeout: int = 240) -> float:
@@ -35,7 +35,7 @@ def _run(path: Path, timeout: int = 240) -> float:
     return time.perf_counter() - t0
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n.startswith("02") else n
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n.startswith(("02", "05")) else n
                                   for n in MINE])
 def test_notebook_executes(name, request):
     path = NOTEBOOKS / name

@@ -30,6 +30,7 @@ from .constructors import (
     structural_equivalence,
     success_weights,
 )
+from .netinf import netinf, network_leaders, network_stability, rolling_netinf
 from .placebo import lead_exposures
 from .sensitivity import k_nearest, threshold, weight_family
 
@@ -39,5 +40,6 @@ __all__ = [
     "dependence_weights", "capability_weights", "conditionality_weights", "structural_equivalence",
     "similarity_weights", "learning_success", "learning_network", "igo_channel", "emulation_peers",
     "emulation_leaders", "coercion_dependence", "coercion_power", "coercion_conditionality",
-    "competition_trade", "competition_similarity",
+    "competition_trade", "competition_similarity", "netinf", "rolling_netinf",
+    "network_stability", "network_leaders",
 ]

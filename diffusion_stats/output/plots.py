@@ -9,7 +9,8 @@ Axes it drew on, so figures compose and can be restyled:
 - :func:`forest` - estimates with intervals (channel effects, horse races);
 - :func:`identification` - identification-check results (true vs recovered);
 - :func:`weight_sensitivity` - estimates across alternative weight matrices;
-- :func:`schoenfeld` - scaled Schoenfeld residuals of a Cox model against time.
+- :func:`schoenfeld` - scaled Schoenfeld residuals of a Cox model against time;
+- :func:`network_graph` - a directed (inferred) diffusion network for one year.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from ._plot_effects import (  # noqa: F401
     schoenfeld,
     weight_sensitivity,
 )
+from ._plot_network import network_graph
 
 __all__ = [
     "adoption_curves", "tile_map", "exposure_hazard", "forest", "identification",
-    "weight_sensitivity", "schoenfeld", "US_TILES",
+    "weight_sensitivity", "schoenfeld", "US_TILES", "network_graph",
 ]
