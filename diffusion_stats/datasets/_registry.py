@@ -17,6 +17,7 @@ CEPIIGEODIST = _GH + "pachadotdev/cepiigeodist/534f1711d59d2a0bce46a48876fa2ab91
 UNTREATIES = _GH + "zmjones/untreaties/003ce1309cc2a27a5a3909f39b7e6634550bf173/"
 FCTC = _GH + "gvegayon/fctc/9ef7494b5bf0c3552bd83a3cb58a476b173e3eec/"
 CSP = _GH + "expersso/csp/558d549f3dc85bf1986e8adbeb856d211a1d1bc8/"
+IGOR = _GH + "dieghernan/igoR/c9936cac3f0fc117520e89f9a232e62dde1ce3e9/"
 
 # relative path -> (base URL, path under base, bytes, sha256)
 REGISTRY: dict[str, tuple[str, str, int, str]] = {
@@ -51,6 +52,10 @@ REGISTRY: dict[str, tuple[str, str, int, str]] = {
         "c265ab4ffa73c87ddc565ce08a12963e8a6aa5020a56e3658108add14b24e82d"),
     "cow/cow_trade_sy.rda": (PEACESCIENCER, "data/cow_trade_sy.rda", 126652,
         "41ad9d312b6146aa9eaa70d8f5a16a0164b6e27ee4ebe86a928c2ea4de415142"),
+    "cow_igo/igo_year_format3.rda": (IGOR, "data/igo_year_format3.rda", 214610,
+        "7fb22534081f6383dca740c7f7ae26ce587125d98fcc1b6fdcfa96eac34a9113"),
+    "cow_igo/state_year_format3.rda": (IGOR, "data/state_year_format3.rda", 201592,
+        "dc39e159f7153c71cf3168e0733da0d079fead8ccf5df20fe4dde019544d7e7e"),
     "cepii/dist_cepii.rda": (CEPIIGEODIST, "data/dist_cepii.rda", 527892,
         "5d38f8c769ab5aa2769a20995b2547fa719b98138150b5764d045436ff9394b9"),
     "cepii/geo_cepii.rda": (CEPIIGEODIST, "data/geo_cepii.rda", 14068,

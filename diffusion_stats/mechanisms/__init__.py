@@ -30,7 +30,18 @@ from .constructors import (
     structural_equivalence,
     success_weights,
 )
+from .membership import (
+    P5,
+    StandardSetting,
+    comembership_weights,
+    mimicry_leaders,
+    mimicry_members,
+    power_weights,
+    socialization,
+    standard_setting,
+)
 from .placebo import lead_exposures
+from .resistance import channel_terms, conditional_effect
 from .sensitivity import k_nearest, threshold, weight_family
 
 __all__ = [
@@ -40,4 +51,6 @@ __all__ = [
     "similarity_weights", "learning_success", "learning_network", "igo_channel", "emulation_peers",
     "emulation_leaders", "coercion_dependence", "coercion_power", "coercion_conditionality",
     "competition_trade", "competition_similarity",
+    "P5", "StandardSetting", "comembership_weights", "mimicry_leaders", "mimicry_members", "power_weights",
+    "socialization", "standard_setting", "conditional_effect", "channel_terms",
 ]
