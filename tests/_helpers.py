@@ -61,3 +61,38 @@ def lottery_complete_cases(shared_data: Path) -> pd.DataFrame:
     """
     df = pd.read_csv(shared_data / "dhb2015" / "lottery.tab", sep="\t")
     return df.dropna(subset=LOTTERY_LOGIT_VARS).reset_index(drop=True)
+
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def assert_notebook_without_outputs(name: str) -> None:
+    """The notebook ``notebooks/<name>`` is committed without outputs or execution counts."""
+    import pytest
+
+    nbformat = pytest.importorskip("nbformat")
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert not cell.get("outputs") and cell.get("execution_count") is None
+
+
+def execute_notebook(name: str, shared_data: Path) -> None:
+    """Run ``notebooks/<name>`` end to end in a fresh kernel, reading the real data from ``shared_data``."""
+    import os
+
+    import pytest
+
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    path = NOTEBOOKS / name
+    nb = nbformat.read(path, as_version=4)
+    env = dict(os.environ)
+    os.environ.update({"DIFFUSION_STATS_PROGRESS": "0", "MPLBACKEND": "Agg",
+                       "DIFFUSION_STATS_DATA": str(shared_data)})
+    try:
+        nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+                                resources={"metadata": {"path": str(path.parent)}}).execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(env)

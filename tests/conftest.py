@@ -35,3 +35,11 @@ def shared_data() -> Path:
 def reference_dir() -> Path:
     """Folder with the stored R reference values."""
     return REFERENCE
+
+
+@pytest.fixture(scope="session")
+def raw_igo_state_year(shared_data):
+    """COW IGO v3 ``state_year_format3`` as read by pyreadr (for independent recounts)."""
+    import pyreadr
+
+    return pyreadr.read_r(str(shared_data / "cow_igo" / "state_year_format3.rda"))["state_year_format3"]

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pyreadr
 import pytest
+from _helpers import assert_notebook_without_outputs, execute_notebook
 
 import diffusion_stats as ds
 from diffusion_stats import countries as C
@@ -172,31 +173,10 @@ NOTEBOOK = "04_norm_diffusion_countries.ipynb"
 
 
 def test_notebook_committed_without_outputs():
-    nbformat = pytest.importorskip("nbformat")
-    from pathlib import Path
-
-    nb = nbformat.read(Path(__file__).resolve().parents[1] / "notebooks" / NOTEBOOK, as_version=4)
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            assert not cell.get("outputs") and cell.get("execution_count") is None
+    assert_notebook_without_outputs(NOTEBOOK)
 
 
 @pytest.mark.slow
 def test_notebook_executes(shared_data):
     """Notebook 04 runs end to end from the raw files (fresh kernel)."""
-    import os
-    from pathlib import Path
-
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    path = Path(__file__).resolve().parents[1] / "notebooks" / NOTEBOOK
-    nb = nbformat.read(path, as_version=4)
-    env = dict(os.environ)
-    os.environ.update({"DIFFUSION_STATS_PROGRESS": "0", "MPLBACKEND": "Agg",
-                       "DIFFUSION_STATS_DATA": str(shared_data)})
-    try:
-        nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
-                                resources={"metadata": {"path": str(path.parent)}}).execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(env)
+    execute_notebook(NOTEBOOK, shared_data)

@@ -38,6 +38,17 @@ from .cow import (
     state_years,
     states_in_system,
 )
+from .igo import (
+    COW_REGIONS,
+    IGO_STATUS,
+    cow_region,
+    find_igo,
+    igo_catalog,
+    igo_members,
+    igo_spells,
+    read_igo_memberships,
+    select_igos,
+)
 from .treaties import read_fctc, read_un_treaty, un_treaty_index
 
 __all__ = [
@@ -46,4 +57,6 @@ __all__ = [
     "names_to_iso3", "read_cepii_dist", "read_cow_capabilities", "read_cow_contiguity", "read_cow_igo",
     "read_cow_mindist", "read_cow_states", "read_cow_trade", "read_fctc", "read_un_treaty", "state_years",
     "states_in_system", "un_treaty_index",
+    "COW_REGIONS", "IGO_STATUS", "cow_region", "find_igo", "igo_catalog", "igo_members", "igo_spells",
+    "read_igo_memberships", "select_igos",
 ]

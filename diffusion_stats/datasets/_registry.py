@@ -18,6 +18,7 @@ IGOR = _GH + "dieghernan/igoR/c9936cac3f0fc117520e89f9a232e62dde1ce3e9/"
 UNTREATIES = _GH + "zmjones/untreaties/003ce1309cc2a27a5a3909f39b7e6634550bf173/"
 FCTC = _GH + "gvegayon/fctc/9ef7494b5bf0c3552bd83a3cb58a476b173e3eec/"
 CSP = _GH + "expersso/csp/558d549f3dc85bf1986e8adbeb856d211a1d1bc8/"
+IGOR = _GH + "dieghernan/igoR/c9936cac3f0fc117520e89f9a232e62dde1ce3e9/"
 
 # relative path -> (base URL, path under base, bytes, sha256)
 REGISTRY: dict[str, tuple[str, str, int, str]] = {

@@ -30,8 +30,19 @@ from .constructors import (
     structural_equivalence,
     success_weights,
 )
+from .membership import (
+    P5,
+    StandardSetting,
+    comembership_weights,
+    mimicry_leaders,
+    mimicry_members,
+    power_weights,
+    socialization,
+    standard_setting,
+)
 from .netinf import netinf, network_leaders, network_stability, rolling_netinf
 from .placebo import lead_exposures
+from .resistance import channel_terms, conditional_effect
 from .sensitivity import k_nearest, threshold, weight_family
 
 __all__ = [
@@ -42,4 +53,6 @@ __all__ = [
     "emulation_leaders", "coercion_dependence", "coercion_power", "coercion_conditionality",
     "competition_trade", "competition_similarity", "netinf", "rolling_netinf",
     "network_stability", "network_leaders",
+    "P5", "StandardSetting", "comembership_weights", "mimicry_leaders", "mimicry_members", "power_weights",
+    "socialization", "standard_setting", "conditional_effect", "channel_terms",
 ]

@@ -194,7 +194,7 @@ def add_terms(formula: str, names: list[str]) -> str:
 def channel_names(channels: Any, params_index: Any = None) -> list[str]:
     if channels is None:
         raise InputError("channels is required: the channel column names (or ds.Channel objects) to compare")
-    if isinstance(channels, str) or hasattr(channels, "weights"):
+    if isinstance(channels, str) or hasattr(channels, "weights") or hasattr(channels, "mechanism"):
         channels = [channels]
     names = []
     for c in channels:

@@ -23,9 +23,14 @@ import scipy.sparse as sp
 
 from ..core.errors import ColumnNotFoundError, DataValidationError, InputError, did_you_mean, require_columns
 
-__all__ = ["Channel", "add_channels", "MECHANISMS", "KINDS"]
+__all__ = ["Channel", "add_channels", "MECHANISMS", "MECHANISM_LABELS", "KINDS"]
 
-MECHANISMS = ("learning", "emulation", "coercion", "competition", "other")
+MECHANISMS = ("learning", "emulation", "coercion", "competition", "socialization", "mimicry", "standard_setting",
+              "conditionality", "other")
+#: How each mechanism reads in tables and horse races (as the norm-diffusion literature names it).
+MECHANISM_LABELS = {"learning": "learning", "emulation": "emulation", "coercion": "coercion",
+                    "competition": "competition", "socialization": "socialization", "mimicry": "mimicry",
+                    "standard_setting": "standard setting", "conditionality": "conditionality", "other": "other"}
 KINDS = ("share", "count", "weighted")
 
 
@@ -39,8 +44,13 @@ class Channel:
         Column name of the channel's exposure (a valid formula term, e.g. ``"border"``).
     weights : Weights
         Who is exposed to whom (``W[i, j]``: unit i's tie to source j), static or by year.
-    mechanism : {"learning", "emulation", "coercion", "competition", "other"}
-        The mechanism the channel operationalises (reported by ``horse_race``).
+    mechanism : {"learning", "emulation", "coercion", "competition", "socialization", "mimicry", \
+"standard_setting", "conditionality", "other"}
+        The mechanism the channel operationalises (reported by ``horse_race``, labelled as
+        in :data:`MECHANISM_LABELS`). Socialization: fellow members of an IO (Johnston
+        2001); mimicry: copying leaders (DiMaggio & Powell 1983); standard setting: an
+        IO's endorsement (Finnemore 1993); conditionality: membership conditions
+        (Schimmelfennig & Sedelmeier 2004; Kelley 2004).
     kind : {"share", "count", "weighted"}
         Exposure summary, as in :func:`diffusion_stats.design.exposure`.
     weight_by : DataFrame, optional

@@ -63,7 +63,8 @@ SOURCES = {
     "emulation_leaders": "Walker (1969) APSR; Shipan & Volden (2008) AJPS",
     "coercion_dependence": "Simmons, Dobbin & Garrett (2006) IO; Elkins, Guzman & Simmons (2006) IO",
     "coercion_power": "Simmons, Dobbin & Garrett (2006) IO; COW National Material Capabilities (CINC)",
-    "coercion_conditionality": "Simmons, Dobbin & Garrett (2006) IO; Schimmelfennig & Sedelmeier (2004) JEPP",
+    "coercion_conditionality": "Simmons, Dobbin & Garrett (2006) IO; Schimmelfennig & Sedelmeier (2004) JEPP; "
+                               "Kelley (2004) IO",
     "competition_trade": "Simmons & Elkins (2004) APSR; Elkins, Guzman & Simmons (2006) IO",
     "competition_similarity": "Baybeck, Berry & Siegel (2011) JOP; Berry & Berry (1990) APSR",
 }
@@ -568,8 +569,9 @@ def igo_channel(weights: Any, *, mechanism: str = "learning", name: str = "share
     >>> igo_channel(membership_weights(m), mechanism="emulation").mechanism
     'emulation'
     """
-    if mechanism not in ("learning", "emulation"):
-        raise InputError(f"mechanism={mechanism!r}; shared IGOs stand for 'learning' or 'emulation'")
+    if mechanism not in ("learning", "emulation", "socialization"):
+        raise InputError(f"mechanism={mechanism!r}; shared IGOs stand for 'learning', 'emulation' or "
+                         "'socialization' (see also mechanisms.socialization for one named IGO)")
     return Channel(name, weights, mechanism=mechanism, kind=kind, lag=lag,
                    source=SOURCES["igo_learning" if mechanism == "learning" else "igo_emulation"])
 
@@ -630,8 +632,12 @@ def coercion_power(weights: Any, *, name: str = "power", lag: int = 1) -> Channe
 
 
 def coercion_conditionality(weights: Any, *, name: str = "conditionality", lag: int = 1,
-                            missing_years: str = "zero") -> Channel:
+                            missing_years: str = "zero", mechanism: str = "coercion") -> Channel:
     """Conditionality: under a programme, exposure = share of the conditioning members that adopted.
+
+    ``mechanism="conditionality"`` labels it as the IO literature does (Schimmelfennig &
+    Sedelmeier 2004 on EU accession; Kelley 2004 on European institutions), rather than
+    as coercion in general (Simmons, Dobbin & Garrett 2006).
 
     Examples
     --------
@@ -641,7 +647,9 @@ def coercion_conditionality(weights: Any, *, name: str = "conditionality", lag: 
     >>> coercion_conditionality(W).missing_years
     'zero'
     """
-    return Channel(name, weights, mechanism="coercion", kind="share", lag=lag,
+    if mechanism not in ("coercion", "conditionality"):
+        raise InputError(f"mechanism={mechanism!r}; use 'coercion' or 'conditionality'")
+    return Channel(name, weights, mechanism=mechanism, kind="share", lag=lag,
                    source=SOURCES["coercion_conditionality"], missing_years=missing_years)
 
 

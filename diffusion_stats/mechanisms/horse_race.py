@@ -83,11 +83,14 @@ class HorseRaceResult:
 
 
 def _mechanisms(channels: Any, names: list[str]) -> dict[str, str]:
-    if isinstance(channels, str) or hasattr(channels, "weights"):
+    from .channels import MECHANISM_LABELS
+
+    if isinstance(channels, str) or hasattr(channels, "weights") or hasattr(channels, "mechanism"):
         channels = [channels]
     out = {}
     for c, n in zip(channels, names, strict=False):
-        out[n] = getattr(c, "mechanism", "") if not isinstance(c, str) else ""
+        m = getattr(c, "mechanism", "") if not isinstance(c, str) else ""
+        out[n] = MECHANISM_LABELS.get(m, m)
     return out
 
 
@@ -135,8 +138,19 @@ def horse_race(model_or_results: Any, channels: Any, *, fit_kwargs: dict | None 
     >>> bool(hr.effects.loc["a", "estimate"] > hr.effects.loc["b", "estimate"])
     True
     """
+    from .resistance import drop_channel_terms, moderated_channels
+
     model, res = fit_results(model_or_results, fit_kwargs)
-    names = channel_names(channels, res.params.index)
+    names = channel_names(channels)
+    terms = moderated_channels(res.params.index, names)
+    moderated = {n: t[1:] for n, t in terms.items() if len(t) > 1}
+    if moderated:
+        msg = ("horse_race: moderated channel(s) " + "; ".join(f"'{n}' (with {', '.join(t)})" for n, t in
+                                                               moderated.items())
+               + ": each 'estimate' is the main effect, i.e. the effect at moderator = 0; the joint Wald and "
+               "drop-one tests cover every term containing the channel. Use "
+               "ds.mechanisms.conditional_effect for the effect at moderator values that occur.")
+        warnings.warn(msg, DiffusionStatsWarning, stacklevel=2)
     mech = _mechanisms(channels, names)
     params = res.params
     ci = res.conf_int(alpha=alpha)
@@ -153,7 +167,7 @@ def horse_race(model_or_results: Any, channels: Any, *, fit_kwargs: dict | None 
         getattr(res, "link", None) in ("logit", "cloglog")
     if ratio_model:  # hazard ratios (Cox, cloglog) or odds ratios (logit)
         eff["exp_estimate"] = np.exp(eff["estimate"])
-    joint = res.wald_test(names)
+    joint = res.wald_test([t for n in names for t in terms[n]])
     idx = list(params.index)
     rows = []
     for a, b in combinations(names, 2):
@@ -177,7 +191,8 @@ def horse_race(model_or_results: Any, channels: Any, *, fit_kwargs: dict | None 
             drows = []
             for n in names:
                 try:
-                    sub = rebuild(model, drop_terms(formula, [n]))
+                    sub = rebuild(model, drop_terms(formula, [n]) if n not in moderated
+                                  else drop_channel_terms(formula, [n]))
                     r0 = sub.fit(**dict(fit_kwargs or {}))
                     ll0 = r0.loglik
                 except DiffusionStatsError as exc:
@@ -189,8 +204,9 @@ def horse_race(model_or_results: Any, channels: Any, *, fit_kwargs: dict | None 
                     notes.append(f"Refit without '{n}' used {r0.nobs} rows, the full model {res.nobs}: "
                                  "its LR test compares different samples.")
                 lr = 2.0 * (ll_full - ll0) if ll0 is not None else np.nan
-                drows.append({"channel": n, "loglik_full": ll_full, "loglik_without": ll0, "lr": lr, "df": 1,
-                              "pvalue": float(stats.chi2.sf(lr, 1)) if np.isfinite(lr) else np.nan})
+                k = len(terms[n])
+                drows.append({"channel": n, "loglik_full": ll_full, "loglik_without": ll0, "lr": lr, "df": k,
+                              "pvalue": float(stats.chi2.sf(lr, k)) if np.isfinite(lr) else np.nan})
             drop = pd.DataFrame(drows).set_index("channel")
             if getattr(res, "cov_type", "classical") != "classical":
                 notes.append("Drop-one LR tests assume independent observations; with "
@@ -207,6 +223,8 @@ def horse_race(model_or_results: Any, channels: Any, *, fit_kwargs: dict | None 
             if not isinstance(c, str) and getattr(c, "source", "")]
     if srcs:
         notes.append("Channel sources - " + "; ".join(srcs) + ".")
+    if moderated:
+        notes.append(msg.removeprefix("horse_race: ").replace("moderated", "Moderated", 1))
     if len(names) >= 2 and not pairwise.empty:
         notes.append("Pairwise tests compare coefficients: meaningful only for channels on a common scale "
                      "(e.g. all shares).")

@@ -113,7 +113,9 @@ def separability(data: pd.DataFrame, channels: Sequence[Any], *, within: Sequenc
     data : DataFrame
         The panel with one column per channel (e.g. from :func:`ds.add_channels`).
     channels : list of str or Channel
-        The channel columns to compare (at least two).
+        The channel columns to compare (at least two). A moderated term ``"a:b"`` not in
+        ``data`` is the product of columns ``a`` and ``b`` (uncentred products correlate
+        with their parts by construction: centre the moderator first).
     within : list of str, str, None or "auto"
         Remove group means first, so the diagnostics measure the variation an estimator
         actually uses: a Cox model stratified by policy compares units within each
@@ -149,7 +151,9 @@ def separability(data: pd.DataFrame, channels: Sequence[Any], *, within: Sequenc
         raise InputError(f"separability needs at least two channels, got {names}")
     if len(set(names)) != len(names):
         raise InputError(f"channels are listed more than once: {names}")
-    require_columns(data, names, argument="data (channel columns; build them with ds.add_channels)")
+    from .resistance import product_columns
+
+    cols = product_columns(data, names)  # a moderated term 'a:b' is the product of its columns
     if within == "auto":
         within_t: tuple[str, ...] = ("policy", "year") if {"policy", "year"} <= set(data.columns) else ()
     elif within is None:
@@ -158,9 +162,10 @@ def separability(data: pd.DataFrame, channels: Sequence[Any], *, within: Sequenc
         within_t = (within,) if isinstance(within, str) else tuple(within)
         require_columns(data, within_t, argument="data (within=)")
     d = data
+    X = cols.to_numpy(dtype=float)
     if at_risk_only and "at_risk" in d.columns:
+        X = X[d["at_risk"].astype(bool).to_numpy()]
         d = d.loc[d["at_risk"].astype(bool)]
-    X = d[names].to_numpy(dtype=float)
     nan = np.isnan(X)
     if nan.any():
         per = {n: int(c) for n, c in zip(names, nan.sum(axis=0), strict=False) if c}
