@@ -44,6 +44,13 @@ _LAZY: dict[str, str] = {
     # data layer
     "read_adoptions": "diffusion_stats.design.adoptions",
     "event_history": "diffusion_stats.design.panel",
+    "policy_spells": "diffusion_stats.design.repeated",
+    "spells_from_events": "diffusion_stats.design.repeated",
+    "read_spells": "diffusion_stats.design.repeated",
+    "status_events": "diffusion_stats.design.repeated",
+    "repeated_event_history": "diffusion_stats.design.repeated",
+    "status_exposure": "diffusion_stats.design.repeated",
+    "status_channels": "diffusion_stats.design.repeated",
     "Weights": "diffusion_stats.weights.core",
     "exposure": "diffusion_stats.design.exposure",
     "dyads": "diffusion_stats.design.dyads",

@@ -319,6 +319,11 @@ class _BinaryModel:
         BinaryResults
         """
         default = "robust" if self._case_control == "weight" else "classical"
+        from ..design.repeated import DEFAULT_CLUSTER_NOTE, default_cluster
+
+        by_default = cov_type is None and cluster is None and default_cluster(self._data) is not None
+        if by_default:  # repeated-event panel: cluster by unit
+            cluster = default_cluster(self._data)
         cov_type, cols = resolve_cov_type(cov_type, cluster, allowed=self._allowed_cov, default=default,
                                           data=self._data)
         if small_sample is not None:
@@ -359,6 +364,8 @@ class _BinaryModel:
                              "sandwich standard errors.")
         if cov_type != "classical":
             info["Variance factor"] = facts["adjustment"]
+        if by_default:
+            notes.append(DEFAULT_CLUSTER_NOTE.format(col=cols[0]))
         if not fit.converged:
             notes.append(f"WARNING: IRLS did not converge in {fit.iterations} iterations.")
         if fit.separation:

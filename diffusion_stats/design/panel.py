@@ -185,7 +185,8 @@ def _merge_covariates(panel: pd.DataFrame, covariates: pd.DataFrame, unit_labels
 
 def event_history(adoptions: pd.DataFrame, *, start: int | None = None, end: int | None = None,
                   windows: pd.DataFrame | None = None, units: Any = None,
-                  covariates: pd.DataFrame | None = None) -> pd.DataFrame:
+                  covariates: pd.DataFrame | None = None, repeated: str | None = None,
+                  risk: str = "adoption") -> pd.DataFrame:
     """Build the pooled monadic event-history panel (the risk set).
 
     One row per (policy, unit, year) in which the unit is at risk of adopting the
@@ -221,6 +222,14 @@ def event_history(adoptions: pd.DataFrame, *, start: int | None = None, end: int
         Unit-year covariates keyed by ``unit`` and ``year`` (plus ``policy`` for
         policy-specific covariates), merged onto the panel. Panel rows with no match
         keep NaN and are counted per column, never dropped.
+    repeated : {"ag", "pwp-total", "pwp-gap"}, optional
+        Repeated events (adoption, repeal, re-adoption): ``adoptions`` is then a spell
+        table (``ds.policy_spells``, ``ds.read_spells``) or an event table with
+        ``event_type``, and the panel is built by
+        :func:`~diffusion_stats.repeated_event_history` (Andersen-Gill or
+        Prentice-Williams-Peterson layout; see there).
+    risk : {"adoption", "repeal", "both"}
+        With ``repeated=``: rows at risk of adoption, of repeal (adopters), or both.
 
     Returns
     -------
@@ -268,6 +277,18 @@ def event_history(adoptions: pd.DataFrame, *, start: int | None = None, end: int
       adoptions by outcome: {'event': 2}
       nothing excluded
     """
+    if repeated is not None:
+        from .repeated import repeated_event_history
+
+        if windows is not None:
+            raise InputError("windows= is not available with repeated=; use start=/end= (event table) or filter "
+                             "the spell table")
+        return repeated_event_history(adoptions, repeated=repeated, risk=risk, start=start, end=end, units=units,
+                                      covariates=covariates)
+    if isinstance(adoptions, pd.DataFrame) and (
+            "event_type" in adoptions.columns or {"spell", "status", "first_year"} <= set(adoptions.columns)):
+        raise InputError("adoptions holds repeated events (an event_type column, or a spell table); pass "
+                         "repeated='ag', 'pwp-total' or 'pwp-gap' to build the repeated-events panel")
     acc = Accounting("event_history")
     ad = as_adoptions(adoptions)
     start = _as_year(start, "start")

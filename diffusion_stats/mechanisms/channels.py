@@ -159,6 +159,11 @@ def _as_channels(channels: Any) -> list[Channel]:
     return out
 
 
+
+
+# the channel list of any tool (one Channel, a list of them); used by design.repeated too
+as_channels = _as_channels
+
 def _scaled_weights(ch: Channel, svals: pd.DataFrame, labels: Sequence[str], years: np.ndarray) -> Any:
     """Weights whose year-y matrix is M_y diag(s_y) for every y in ``years``.
 

@@ -218,6 +218,11 @@ class CoxHazard:
         -------
         CoxResults
         """
+        from ..design.repeated import default_cluster
+
+        by_default = cov_type is None and cluster is None and default_cluster(self.data) is not None
+        if by_default:  # repeated-event panel: cluster by unit, as coxph(... + cluster(id))
+            cluster = default_cluster(self.data)
         cov_type, ccols = resolve_cov_type(cov_type, cluster, allowed=("classical", "robust", "cluster"),
                                            data=self.data)
         from ..inference.small_sample import check_small_sample
@@ -289,7 +294,8 @@ class CoxHazard:
             naive_cov=pd.DataFrame(naive, index=idx, columns=idx), nobs=rs.n, loglik=e.loglik,
             loglik_null=e0.loglik, cov_type=cov_type, cluster=ccols, n_clusters=n_clusters,
             info=info, formula=self.formula, tests=tests, converged=converged, iterations=it,
-            step_halvings=halvings, evaluation=e, small_sample=small_sample, risk_sets=rs, df_terms=df_terms)
+            step_halvings=halvings, evaluation=e, small_sample=small_sample, risk_sets=rs, df_terms=df_terms,
+            cluster_by_default=by_default)
 
 
     def _meat_function(self, cov_type: str, ccols: tuple[str, ...], P: _Prepared, small_sample: bool):
@@ -358,8 +364,9 @@ class CoxResults(Results):
     def __init__(self, *, model: CoxHazard, prepared: _Prepared, naive_cov: pd.DataFrame,
                  loglik_null: float, tests: dict, converged: bool, iterations: int,
                  step_halvings: int, evaluation: cn.Evaluation, small_sample: bool,
-                 risk_sets: cn.RiskSets, **kw: Any) -> None:
+                 risk_sets: cn.RiskSets, cluster_by_default: bool = False, **kw: Any) -> None:
         super().__init__(**kw)
+        self.cluster_by_default = cluster_by_default  # repeated-event panel: cluster(unit) by default
         self.model = model
         self._prep = prepared
         self._naive_cov = naive_cov
@@ -486,6 +493,9 @@ class CoxResults(Results):
         if self._cluster:
             notes.append("(The likelihood ratio and score tests assume independence of observations "
                          "within a cluster; the Wald test does not.)")
+        if self.cluster_by_default:
+            from ..design.repeated import DEFAULT_CLUSTER_NOTE
+            notes.append(DEFAULT_CLUSTER_NOTE.format(col=self._cluster[0]))
         if self.dropped:
             notes.append("Dropped (not identified): " + "; ".join(f"{k}: {v}" for k, v in self.dropped.items()))
         return Summary(title=title, header=self._header(),
