@@ -72,6 +72,8 @@ _LAZY: dict[str, str] = {
     "simulate_diffusion": "diffusion_stats.design.simulate",
     # output
     "compare": "diffusion_stats.output.compare",
+    "effects": "diffusion_stats.postestimation.effects",
+    "counterfactual": "diffusion_stats.postestimation.counterfactual",
     # distributed (Dask)
     "dask_dyads": "diffusion_stats.design.distributed",
     "write_dyads_partitioned": "diffusion_stats.design.distributed",

@@ -9,13 +9,15 @@ Axes it drew on, so figures compose and can be restyled:
 - :func:`forest` - estimates with intervals (channel effects, horse races);
 - :func:`identification` - identification-check results (true vs recovered);
 - :func:`weight_sensitivity` - estimates across alternative weight matrices;
-- :func:`schoenfeld` - scaled Schoenfeld residuals of a Cox model against time.
+- :func:`schoenfeld` - scaled Schoenfeld residuals of a Cox model against time;
+- :func:`counterfactual` - observed, fitted and counterfactual adoption curves.
 """
 
 from __future__ import annotations
 
 # the private helpers are re-exported for the tests and the command line
 from ._plot_adoption import US_TILES, _wilson, adoption_curves, exposure_hazard, state_code, tile_map  # noqa: F401
+from ._plot_counterfactual import counterfactual
 from ._plot_effects import (  # noqa: F401
     _scale_schoenfeld,
     _schoenfeld_frame,
@@ -27,5 +29,5 @@ from ._plot_effects import (  # noqa: F401
 
 __all__ = [
     "adoption_curves", "tile_map", "exposure_hazard", "forest", "identification",
-    "weight_sensitivity", "schoenfeld", "US_TILES",
+    "weight_sensitivity", "schoenfeld", "counterfactual", "US_TILES",
 ]

@@ -1,0 +1,4 @@
+"""postestimation
+
+See ``docs/design.md`` for the layout of the package.
+"""
