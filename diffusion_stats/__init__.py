@@ -81,6 +81,8 @@ _LAZY: dict[str, str] = {
     "compare": "diffusion_stats.output.compare",
     "wild_bootstrap": "diffusion_stats.inference.bootstrap",
     "BootstrapResult": "diffusion_stats.inference.bootstrap",
+    "effects": "diffusion_stats.postestimation.effects",
+    "counterfactual": "diffusion_stats.postestimation.counterfactual",
     # distributed (Dask)
     "dask_dyads": "diffusion_stats.design.distributed",
     "write_dyads_partitioned": "diffusion_stats.design.distributed",

@@ -169,9 +169,10 @@ class BinaryResults(Results):
     model_name = "EventLogit"
 
     def __init__(self, *, fit: GLMFit, notes: list[str], fitted: np.ndarray, not_psd: bool,
-                 model_name: str, **kw: Any) -> None:
+                 model_name: str, model: Any = None, **kw: Any) -> None:
         super().__init__(**kw)
         self.model_name = model_name
+        self.model = model
         self._fit = fit
         self._notes = list(notes)
         self._fitted = fitted
@@ -378,9 +379,9 @@ class _BinaryModel:
         eta = X @ params.to_numpy()
         from ._glm import _linkinv
         res = BinaryResults(fit=fit, notes=notes, fitted=_linkinv(eta, self._link), not_psd=facts["not_psd"],
-                            model_name=self._name, params=params, cov=cov, nobs=len(y), loglik=fit.loglik,
-                            cov_type=cov_type, cluster=cols, n_clusters=facts["n_clusters"], info=info,
-                            formula=self._formula, df_terms=facts.get("df"))
+                            model_name=self._name, model=self, params=params, cov=cov, nobs=len(y),
+                            loglik=fit.loglik, cov_type=cov_type, cluster=cols, n_clusters=facts["n_clusters"],
+                            info=info, formula=self._formula, df_terms=facts.get("df"))
         res._model = self  # for ds.wild_bootstrap (restricted refits)
         return res
 
@@ -443,6 +444,7 @@ class EventLogit(_BinaryModel):
         self._duration = duration
         self._time = time
         self._dur_info: dict = {}
+        self._dur_layout: dict | None = None  # duration terms' constants, for predictions on new data
         if duration is not None:
             t = data.loc[self._design.rows, time].to_numpy(dtype=float)
             layout = _duration_layout(duration, time, has_intercept="Intercept" in self._names,
@@ -450,6 +452,7 @@ class EventLogit(_BinaryModel):
                                       bounds=lambda: (float(t.min()), float(t.max())),
                                       quantile=lambda probs: np.quantile(t, probs), distinct=lambda: np.unique(t))
             D, dnames, self._dur_info = _duration_matrix(t, layout), layout["names"], layout["info"]
+            self._dur_layout = layout
             self._X = (sparse.hstack([sparse.csr_matrix(self._X), D], format="csr") if sparse.issparse(D)
                        else np.column_stack([self._X, D]))
             self._names = self._names + dnames
@@ -465,3 +468,6 @@ class EventLogit(_BinaryModel):
             out.update(self._dur_info)
         return out
 
+
+# public inside the package (used by postestimation)
+duration_matrix = _duration_matrix

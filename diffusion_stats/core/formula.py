@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,7 @@ class Design:
     rows: np.ndarray
     response: str
     n_dropped: int
+    spec: Any = None  # formulaic ModelSpec of the right-hand side (rebuilds the design for new data)
 
 
 def design_matrices(formula: str, data: pd.DataFrame, *, intercept: bool = True,
@@ -96,4 +98,4 @@ def design_matrices(formula: str, data: pd.DataFrame, *, intercept: bool = True,
                       RowAccountingWarning, stacklevel=3)
     keep = ~bad
     return Design(y=yv[keep], X=Xv[keep], names=[str(c) for c in X.columns], rows=keep,
-                  response=response, n_dropped=n_bad)
+                  response=response, n_dropped=n_bad, spec=mm.rhs.model_spec)

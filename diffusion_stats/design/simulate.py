@@ -70,6 +70,23 @@ def _weights_at(W: Any, labels: Sequence[str], year: int, how: str = "previous")
     return sp.csr_matrix(W.aligned(list(labels), missing="zero"), dtype=float)
 
 
+def _channel_matrix(spec: Mapping[str, Any], labels: Sequence[str], year: int
+                    ) -> tuple[sp.csr_matrix, np.ndarray | None]:
+    """The channel's exposure matrix at ``year`` (diagonal removed; 0/1 for "share"/"count")
+    and, for "share", each row's number of neighbours (as :func:`diffusion_stats.design.exposure`)."""
+    M = _weights_at(spec["weights"], labels, year, spec["missing_years"]).tolil()
+    M.setdiag(0)
+    M = M.tocsr()
+    M.eliminate_zeros()
+    if spec["kind"] == "weighted":
+        return M, None
+    B = M.copy()
+    B.data = (B.data > 0).astype(float)
+    B.eliminate_zeros()
+    deg = np.asarray(B.sum(axis=1)).ravel() if spec["kind"] == "share" else None
+    return B, deg
+
+
 def _channel_specs(channels: Any, effects: Mapping[str, float]) -> list[dict[str, Any]]:
     """Normalise channels (Channel objects or a {name: Weights} mapping) to dicts."""
     if channels is None:
@@ -280,17 +297,7 @@ def simulate_diffusion(units: Any, channels: Any = None, *, effects: Mapping[str
 
     # per channel: (binary-without-diagonal or weighted) matrix cache by weights year
     def channel_matrix(spec: dict[str, Any], year: int) -> tuple[sp.csr_matrix, np.ndarray | None]:
-        M = _weights_at(spec["weights"], labels, year, spec["missing_years"]).tolil()
-        M.setdiag(0)
-        M = M.tocsr()
-        M.eliminate_zeros()
-        if spec["kind"] == "weighted":
-            return M, None
-        B = M.copy()
-        B.data = (B.data > 0).astype(float)
-        B.eliminate_zeros()
-        deg = np.asarray(B.sum(axis=1)).ravel() if spec["kind"] == "share" else None
-        return B, deg
+        return _channel_matrix(spec, labels, year)
 
     cache: dict[tuple[int, int], tuple[sp.csr_matrix, np.ndarray | None]] = {}
     exp_frames: list[pd.DataFrame] = []
@@ -361,3 +368,8 @@ def simulate_diffusion(units: Any, channels: Any = None, *, effects: Mapping[str
                           "common_shock_sd": float(common_shock_sd),
                           "seed": seed if not isinstance(seed, np.random.Generator) else None}
     return out
+
+
+# public inside the package (used by postestimation)
+channel_matrix = _channel_matrix
+channel_specs = _channel_specs

@@ -171,6 +171,16 @@ class Results:
         df = Rm.shape[0]
         return {"statistic": stat, "df": df, "pvalue": float(stats.chi2.sf(stat, df))}
 
+    def predict(self, newdata: pd.DataFrame | None = None, *, kind: str | None = None, se: bool = False,
+                alpha: float = 0.05, **options: Any) -> pd.Series | pd.DataFrame:
+        """Predictions for the estimation rows or ``newdata``.
+
+        See :func:`diffusion_stats.postestimation.effects.predict` for the kinds of each model;
+        ``se=True`` adds delta-method standard errors and intervals.
+        """
+        from ..postestimation.effects import predict
+        return predict(self, newdata, kind=kind, se=se, alpha=alpha, **options)
+
     # -- presentation --------------------------------------------------------
     def _coef_table(self) -> pd.DataFrame:
         ci = self.conf_int()

@@ -39,6 +39,9 @@ class HorseRaceResult:
         The full model's results.
     separability : SeparabilityResult or None
         Collinearity diagnostics of the channel columns (when the data are available).
+    conditional : DataFrame or None
+        For channels that enter interactions: the channel's effect on the linear
+        predictor at chosen moderator values (``ds.effects(..., at=)``); None otherwise.
     """
 
     effects: pd.DataFrame
@@ -48,6 +51,7 @@ class HorseRaceResult:
     results: Any
     separability: Any = None
     notes: list = field(default_factory=list)
+    conditional: pd.DataFrame | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """The effects table (index: channel), e.g. for ``ds.plots.forest``."""
@@ -66,6 +70,8 @@ class HorseRaceResult:
             pw = self.pairwise.copy()
             pw.index = [f"{a} = {b}" for a, b in zip(pw["a"], pw["b"], strict=False)]
             tables.append(("Pairwise equality (Wald)", pw.drop(columns=["a", "b"])))
+        if self.conditional is not None:
+            tables.append(("Conditional channel effects (linear predictor)", self.conditional))
         if self.drop_one is not None:
             tables.append(("Drop-one likelihood ratio", self.drop_one))
         notes = list(self.notes)
@@ -95,7 +101,8 @@ def _mechanisms(channels: Any, names: list[str]) -> dict[str, str]:
 
 
 def horse_race(model_or_results: Any, channels: Any, *, fit_kwargs: dict | None = None, drop_one: bool = True,
-               alpha: float = 0.05, check_separability: bool = True) -> HorseRaceResult:
+               alpha: float = 0.05, check_separability: bool = True,
+               moderator_at: dict | None = None) -> HorseRaceResult:
     """Estimate channels jointly and test which one carries the diffusion.
 
     Parameters
@@ -116,6 +123,9 @@ def horse_race(model_or_results: Any, channels: Any, *, fit_kwargs: dict | None 
         Level of the confidence intervals.
     check_separability : bool
         Add the separability diagnostics of the channel columns (models only).
+    moderator_at : dict, optional
+        ``{moderator: values}`` at which to report the effect of a channel that enters an
+        interaction (default: the moderator's quartiles in the estimation data).
 
     Returns
     -------
@@ -123,6 +133,13 @@ def horse_race(model_or_results: Any, channels: Any, *, fit_kwargs: dict | None 
 
     Notes
     -----
+    A channel in an interaction (``igo * lcinc``) has no single effect: its coefficient
+    is the effect at moderator = 0, possibly outside the data. horse_race then warns,
+    reports the channel's average effect on the linear predictor (the mean over the
+    estimation rows of d eta / d channel) in the effects table, its effect at
+    ``moderator_at`` values in ``conditional``, and the joint test covers every term
+    containing the channel (EventLogit, DyadicLogit, CoxHazard results).
+
     The joint and pairwise tests are Wald tests with the chosen covariance (cluster-
     robust if asked). The drop-one statistic ``2 (ll_full - ll_without)`` is a classical
     likelihood-ratio test: with clustered data prefer the Wald tests. Equal-effect tests
@@ -144,13 +161,11 @@ def horse_race(model_or_results: Any, channels: Any, *, fit_kwargs: dict | None 
     names = channel_names(channels)
     terms = moderated_channels(res.params.index, names)
     moderated = {n: t[1:] for n, t in terms.items() if len(t) > 1}
-    if moderated:
-        msg = ("horse_race: moderated channel(s) " + "; ".join(f"'{n}' (with {', '.join(t)})" for n, t in
-                                                               moderated.items())
-               + ": each 'estimate' is the main effect, i.e. the effect at moderator = 0; the joint Wald and "
-               "drop-one tests cover every term containing the channel. Use "
-               "ds.mechanisms.conditional_effect for the effect at moderator values that occur.")
-        warnings.warn(msg, DiffusionStatsWarning, stacklevel=2)
+    msg = ("Moderated channel(s) " + "; ".join(f"'{n}' (with {', '.join(t)})" for n, t in moderated.items())
+           + ": the coefficient of each is its effect at moderator = 0; 'estimate' is its average effect on the "
+           "linear predictor where the estimation data are at hand, 'conditional' its effect at moderator values "
+           "(also ds.mechanisms.conditional_effect), and the joint Wald and drop-one tests cover every term "
+           "containing the channel.")
     mech = _mechanisms(channels, names)
     params = res.params
     ci = res.conf_int(alpha=alpha)
@@ -167,6 +182,7 @@ def horse_race(model_or_results: Any, channels: Any, *, fit_kwargs: dict | None 
         getattr(res, "link", None) in ("logit", "cloglog")
     if ratio_model:  # hazard ratios (Cox, cloglog) or odds ratios (logit)
         eff["exp_estimate"] = np.exp(eff["estimate"])
+    conditional = _moderated(res, eff, {n: terms[n][1:] for n in names}, moderator_at, alpha)
     joint = res.wald_test([t for n in names for t in terms[n]])
     idx = list(params.index)
     rows = []
@@ -224,9 +240,59 @@ def horse_race(model_or_results: Any, channels: Any, *, fit_kwargs: dict | None 
     if srcs:
         notes.append("Channel sources - " + "; ".join(srcs) + ".")
     if moderated:
-        notes.append(msg.removeprefix("horse_race: ").replace("moderated", "Moderated", 1))
+        notes.append(msg)
     if len(names) >= 2 and not pairwise.empty:
         notes.append("Pairwise tests compare coefficients: meaningful only for channels on a common scale "
                      "(e.g. all shares).")
     return HorseRaceResult(effects=eff, joint=joint, pairwise=pairwise, drop_one=drop, results=res,
-                           separability=sep, notes=notes)
+                           separability=sep, notes=notes, conditional=conditional)
+
+
+def _moderated(res: Any, eff: pd.DataFrame, inter: dict[str, list[str]], moderator_at: dict | None,
+               alpha: float) -> pd.DataFrame | None:
+    """Warn about channels in interactions; their average and conditional effects (in place on ``eff``)."""
+    from ..core.errors import user_stacklevel
+
+    moderated = {n: ts for n, ts in inter.items() if ts}
+    if not moderated:
+        return None
+    try:
+        from ..postestimation.effects import effects
+        from ..postestimation.effects import estimation_data as _estimation_data
+        from ..postestimation.effects import model_family as _family
+        fam = _family(res)
+        if fam == "spatial":
+            raise DiffusionStatsError("spatial")
+        data = _estimation_data(res, fam)
+    except DiffusionStatsError:
+        data = None
+    frames = []
+    for n, ts in moderated.items():
+        mods = sorted({f for t in ts for f in t.split(":") if f != n})
+        rng = "; ".join(f"{m} in [{data[m].min():.4g}, {data[m].max():.4g}]" for m in mods
+                        if data is not None and m in data.columns)
+        warnings.warn(f"horse_race: channel '{n}' enters interaction(s) {ts}: its coefficient is its effect at "
+                      f"moderator = 0 ({' = '.join(mods)} = 0{'; data: ' + rng if rng else ''}). "
+                      "The effects table reports its average effect on the linear predictor, 'conditional' its "
+                      "effect at moderator values, and the joint test covers all terms containing it",
+                      DiffusionStatsWarning,
+                      stacklevel=user_stacklevel())
+        if data is None:
+            continue
+        scale = "linear"
+        avg = effects(res, n, scale=scale, alpha=alpha)
+        for col in ("estimate", "std_error", "z", "pvalue", "lower", "upper"):
+            eff.loc[n, col] = float(avg[col].iloc[0])
+        if "exp_estimate" in eff.columns or "cox" in str(getattr(res, "model_name", "")).lower():
+            eff.loc[n, "exp_estimate"] = float(np.exp(avg["estimate"].iloc[0]))
+        for m in mods:
+            if m not in data.columns or not pd.api.types.is_numeric_dtype(data[m]):
+                continue
+            vals = (moderator_at or {}).get(m)
+            if vals is None:
+                vals = np.quantile(data[m].to_numpy(dtype=float), [0.25, 0.5, 0.75]).tolist()
+            c = effects(res, n, at={m: list(np.atleast_1d(vals))}, scale=scale, alpha=alpha)
+            c = c.rename(columns={m: "value"}).assign(moderator=m)
+            frames.append(c[["variable", "moderator", "value", "estimate", "std_error", "z", "pvalue",
+                             "lower", "upper"]].rename(columns={"variable": "channel"}))
+    return pd.concat(frames, ignore_index=True) if frames else None

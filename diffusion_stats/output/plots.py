@@ -11,12 +11,14 @@ Axes it drew on, so figures compose and can be restyled:
 - :func:`weight_sensitivity` - estimates across alternative weight matrices;
 - :func:`schoenfeld` - scaled Schoenfeld residuals of a Cox model against time;
 - :func:`network_graph` - a directed (inferred) diffusion network for one year.
+- :func:`counterfactual` - observed, fitted and counterfactual adoption curves.
 """
 
 from __future__ import annotations
 
 # the private helpers are re-exported for the tests and the command line
 from ._plot_adoption import US_TILES, _wilson, adoption_curves, exposure_hazard, state_code, tile_map  # noqa: F401
+from ._plot_counterfactual import counterfactual
 from ._plot_effects import (  # noqa: F401
     _scale_schoenfeld,
     _schoenfeld_frame,
@@ -29,5 +31,5 @@ from ._plot_network import network_graph
 
 __all__ = [
     "adoption_curves", "tile_map", "exposure_hazard", "forest", "identification",
-    "weight_sensitivity", "schoenfeld", "US_TILES", "network_graph",
+    "weight_sensitivity", "schoenfeld", "counterfactual", "US_TILES", "network_graph",
 ]

@@ -642,7 +642,7 @@ class SpatialLagResults(Results):
 
     # -- impacts --------------------------------------------------------------------
     def impacts(self, n_sim: int = 1000, seed: int | None = 0, *, method: str = "auto",
-                order: int = 30) -> pd.DataFrame:
+                order: int = 30, se: str = "simulation") -> pd.DataFrame:
         """LeSage & Pace direct, indirect and total impacts, with simulated standard errors.
 
         Point impacts average over all observations: with ``S = (I - rho W)^-1`` per
@@ -652,7 +652,8 @@ class SpatialLagResults(Results):
         ``sum_k rho^k tr(W^k)`` with exact traces of up to ``order`` powers computed by
         sparse products (spatialreg's ``trW``-based impacts). Standard errors: ``n_sim``
         draws of (rho, beta) from their asymptotic normal distribution (seeded); ``0``
-        skips them.
+        skips them. ``se="delta"``: delta-method standard errors instead (analytical
+        gradient, no draws; :func:`diffusion_stats.postestimation.effects.spatial_impacts`).
 
         Returns
         -------
@@ -670,12 +671,17 @@ class SpatialLagResults(Results):
         >>> bool(abs(imp.loc["x", "total"] - res.params["x"] / (1 - res.rho)) < 1e-10)
         True
         """
+        if se not in ("simulation", "delta"):
+            raise InputError(f"se={se!r}; use 'simulation' (draws of the parameters) or 'delta'")
         mod = self.model
         lay = mod._layout
         if method == "auto":
             method = "exact" if max(B.shape[0] for B in lay.blocks) <= 1000 else "trace"
         if method not in ("exact", "trace"):
             raise InputError(f"method={method!r}; use 'exact', 'trace' or 'auto'")
+        if se == "delta":
+            from ..postestimation.effects import spatial_impacts
+            return spatial_impacts(self, method=method, order=order)
         blocks, counts = num._unique_blocks(lay.blocks)
         n = float(sum(B.shape[0] * c for B, c in zip(blocks, counts, strict=False)))
         if method == "exact":

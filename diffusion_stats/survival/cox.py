@@ -58,6 +58,7 @@ class _Prepared:
     rows: np.ndarray         # index labels of the rows used
     mask: np.ndarray         # boolean mask over the input data
     rs: cn.RiskSets
+    spec: Any = None         # formulaic ModelSpec of the covariates (None: plain column names)
 
 
 class CoxHazard:
@@ -187,7 +188,7 @@ class CoxHazard:
             X=Xk - means, Xraw=Xraw, means=means, names=[nm for nm, k in zip(names, keep, strict=True) if k],
             all_names=names, dropped=dropped, start=start, stop=stop, event=event.astype(np.int8),
             w=w, strata=codes.astype(np.int64), strata_labels=labels, rows=np.asarray(sub.index),
-            mask=des.rows, rs=rs)
+            mask=des.rows, rs=rs, spec=des.spec)
         return self._prep
 
     # -- fitting ----------------------------------------------------------------

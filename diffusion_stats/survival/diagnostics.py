@@ -231,20 +231,9 @@ def predict_survival(res: CoxResults, newdata: pd.DataFrame) -> pd.DataFrame:
     >>> res.predict_survival(pd.DataFrame({"x": [0.0, 1.0]})).shape
     (5, 2)
     """
-    import formulaic
+    from ..postestimation.effects import design_for
 
-    P = res._prep
-    rhs = res.formula.split("~", 1)[1]
-    try:
-        X = np.asarray(formulaic.model_matrix(rhs, newdata), dtype=float)
-        names = list(formulaic.model_matrix(rhs, newdata).columns)
-    except Exception as exc:  # formulaic raises several types
-        raise InputError(f"newdata cannot be used with formula {res.formula!r}: {exc}") from None
-    names = [n for n in names if n != "Intercept"]
-    if "Intercept" in formulaic.model_matrix(rhs, newdata).columns:
-        X = X[:, 1:]
-    col = {n: i for i, n in enumerate(names)}
-    Xk = X[:, [col[n] for n in P.names]]
+    Xk = design_for(res, newdata)  # the fit's kept ModelSpec: categorical levels as in the fit
     risk = np.exp(Xk @ res._params.values)
     bh = baseline_hazard(res)
     if res.model.strata:
