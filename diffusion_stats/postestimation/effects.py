@@ -288,7 +288,8 @@ def predict(results: Any, newdata: pd.DataFrame | None = None, *, kind: str | No
         (``S(t | x) = exp(-H0_s(t) exp(x'b))`` and ``1 - S``) through the baseline
         hazard of the row's stratum, as R's ``survfit(fit, newdata)``.
         SpatialLag: "linear" (``X b``) or "response" (the reduced form
-        ``(I - rho W)^-1 X b`` per period, the default; estimation rows only).
+        ``(I - rho W)^-1 X b`` per period, the default; estimation rows only; fixed
+        effects are not included).
     se : bool
         Return a frame with ``estimate``, ``std_error``, ``lower``, ``upper``
         (delta method with the fit's variance: classical, robust, cluster, dyadic).
