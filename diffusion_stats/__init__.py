@@ -56,6 +56,8 @@ _LAZY: dict[str, str] = {
     "dyads": "diffusion_stats.design.dyads",
     "iter_dyads": "diffusion_stats.design.dyads",
     "write_dyads_parquet": "diffusion_stats.design.dyads",
+    "check_parquet_parts": "diffusion_stats.design._parts",
+    "read_parquet_parts": "diffusion_stats.design._parts",
     # estimators
     "CoxHazard": "diffusion_stats.survival.cox",
     "EventLogit": "diffusion_stats.binary.event_logit",

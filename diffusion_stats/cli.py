@@ -53,8 +53,11 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-class CLIError(Exception):
-    """A user error found by the command line itself (bad argument value)."""
+from .core.errors import InputError as _InputError  # noqa: E402 (light: the error classes only)
+
+
+class CLIError(_InputError):
+    """A user error found by the command line itself (bad argument value); an InputError."""
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -69,6 +72,8 @@ def _build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument("--no-progress", action="store_true", help="do not show progress bars")
     common.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+    common.add_argument("--force", action="store_true",
+                        help="write into an --out folder that holds files this tool did not write")
 
     d = sub.add_parser("demo", parents=[common], help="run the whole job on bundled data and write a report",
                        description="Run the main job end to end on bundled data: simulated adoptions of "
@@ -91,6 +96,14 @@ def _build_parser() -> argparse.ArgumentParser:
     a.add_argument("--policy", default="policy", metavar="COL",
                    help="policy column in ADOPTIONS (default: policy)")
     a.add_argument("--year", default="year", metavar="COL", help="year column in ADOPTIONS (default: year)")
+    a.add_argument("--object", metavar="NAME", help="data frame to read from an R file holding several")
+    a.add_argument("--duplicates", choices=("raise", "first"), default="raise",
+                   help="several adoption years for one (unit, policy): raise (default) or keep the first")
+    a.add_argument("--missing", choices=("raise", "drop"), default="raise",
+                   help="adoption rows without a year: raise (default) or drop them (counted)")
+    a.add_argument("--missing-units", choices=("raise", "zero"), default="raise",
+                   help="units at risk absent from a weight matrix: raise (default; catches misspelt names) "
+                   "or give them exposure 0")
     a.add_argument("--units", metavar="FILE",
                    help="units at risk: column unit, optionally first_year, last_year (existence span; "
                    "empty = open). Default: units in ADOPTIONS, --covariates or --weights")
@@ -133,7 +146,12 @@ def _read_table(path: str, argument: str, needed: Sequence[str] = ()):
         if ext in (".rdata", ".rda", ".rds"):
             import pyreadr
 
-            frames = {k: v for k, v in pyreadr.read_r(str(p)).items() if isinstance(v, pd.DataFrame)}
+            try:
+                objs = pyreadr.read_r(str(p))
+            except Exception as exc:  # noqa: BLE001 - pyreadr raises its own types (LibrdataError) on bad files
+                raise InputError(f"{argument}: could not read R file '{p}' ({exc}): it is corrupt, truncated or not "
+                                 "an .RData/.rds file; re-export it from R (save()/saveRDS()) or use a .csv") from None
+            frames = {k: v for k, v in objs.items() if isinstance(v, pd.DataFrame)}
             fits = [k for k, v in frames.items() if all(c in v.columns for c in needed)]
             if len(frames) == 1:
                 return next(iter(frames.values()))
@@ -267,7 +285,8 @@ def _us_units(units: Sequence[str]) -> bool:
 def run_pipeline(adoptions, *, weights: list[tuple[str, Any]], out: str, title: str, subtitle: str,
                  units=None, windows=None, covariates=None, end: int | None = None, model: str = "cox",
                  notes: Sequence[str] = (), echo: Callable[[str], None] = print,
-                 extra_fits: Callable[[Any], dict] | None = None) -> dict[str, Path]:
+                 extra_fits: Callable[[Any], dict] | None = None, force: bool = False,
+                 missing_units: str = "zero") -> dict[str, Path]:
     """Panel, exposures, models, figures and the HTML report; returns the written paths.
 
     ``extra_fits(panel)`` may return further fitted models shown first in the table.
@@ -277,9 +296,12 @@ def run_pipeline(adoptions, *, weights: list[tuple[str, Any]], out: str, title: 
     matplotlib.use("Agg")
     import diffusion_stats as ds
 
+    from .core.validate import OutputFolder
     from .output import plots
     from .output.report import Report
 
+    folder = OutputFolder(out, tool=PROG, force=force)
+    folder.check()  # before any work: a user's folder is refused (--force), not overwritten
     rep = Report(title, subtitle=subtitle)
     for n in notes:
         rep.text(n)
@@ -294,7 +316,7 @@ def run_pipeline(adoptions, *, weights: list[tuple[str, Any]], out: str, title: 
         exposures = []
         for name, W in weights:
             steps.step(f"exposure {name}")
-            panel = ds.exposure(panel, adoptions, W, lag=1, kind="share", name=name, missing_units="zero")
+            panel = ds.exposure(panel, adoptions, W, lag=1, kind="share", name=name, missing_units=missing_units)
             exposures.append(name)
         covs = []
         if covariates is not None:
@@ -308,7 +330,10 @@ def run_pipeline(adoptions, *, weights: list[tuple[str, Any]], out: str, title: 
             steps.step("fitting models")
             fits, used = _fit_models(panel, exposures, covs, model)
         else:
-            steps.step("no exposures: no model")
+            from .core.errors import InputError
+
+            raise InputError("no --weights and no --covariates: there is nothing to put in a model. Give at "
+                             "least one --weights NAME=SOURCE (an exposure) or --covariates FILE")
         steps.step("figures")
         rep.heading("Data accounting")
         if acc_in is not None:
@@ -373,7 +398,10 @@ def run_pipeline(adoptions, *, weights: list[tuple[str, Any]], out: str, title: 
         for c in caught:
             rep.text(c, css_class="warn")
     steps.step("writing report")
+    folder.clear_previous()  # exactly the previous run's files: no stale tables beside the new report
     paths = rep.write(out)
+    folder.record(*paths.values())
+    folder.finish()
     steps.close()
     for c in caught:  # diagnostics go to stderr, results to stdout
         sys.stderr.write(f"note: {c}\n")
@@ -458,7 +486,13 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
     if not Path(args.adoptions).expanduser().exists():
         raise CLIError(f"ADOPTIONS: file '{args.adoptions}' not found")
-    adoptions = ds.read_adoptions(args.adoptions, unit=args.unit, policy=args.policy, year=args.year)
+    try:
+        adoptions = ds.read_adoptions(args.adoptions, unit=args.unit, policy=args.policy, year=args.year,
+                                      object=args.object, duplicates=args.duplicates, missing=args.missing)
+    except ds.ColumnNotFoundError as exc:
+        flags = {args.unit: "--unit", args.policy: "--policy", args.year: "--year"}
+        which = next((f for c, f in flags.items() if f"'{c}'" in str(exc)), "--unit/--policy/--year")
+        raise CLIError(f"ADOPTIONS: {exc}; name the column with {which} COL") from None
     units = _read_table(args.units, "--units", ("unit",)) if args.units else None
     windows = _read_table(args.windows, "--windows", ("policy", "first_year", "last_year")) if args.windows else None
     covariates = _read_table(args.covariates, "--covariates", ("unit", "year")) if args.covariates else None
@@ -492,11 +526,40 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         else:
             notes.append(f"Units at risk: only the {len(units)} units that adopted something (no --units, "
                          "--covariates or --weights name the others); pass --units to add never-adopters.")
+    if args.missing_units == "raise":
+        bundled = {w.split("=", 1)[0].strip() for w in args.weights if w.split("=", 1)[-1].startswith("us-borders")}
+        _check_units_in_weights(units, weights, bundled)
     cmd = " ".join([PROG, "analyze", *sys.argv[2:]]) if len(sys.argv) > 2 else f"{PROG} analyze"
     run_pipeline(adoptions, weights=weights, out=args.out, title=f"diffusion_stats: {Path(args.adoptions).name}",
                  subtitle=cmd, units=units, windows=windows, covariates=covariates, end=args.end, model=args.model,
-                 notes=notes)
+                 notes=notes, force=args.force)  # misspelt units were refused above
     return 0
+
+
+def _check_units_in_weights(units, weights, bundled: set[str]) -> None:
+    """Units at risk missing from a weight matrix: a misspelt name would get exposure 0 silently.
+
+    A bundled matrix (us-borders) covers every state, so any unit missing from it is an error;
+    a tie file need not list isolates, so there only names close to one of its labels are."""
+    import difflib
+
+    from .core.validate import closest_labels
+
+    labels = units["unit"].astype(str).tolist() if hasattr(units, "columns") else [str(u) for u in units]
+    for name, W in weights:
+        known = set(map(str, W.labels))
+        miss = sorted(u for u in set(labels) if u not in known)
+        if name not in bundled:
+            miss = [u for u in miss if difflib.get_close_matches(u, list(known), n=1, cutoff=0.8)]
+        if miss:
+            raise CLIError(f"--weights {name}: {len(miss)} unit(s) are not in the weight matrix: "
+                           f"{closest_labels(miss, W.labels, 6)}{', ...' if len(miss) > 6 else ''}; fix the names "
+                           "in the input files, or pass --missing-units zero to keep them with exposure 0")
+
+
+# Python argument names in package messages -> the CLI flags that set them
+_FLAG_NAMES = (("duplicates='first'", "--duplicates first"), ("missing='drop'", "--missing drop"),
+               ("object=", "--object NAME"), ("missing_units='zero'", "--missing-units zero"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -523,6 +586,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         msg = " ".join(str(exc).split()) or type(exc).__name__
+        for py, flag in _FLAG_NAMES:
+            msg = msg.replace(py, flag)
+        if type(exc).__module__.startswith("pyreadr") or type(exc).__name__ == "LibrdataError":
+            sys.stderr.write(f"{PROG}: error: could not read an R file ({msg}): it is corrupt, truncated or not "
+                             "an .RData/.rds file; re-export it from R (save()/saveRDS()) or use a .csv\n")
+            return 2
         if isinstance(exc, (DiffusionStatsError, CLIError, FileNotFoundError, PermissionError)):
             sys.stderr.write(f"{PROG}: error: {msg}\n")
             return 2

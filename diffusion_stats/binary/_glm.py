@@ -178,6 +178,19 @@ class IRLSPoint:
     state: Any = None  # whatever the caller wants back at the estimate (in memory: eta, mu)
 
 
+#: IRLS stops when the full step is below this fraction of |beta| + SE (and the deviance is flat)
+STEP_TOL = 1e-10
+#: ... or when the deviance has been flat for this many steps although the estimate still moves
+FLAT_ITER = 5
+
+
+def _step_size(d: np.ndarray, beta: np.ndarray, inv: np.ndarray) -> float:
+    """``max_j |d_j| / (|beta_j| + SE_j)``: the Newton step in units that make 1e-10 mean
+    "the estimate and its SE are settled to 10 digits"."""
+    se = np.minimum(np.sqrt(np.clip(np.diag(inv), 0, None)), 1.0)  # capped: SEs explode under separation
+    return float(np.max(np.abs(d) / (np.abs(beta) + se + 1e-300), initial=0.0))
+
+
 def irls(point: Callable[[np.ndarray | None], IRLSPoint], start: np.ndarray | None, names: list[str], *,
          maxiter: int, tol: float) -> tuple[np.ndarray, np.ndarray, IRLSPoint, int, bool]:
     """IRLS (Fisher scoring) with R's step halving, from ``start`` (``None``: R's starting values).
@@ -185,19 +198,23 @@ def irls(point: Callable[[np.ndarray | None], IRLSPoint], start: np.ndarray | No
     ``point(beta)`` evaluates the deviance at ``beta`` and offers the summed normal
     equations ``X'WX``, ``X'Wz`` there: over one block of rows in memory
     (:func:`fit_binary_glm`) or reduced over Dask partitions. Converges when the
-    relative deviance change ``|dev - dev_old| / (|dev| + 0.1)`` is below ``tol``, then
-    takes one polishing step. Returns ``(beta, A^{-1}, point at beta, iterations,
+    relative deviance change ``|dev - dev_old| / (|dev| + 0.1)`` is below ``tol`` and the
+    full step is below ``STEP_TOL`` x (|beta| + SE) (or the deviance stayed flat for
+    ``FLAT_ITER`` steps: separation), then takes one polishing step. Returns ``(beta, A^{-1}, point at beta, iterations,
     converged)``; ``A^{-1}`` is that of the last solved step after convergence (the
     polishing step moved the estimate by ~1e-8 SE, as R), else of the last estimate.
     """
     beta = start
     pt = point(beta)
-    converged, polish, n_iter, rel = False, False, 0, np.inf
+    converged, polish, n_iter, rel, flat = False, False, 0, np.inf, 0
     inv = np.zeros((len(names), len(names)))
     for _it in range(maxiter):
         n_iter += 1
         A, rhs = pt.normal_equations()
         new_beta, inv = _solve_spd(A, rhs, names)
+        # size of the full Fisher-scoring step, relative to |beta| + SE: the deviance alone flattens
+        # (rounding) long before a linearly converging (non-canonical link) estimate is settled
+        step_rel = np.inf if beta is None else _step_size(new_beta - beta, beta, inv)
         del A, rhs
         if not np.all(np.isfinite(new_beta)):
             raise ConvergenceError("IRLS produced non-finite estimates; check for extreme covariate values "
@@ -215,7 +232,13 @@ def irls(point: Callable[[np.ndarray | None], IRLSPoint], start: np.ndarray | No
             converged = True
             break
         if rel < tol:
-            polish = True  # one more Newton step at the converged point
+            flat += 1
+            # the step has settled (within STEP_TOL of |beta| + SE), or the deviance stayed flat for
+            # FLAT_ITER steps while the estimate kept moving (separation: R's deviance rule; or a
+            # rounding floor): one more Newton step at the converged point
+            polish = step_rel <= STEP_TOL or flat >= FLAT_ITER
+        else:
+            flat = 0
     if not converged:
         warnings.warn(f"IRLS did not converge in {maxiter} iterations (last relative deviance change {rel:.2e}); "
                       "estimates may be unreliable: check for separation or rescale covariates",
@@ -282,8 +305,11 @@ def fit_binary_glm(y: np.ndarray, X: np.ndarray, *, link: str = "logit", weights
     """Maximum likelihood for a binary GLM by IRLS (Fisher scoring).
 
     Converges when the relative deviance change ``|dev - dev_old| / (|dev| + 0.1)`` is
-    below ``tol`` (R's rule, tighter default than R's 1e-8); then one more step polishes
-    the estimate (Newton converges quadratically, so the result is at machine precision).
+    below ``tol`` (R's rule, tighter default than R's 1e-8) and the Fisher-scoring step
+    is below ``STEP_TOL`` = 1e-10 of ``|beta| + min(SE, 1)`` (the deviance flattens at
+    rounding level long before a non-canonical link's linearly converging estimate is
+    settled); then one more step polishes the estimate. A column far from zero relative
+    to its spread (``x + 1e8``) beside an intercept is fitted centred and mapped back.
 
     Examples
     --------
@@ -312,11 +338,28 @@ def fit_binary_glm(y: np.ndarray, X: np.ndarray, *, link: str = "logit", weights
         start = subsample_start(y[sub], X[sub], link=link, weights=None if w_prior is None else w_prior[sub],
                                 offset=None if off is None else off[sub], names=names)
     start = None if start is None else np.asarray(start, dtype=float)
+    # a column far from zero relative to its spread (x + 1e8) beside an intercept: fit on the centred
+    # column (R's QR copes; the normal equations would call it collinear), then map back exactly
+    X_fit, T = X, None
+    if not sparse.issparse(X) and k > 1 and n > 1:
+        from ..core.validate import centring_shift
+
+        T = centring_shift(X)
+        if T is not None:
+            X_fit = X - (X[:, [T[0]]] * T[1][None, :])  # intercept column x shifts
+            if start is not None:
+                start = start.copy()
+                start[T[0]] += float(T[1] @ start)
 
     def point(b: np.ndarray | None) -> IRLSPoint:
-        return block_point(y, X, b, link=link, weights=w_prior, offset=off)
+        return block_point(y, X_fit, b, link=link, weights=w_prior, offset=off)
 
     beta, inv, last, n_iter, converged = irls(point, start, names, maxiter=maxiter, tol=tol)
+    if T is not None:  # beta = M beta_c with M = I, M[i0, j] = -shift_j: the original parametrisation
+        M = np.eye(k)
+        M[T[0]] -= T[1]
+        M[T[0], T[0]] = 1.0
+        beta, inv = M @ beta, M @ inv @ M.T
     eta, mu = last.state
     dev = last.dev
     ybar = float(np.mean(y)) if w_prior is None else float(np.average(y, weights=w_prior))
@@ -505,6 +548,11 @@ def glm_sandwich(bread: np.ndarray, cov_type: str, *, hc_type: str, n: int, k: i
             M, G = cluster_meats[0]
             if G < 2:
                 raise SpecificationError("cov_type='cluster' needs at least 2 clusters; the cluster column is constant")
+            from ..core.validate import MIN_CLUSTERS
+            if G < MIN_CLUSTERS:
+                warnings.warn(f"only {G} clusters (< {MIN_CLUSTERS}): the cluster-robust variance is unreliable "
+                              "with so few; consider a wild cluster bootstrap or a coarser model",
+                              DiffusionStatsWarning, stacklevel=user_stacklevel())
             cmeat = G / (G - 1) * M
             facts["n_clusters"] = (G,)
         else:

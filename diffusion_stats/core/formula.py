@@ -57,6 +57,9 @@ def design_matrices(formula: str, data: pd.DataFrame, *, intercept: bool = True,
         raise InputError(f"formula must be a string like 'event ~ x1 + x2', got {formula!r}")
     if missing not in ("raise", "drop"):
         raise InputError(f"missing={missing!r}; use 'raise' or 'drop'")
+    from .validate import check_formula_inputs
+
+    check_formula_inputs(formula, data)
     try:
         mm = formulaic.model_matrix(formula, data, na_action="ignore")
     except FormulaicError as exc:
@@ -75,6 +78,15 @@ def design_matrices(formula: str, data: pd.DataFrame, *, intercept: bool = True,
         X = X.drop(columns="Intercept")
     yv = np.asarray(lhs.iloc[:, 0], dtype=float)
     Xv = np.asarray(X, dtype=float)
+    inf = np.isinf(yv) | np.isinf(Xv).any(axis=1)
+    if inf.any():
+        cols = [str(nm) for j, nm in enumerate(X.columns) if np.isinf(Xv[:, j]).any()]
+        if np.isinf(yv).any():
+            cols.insert(0, response)
+        raise DataValidationError(
+            f"{int(inf.sum())} of {len(data)} rows have an infinite value in {cols} (e.g. row "
+            f"{data.index[np.flatnonzero(inf)[0]]!r}); an infinite covariate has no estimate: replace it "
+            "(e.g. data.replace([np.inf, -np.inf], np.nan) and then drop or impute) or transform the term")
     bad = np.isnan(yv) | np.isnan(Xv).any(axis=1)
     extra_cols = [c for c in extra if c is not None]
     for c in extra_cols:

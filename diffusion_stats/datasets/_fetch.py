@@ -16,10 +16,11 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import warnings
 from pathlib import Path
 from urllib.request import urlopen  # module global so tests can monkeypatch it
 
-from ..core.errors import DataNotAvailableError, DataValidationError, InputError, did_you_mean
+from ..core.errors import DataNotAvailableError, DataValidationError, DiffusionStatsWarning, InputError, did_you_mean
 from ._registry import REGISTRY, url_of
 
 __all__ = ["fetch", "cache_dir", "sha256_of"]
@@ -100,13 +101,27 @@ def fetch(name: str, *, download: bool = True) -> Path:
                     f"with the file from {url_of(name)}")
             return local
     cached = cache_dir() / name
+    moved = ""
     if cached.exists():
-        if sha256_of(cached) == digest:
+        got = sha256_of(cached)
+        if got == digest:
             return cached
-        cached.unlink()  # corrupted or partial: fetch again
+        # corrupted, partial or a different version: never delete a file (the cache folder may be the
+        # user's own); move it aside under a name that says why, and fetch again
+        aside = cached.with_name(f"{cached.name}.sha256-mismatch-{got[:12]}")
+        try:
+            os.replace(cached, aside)
+        except OSError as exc:
+            raise DataValidationError(
+                f"{cached} does not match the published SHA-256 of '{name}' (expected {digest}, got {got}) "
+                f"and could not be moved aside ({exc}); move or delete it yourself, then retry") from None
+        moved = (f"{cached} did not match the published SHA-256 of '{name}' (expected {digest}, got {got}); "
+                 f"it was moved aside to {aside} (not deleted)")
+        warnings.warn(moved + ("; downloading a fresh copy" if download else ""), DiffusionStatsWarning,
+                      stacklevel=2)
     if not download:
-        raise DataNotAvailableError(f"data file '{name}' is not available locally and download=False; "
-                                    f"{_how_to(name)}")
+        raise DataNotAvailableError(f"data file '{name}' is not available locally and download=False"
+                                    f"{'; ' + moved if moved else ''}; {_how_to(name)}")
     url = url_of(name)
     try:
         with urlopen(url, timeout=TIMEOUT) as resp:

@@ -302,6 +302,8 @@ def _finish(out: pd.DataFrame, acc: Accounting) -> pd.DataFrame:
     if len(out):
         acc.counts["years"] = f"{int(out['year'].min())}-{int(out['year'].max())}"
     out.attrs["accounting"] = acc
+    # every unit of the source, so that a later subset (one topic's policies) can tell which units it lost
+    out.attrs.setdefault("units", tuple(sorted(map(str, out["unit"].unique()))))
     return out
 
 

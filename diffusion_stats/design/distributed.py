@@ -198,8 +198,12 @@ def write_dyads_partitioned(adoptions: pd.DataFrame, path: str | Path, *, start:
     """Write the directed-dyad panel as Parquet part files, built in parallel by Dask workers.
 
     Same partitions as :func:`dask_dyads` (``part-00000.parquet``, ... in ``path``; read
-    back with ``dask.dataframe.read_parquet(path)``). Each worker builds and writes its
-    partitions; only counts come back, so the client never holds the design.
+    back with ``ds.read_parquet_parts(path, dask=True)``, or call
+    ``ds.check_parquet_parts(path)`` before ``dask.dataframe.read_parquet(path)``: it
+    refuses a folder whose write was interrupted). Each worker builds and writes its
+    partitions to temporary names renamed into place; only counts come back, so the
+    client never holds the design. The manifest with the row accounting is written last.
+    ``path`` must be new, empty or an interrupted run of this writer (which is completed).
 
     Returns
     -------
@@ -222,10 +226,10 @@ def write_dyads_partitioned(adoptions: pd.DataFrame, path: str | Path, *, start:
     from .dyads import _count_dyads, _part_folder
 
     _check_partition_args(partition_rows, years_per_partition)
-    path = _part_folder(path)
     plan, attach, acc, pieces, plan_d, attach_d, tag = _plan_tasks(
         adoptions, start, end, windows, units, sources, dyad_covariates, covariates, float32, partition_rows,
         years_per_partition)
+    path = _part_folder(path, writer="write_dyads_partitioned")  # after validation: bad input creates nothing
     tasks = [dask.delayed(_write_part, pure=False)(plan_d, attach_d, p, str(path / f"part-{k:05d}.parquet"))
              for k, p in enumerate(pieces)]
     out = dask.compute(*tasks)
@@ -237,6 +241,11 @@ def write_dyads_partitioned(adoptions: pd.DataFrame, path: str | Path, *, start:
     acc.n_rows = int(sum(o["rows"] for o in out))
     attach.report(acc)
     _count_dyads(acc, acc.n_rows, int(sum(o["events"] for o in out)), len(pieces))
+    from ._parts import finish_part_folder
+
+    finish_part_folder(path, writer="write_dyads_partitioned",
+                       files=[(f"part-{k:05d}.parquet", o["rows"]) for k, o in enumerate(out)],
+                       events=int(sum(o["events"] for o in out)), accounting=acc)
     return acc
 
 

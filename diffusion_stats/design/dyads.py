@@ -204,6 +204,9 @@ class _DyadCov:
             rows = np.concatenate([np.flatnonzero(ok), np.flatnonzero(ok)])
             keyall = np.concatenate([key[ok], key2[ok]])
             # a pair listed in both orders: keep one entry per directed key, but they must agree
+            from ..core.validate import check_symmetric_agree
+
+            check_symmetric_agree(keyall, rows, spec, self.columns, self.label)
             _, first = np.unique(keyall, return_index=True)
             dup_pairs = len(keyall) - len(first)
             rows, keyall = rows[first], keyall[first]
@@ -540,8 +543,12 @@ def write_dyads_parquet(adoptions: pd.DataFrame, path: str | Path, *, start: int
     """Write the directed-dyad panel as Parquet part files (one per chunk of whole policies).
 
     The folder ``path`` receives ``part-00000.parquet``, ``part-00001.parquet``, ...
-    (read back with ``pandas.read_parquet(path)`` or ``pyarrow.dataset``); categoricals
-    are stored dictionary-encoded. Peak memory is that of one chunk.
+    (each written to a temporary name and renamed) and, last, a manifest with the row
+    accounting; read back with :func:`~diffusion_stats.read_parquet_parts` (which checks
+    the manifest; ``pandas.read_parquet(path)`` does not); categoricals are stored
+    dictionary-encoded. Peak memory is that of one chunk. ``path`` must be new, empty or
+    an interrupted run of this writer (completed by rerunning the same call); a folder
+    holding other ``.parquet`` files is refused, and bad input creates nothing.
 
     Returns
     -------
@@ -558,35 +565,35 @@ def write_dyads_parquet(adoptions: pd.DataFrame, path: str | Path, *, start: int
     ...     len(pd.read_parquet(tmp))
     4
     """
-    path = _part_folder(path)
+    from ._parts import finish_part_folder
+
     chunks = iter_dyads(adoptions, start=start, end=end, windows=windows, units=units, sources=sources,
                         dyad_covariates=dyad_covariates, covariates=covariates, chunk_rows=chunk_rows,
                         float32=float32, show_progress=show_progress)
-    n_events = 0
+    path = _part_folder(path, writer="write_dyads_parquet")  # after validation: bad input creates nothing
+    n_events, files = 0, []
     for k, df in enumerate(chunks):
         n_events += int(df["event"].sum())
         _write_part_file(df, path / f"part-{k:05d}.parquet")
+        files.append((f"part-{k:05d}.parquet", len(df)))
     acc = chunks.accounting
     _count_dyads(acc, acc.n_rows, n_events, len(chunks))
+    finish_part_folder(path, writer="write_dyads_parquet", files=files, events=n_events, accounting=acc)
     return acc
 
 
-def _part_folder(path: str | Path) -> Path:
-    """The output folder of the part-file writers: created if needed, refused if it already
-    holds part files."""
-    path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    old = sorted(path.glob("part-*.parquet"))
-    if old:
-        raise InputError(f"{path} already holds {len(old)} part files; choose an empty folder or delete them")
-    return path
+def _part_folder(path: str | Path, writer: str = "diffusion_stats") -> Path:
+    """The output folder of the part-file writers: created if needed (or an interrupted run of
+    ours reclaimed), refused if it holds foreign .parquet files or a complete set (see _parts)."""
+    from ._parts import prepare_part_folder
+
+    return prepare_part_folder(path, writer=writer)
 
 
 def _write_part_file(df: pd.DataFrame, path: Path | str) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    from ._parts import write_part_file
 
-    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path)
+    write_part_file(df, path)
 
 
 def _count_dyads(acc: Accounting, rows: int, events: int, part_files: int | None = None) -> None:

@@ -225,7 +225,9 @@ def exposure(panel: pd.DataFrame, adoptions: pd.DataFrame, W: Weights, *, lag: i
                 hint = (f" (no panel unit matches W's labels: W has e.g. {', '.join(W.labels[:3])}; the panel "
                         f"{', '.join(mu[:3])}: use the same label style, e.g. Weights.us_borders(labels='name') "
                         f"or load_spid(unit='postal'))")
-            raise InputError(f"panel: {len(mu)} unit(s) not in W '{W.name}': {', '.join(mu[:10])}"
+            from ..core.validate import closest_labels
+
+            raise InputError(f"panel: {len(mu)} unit(s) not in W '{W.name}': {closest_labels(mu, W.labels, 10)}"
                              f"{', ...' if len(mu) > 10 else ''}{hint}; add them to W (units= when building it), "
                              f"drop them from the panel, or pass missing_units='zero' for exposure 0")
         report.missing_units, report.missing_unit_rows = mu, int(miss.sum())

@@ -186,7 +186,7 @@ def _merge_covariates(panel: pd.DataFrame, covariates: pd.DataFrame, unit_labels
 def event_history(adoptions: pd.DataFrame, *, start: int | None = None, end: int | None = None,
                   windows: pd.DataFrame | None = None, units: Any = None,
                   covariates: pd.DataFrame | None = None, repeated: str | None = None,
-                  risk: str = "adoption") -> pd.DataFrame:
+                  risk: str = "adoption", check_years: bool = True) -> pd.DataFrame:
     """Build the pooled monadic event-history panel (the risk set).
 
     One row per (policy, unit, year) in which the unit is at risk of adopting the
@@ -230,6 +230,11 @@ def event_history(adoptions: pd.DataFrame, *, start: int | None = None, end: int
         Prentice-Williams-Peterson layout; see there).
     risk : {"adoption", "repeal", "both"}
         With ``repeated=``: rows at risk of adoption, of repeal (adopters), or both.
+    check_years : bool, default True
+        Raise :class:`~diffusion_stats.DataValidationError` naming the adoption rows
+        (and window, ``start``, ``end`` years) that lie more than 100 years from every
+        other year (a truncated CSV line ``C,p,20``, a two-digit year, 2950): such a
+        year would invent decades or centuries of risk set. ``False`` accepts them.
 
     Returns
     -------
@@ -296,12 +301,23 @@ def event_history(adoptions: pd.DataFrame, *, start: int | None = None, end: int
     if start is not None and end is not None and start > end:
         raise InputError(f"start={start} is after end={end}")
     n_adopt = len(ad)
+    ad_all = ad
     outcome: dict[str, int] = {}
     acc.counts["adoptions by outcome"] = outcome
 
     # units
     if units is None:
         unit_labels = np.sort(ad["unit"].unique().astype(object))
+        source_units = getattr(adoptions, "attrs", {}).get("units")
+        if source_units is not None:
+            lost = sorted(set(map(str, source_units)) - set(map(str, unit_labels)))
+            if lost:
+                acc.counts["source units that never adopt here"] = len(lost)
+                warnings.warn(
+                    f"event_history: {len(lost):,} of the {len(source_units):,} units of the adoptions' source never "
+                    f"adopt any policy in these adoptions and are left out of the risk set (e.g. "
+                    f"{', '.join(lost[:8])}{', ...' if len(lost) > 8 else ''}); to keep them at risk pass "
+                    "units=adoptions.attrs['units'] (or the full list of units)", RowAccountingWarning, stacklevel=2)
         u_first = np.full(len(unit_labels), _LO, dtype="int64")
         u_last = np.full(len(unit_labels), _HI, dtype="int64")
     else:
@@ -316,6 +332,14 @@ def event_history(adoptions: pd.DataFrame, *, start: int | None = None, end: int
 
     # policies and their windows
     pol_labels, s_p, e_p, ad = _policy_windows(ad, windows, start, end, acc)
+    if check_years:
+        from ..core.validate import check_years as _check_years
+
+        wy = {}
+        if isinstance(windows, pd.DataFrame):
+            wy = {f"windows {c}": pd.to_numeric(windows[c], errors="coerce").to_numpy(dtype="float64")
+                  for c in ("first_year", "last_year") if c in windows.columns}
+        _check_years(ad_all, windows_years=wy, scalars={"start=": start, "end=": end})
     P, U = len(pol_labels), len(unit_labels)
 
     # policies x units grid of adoption years
@@ -377,6 +401,9 @@ def event_history(adoptions: pd.DataFrame, *, start: int | None = None, end: int
     pair = np.flatnonzero(flat_len > 0)
     lens = flat_len[pair]
     total = int(lens.sum())
+    from ..core.validate import check_panel_size
+
+    check_panel_size(total, fix="start=, end= and windows=")
     ends = np.cumsum(lens)
     rep = np.repeat(pair, lens)
     offset = np.arange(total, dtype="int64") - np.repeat(ends - lens, lens)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..core.errors import InputError
+from ..core.errors import InputError, SpecificationError
 from ..output.summary import Summary, format_number
 
 __all__ = ["Results"]
@@ -163,11 +163,24 @@ class Results:
             for i, r in enumerate(R):
                 Rm[i, names.index(r)] = 1.0
         else:
-            Rm = np.atleast_2d(np.asarray(R, dtype=float))
-        qv = np.zeros(Rm.shape[0]) if q is None else np.asarray(q, dtype=float)
+            try:
+                Rm = np.atleast_2d(np.asarray(R, dtype=float))
+            except (TypeError, ValueError):
+                raise InputError(f"R must be a list of term names or a numeric matrix with {len(names)} columns "
+                                 f"(terms {names}), not {type(R).__name__}") from None
+        if Rm.ndim != 2 or Rm.shape[1] != len(names):
+            raise InputError(f"R has shape {Rm.shape}; it needs one column per coefficient ({len(names)}: {names}), "
+                             "one row per restriction; or give a list of term names")
+        qv = np.zeros(Rm.shape[0]) if q is None else np.atleast_1d(np.asarray(q, dtype=float))
+        if qv.shape != (Rm.shape[0],):
+            raise InputError(f"q has shape {qv.shape}; it needs one value per row of R ({Rm.shape[0]})")
         d = Rm @ self._params.values - qv
         V = Rm @ self._cov.values @ Rm.T
-        stat = float(d @ np.linalg.solve(V, d))
+        try:
+            stat = float(d @ np.linalg.solve(V, d))
+        except np.linalg.LinAlgError:
+            raise SpecificationError("the restrictions R are linearly dependent (R V R' is singular); drop "
+                                     "redundant rows of R") from None
         df = Rm.shape[0]
         return {"statistic": stat, "df": df, "pvalue": float(stats.chi2.sf(stat, df))}
 

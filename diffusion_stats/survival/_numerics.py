@@ -613,7 +613,11 @@ def newton(ev: Callable[[np.ndarray], Evaluation], p: int, max_iter: int, tol: f
         change = en.loglik - e.loglik
         beta, e = new, en
         if abs(change) <= tol * (1 + abs(e.loglik)):
-            if np.all(np.abs(step) <= 1e-6 * (1 + np.abs(beta))):
+            # the Newton step is settled relative to |beta| + SE (scale-free: a covariate in dollars has a
+            # tiny coefficient and SE); Newton converges quadratically, so the estimate is then ~1e-12 off
+            se = np.sqrt(np.clip(np.diag(_inv(e.info)), 0, None)) if p else np.zeros(0)
+            # (SE capped at 1: under separation the SE explodes and must not make any step look small)
+            if np.all(np.abs(step) <= 1e-6 * (np.abs(beta) + np.minimum(np.nan_to_num(se, nan=1.0), 1.0))):
                 converged = True
                 break
             plateau += 1

@@ -130,6 +130,12 @@ class CoxHazard:
             self.formula, data, intercept=False, missing=self.missing, extra=extra)
         if des.X.shape[1] == 0:
             raise SpecificationError(f"formula {self.formula!r} has no covariates; add terms after '~'")
+        if np.isinf(des.X).any():
+            cols = [nm for j, nm in enumerate(des.names) if np.isinf(des.X[:, j]).any()]
+            raise DataValidationError(
+                f"{int(np.isinf(des.X).any(axis=1).sum())} rows have an infinite value in {cols}; an infinite "
+                "covariate has no estimate: replace it (e.g. data.replace([np.inf, -np.inf], np.nan), then drop "
+                "or impute) or transform the term")
         sub = data.loc[des.rows] if not des.rows.all() else data
         n = len(sub)
         if n == 0:
@@ -224,11 +230,18 @@ class CoxHazard:
         by_default = cov_type is None and cluster is None and default_cluster(self.data) is not None
         if by_default:  # repeated-event panel: cluster by unit, as coxph(... + cluster(id))
             cluster = default_cluster(self.data)
+        default_cov = cov_type is None and cluster is None
         cov_type, ccols = resolve_cov_type(cov_type, cluster, allowed=("classical", "robust", "cluster"),
                                            data=self.data)
         from ..inference.small_sample import check_small_sample
         kind = check_small_sample(small_sample, cov_type, ccols)
         P = self._prepared()
+        weights_note = None
+        if default_cov and np.any(P.w != np.round(P.w)):
+            # R's coxph: non-integer case weights are sampling weights, so the default variance is robust
+            cov_type = "robust"
+            weights_note = ("Variance robust (Lin-Wei sandwich) by default because the case weights are not "
+                            "integers, as R's coxph does; pass cov_type='classical' for the model-based one.")
         exact = self.ties == "exact"
         if kind is not None and exact:
             raise SpecificationError(f"small_sample={kind!r} is available for ties='breslow' or 'efron', not "
@@ -255,6 +268,9 @@ class CoxHazard:
                     f"risk-set sums may have lost precision (ratio {e.precision:.2g}); consider centring or "
                     "rescaling covariates with extreme values", ConvergenceWarning, stacklevel=2)
         # polish / separation check: one more Newton step at the final point
+        from ..core.validate import check_flat_likelihood
+
+        check_flat_likelihood(e.info, e0.info, X, w, P.event, P.names, self.ties)
         converged = _check_solution(beta, e, P.names, converged, it, change)
         naive = _inv(e.info)
         robust_score = None
@@ -289,6 +305,8 @@ class CoxHazard:
         idx = pd.Index(P.names)
         info = {"Events": int(P.event.sum()), "Strata": len(P.strata_labels) if self.strata else 1,
                 "Ties": self.ties}
+        if weights_note:
+            info["variance note"] = weights_note
         return CoxResults(
             model=self, prepared=P, params=pd.Series(beta, index=idx, name="coef"),
             cov=pd.DataFrame(cov, index=idx, columns=idx),
@@ -314,6 +332,9 @@ class CoxHazard:
                     f"cluster column '{c}' has {int((g < 0).sum())} missing values in the rows used; "
                     "fill or drop them")
             codes.append((g, G))
+        from ..core.validate import check_cluster_count
+
+        check_cluster_count([G for _, G in codes], list(ccols))
         if len(codes) == 1:
             g, G = codes[0]
             return (lambda D: cluster_meat(D, g, G) * (G / (G - 1) if small_sample else 1.0)), (G,)
@@ -499,6 +520,8 @@ class CoxResults(Results):
             notes.append(DEFAULT_CLUSTER_NOTE.format(col=self._cluster[0]))
         if self.dropped:
             notes.append("Dropped (not identified): " + "; ".join(f"{k}: {v}" for k, v in self.dropped.items()))
+        if (getattr(self, "info", None) or {}).get("variance note"):
+            notes.append(self.info["variance note"])
         return Summary(title=title, header=self._header(),
                        tables=[("", self._coef_table()), ("", self.conf_int_exp())], notes=notes)
 
@@ -569,6 +592,14 @@ def _check_solution(beta: np.ndarray, e: cn.Evaluation, names: list[str], conver
     last_step = _solve(e.info, e.score)
     infinite = np.abs(last_step) > np.maximum(1e-6, 1e-4 * np.abs(beta))
     sep_names = [nm for nm, f in zip(names, infinite, strict=True) if f]
+    # separation = the log-likelihood has plateaued while a coefficient still moves; a fit stopped by
+    # max_iter with the log-likelihood still climbing is non-convergence, not separation
+    plateau = abs(change) <= 1e-8 * (1 + abs(e.loglik))
+    if sep_names and not plateau:
+        warnings.warn(f"Newton-Raphson did not converge in {it} iterations (the log-likelihood still changed "
+                      f"by {change:.3g} at the last step, next step {np.max(np.abs(last_step)):.3g}); this is "
+                      "not separation: raise max_iter", ConvergenceWarning, stacklevel=3)
+        return False
     if sep_names:
         warnings.warn(
             f"monotone likelihood (separation): the partial likelihood plateaus while "

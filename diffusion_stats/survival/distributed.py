@@ -74,7 +74,8 @@ def _cox_setup_stats(part: dict) -> dict:
             "nonbinary": int(badv.sum()), "examples": pd.unique(ev[badv])[:5].tolist(),
             "events": float(ev[~badv].sum()), "bad_interval": int((part["stop"] <= part["start"]).sum()),
             "nonfinite": int((~np.isfinite(part["stop"])).sum() + (~np.isfinite(part["start"])).sum()),
-            "w_bad": int((w <= 0).sum()), "xsum": X.sum(axis=0), "xsq": (X * X).sum(axis=0),
+            "w_bad": int((w <= 0).sum()), "w_nonint": int((w != np.round(w)).sum()),
+            "xsum": X.sum(axis=0), "xsq": (X * X).sum(axis=0),
             "strata": part["strata_labels"], "cluster_na": part["cluster_na"]}
 
 
@@ -245,6 +246,7 @@ class DaskCoxHazard:
         CoxResults
             A :class:`~diffusion_stats.survival.cox.CoxResults` subclass.
         """
+        default_cov = cov_type is None and cluster is None
         cov_type, ccols = resolve_cov_type(cov_type, cluster, allowed=("classical", "robust", "cluster"))
         if isinstance(small_sample, str):
             raise SpecificationError(f"small_sample={small_sample!r} (CR2/CR3) is available for the in-memory "
@@ -277,6 +279,11 @@ class DaskCoxHazard:
             raise DataValidationError(f"weights column '{self.weights}' has values <= 0; case weights must be "
                                       "positive (drop those rows)")
         check_cluster_na(setup, ccols)
+        weights_note = None
+        if default_cov and sum(s.get("w_nonint", 0) for s in setup):  # as CoxHazard.fit (R's coxph)
+            cov_type = "robust"
+            weights_note = ("Variance robust (Lin-Wei sandwich) by default because the case weights are not "
+                            "integers, as R's coxph does; pass cov_type='classical' for the model-based one.")
         events = sum(s["events"] for s in setup)
         if events == 0:
             raise DataValidationError(f"event column '{resp}' has no events; nothing to fit")
@@ -338,6 +345,9 @@ class DaskCoxHazard:
                 if len(ccols) == 1:
                     s = sums.to_numpy() @ naive
                     G = len(s)
+                    from ..core.validate import check_cluster_count
+
+                    check_cluster_count([G], list(ccols))
                     meat = (s.T @ s) * (G / (G - 1) if small_sample else 1.0)
                     n_clusters = (G,)
                 else:
@@ -345,6 +355,9 @@ class DaskCoxHazard:
                     s2 = sums.groupby(level=1, sort=False).sum().to_numpy() @ naive
                     s12 = sums.to_numpy() @ naive
                     G1, G2, G12 = len(s1), len(s2), len(s12)
+                    from ..core.validate import check_cluster_count
+
+                    check_cluster_count([G1, G2], list(ccols))
                     if small_sample:
                         meat = (s1.T @ s1 * G1 / (G1 - 1) + s2.T @ s2 * G2 / (G2 - 1)
                                 - s12.T @ s12 * G12 / (G12 - 1))
@@ -357,6 +370,8 @@ class DaskCoxHazard:
         idxn = pd.Index(names)
         info = {"Events": int(round(events)), "Strata": len(strata_labels) if self.strata else 1, "Ties": self.ties,
                 "Partitions": int(self.data.npartitions)}
+        if weights_note:
+            info["variance note"] = weights_note
         model = SimpleNamespace(ties=self.ties, strata=self.strata, formula=self.formula)
         prepared = SimpleNamespace(event=np.array([int(round(events))]), strata_labels=strata_labels,
                                    dropped=dropped)
