@@ -150,7 +150,9 @@ def horse_race(model_or_results: Any, channels: Any, *, fit_kwargs: dict | None 
                + ": each 'estimate' is the main effect, i.e. the effect at moderator = 0; the joint Wald and "
                "drop-one tests cover every term containing the channel. Use "
                "ds.mechanisms.conditional_effect for the effect at moderator values that occur.")
-        warnings.warn(msg, DiffusionStatsWarning, stacklevel=2)
+        from ..core.errors import user_stacklevel
+
+        warnings.warn(msg, DiffusionStatsWarning, stacklevel=user_stacklevel())
     mech = _mechanisms(channels, names)
     params = res.params
     ci = res.conf_int(alpha=alpha)
