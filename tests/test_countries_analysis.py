@@ -4,7 +4,8 @@ by COW states, 1990-2014, with contiguity, shared-IGO, language/colonial and pow
 Runs end to end from the raw files in ../shared/data through the public API, and checks
 the pieces that can be checked independently: event counts against the raw treaty table,
 exposures against hand computations from the raw COW files, and the Cox fit against
-lifelines.
+lifelines. Notebooks 04 (this analysis) and 07 (the same treaty through named international
+organizations, and CAT) are run here too.
 """
 
 from __future__ import annotations
@@ -169,14 +170,16 @@ def test_identification_check_runs(study):
     assert "Identification" in str(ic.summary())
 
 
-NOTEBOOK = "04_norm_diffusion_countries.ipynb"
+NOTEBOOKS = ["04_norm_diffusion_countries.ipynb", "07_igo_norms.ipynb"]
 
 
-def test_notebook_committed_without_outputs():
-    assert_notebook_without_outputs(NOTEBOOK)
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_committed_without_outputs(name):
+    assert_notebook_without_outputs(name)
 
 
 @pytest.mark.slow
-def test_notebook_executes(shared_data):
-    """Notebook 04 runs end to end from the raw files (fresh kernel)."""
-    execute_notebook(NOTEBOOK, shared_data)
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_executes(shared_data, name):
+    """Notebooks 04 and 07 run end to end from the raw files (fresh kernel)."""
+    execute_notebook(name, shared_data)

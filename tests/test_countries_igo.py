@@ -153,6 +153,10 @@ def test_catalog_and_search(mem):
     assert C.find_igo("coe", cat).orgname.tolist() == ["Council of Europe"]
     assert C.find_igo("african union", cat).igo.tolist() == ["au"]
     assert "comsec" in C.find_igo("commonwealth", cat).igo.tolist()
+    # COW's abbreviated names ("Org", "Am"), British spelling and hyphens
+    assert "oas" in C.find_igo("Organization of American States", cat).igo.tolist()
+    assert C.find_igo("Organisation of African Unity", cat).igo.tolist() == ["oau"]
+    assert C.find_igo("Organization for Security and Co-operation in Europe", cat).igo.tolist() == ["osce"]
     eu = cat.set_index("igo").loc["coe"]
     assert eu.region == "Europe" and eu.political == 1
     sel = C.select_igos(cat, type="political", region="Americas", alive=2000)
@@ -163,7 +167,11 @@ def test_catalog_and_search(mem):
         C.select_igos(cat, region="Europa")
 
 
-def test_bad_input():
+def test_bad_input(shared_data):
+    with pytest.raises(ds.DataValidationError, match="state_year_format3"):
+        C.read_igo_memberships(path=shared_data / "cow" / "cow_states.rda")
+    with pytest.raises(ds.InputError, match="years="):
+        C.read_igo_memberships(years=(2000, 1990))
     with pytest.raises(ds.InputError, match="form="):
         C.read_igo_memberships(form="dyad")
     with pytest.raises(ds.InputError, match="status="):
@@ -172,3 +180,18 @@ def test_bad_input():
         C.read_igo_memberships(status=(1, 4))
     with pytest.raises(ds.DataNotAvailableError):
         C.read_igo_memberships(path="/nonexistent/state_year_format3.rda")
+
+
+def test_imputed_flag(mem, shared_data):
+    import pyreadr
+
+    iy = pyreadr.read_r(str(shared_data / "cow_igo" / "igo_year_format3.rda"))["igo_year_format3"]
+    f = iy[iy.imputed == 1]
+    flagged = set(zip(f.ioname.str.lower(), f.year.astype(int), strict=True))
+    got = set(zip(mem.loc[mem.imputed, "igo"], mem.loc[mem.imputed, "year"], strict=True))
+    assert got <= flagged and len(got) > 0
+    expect = sum((g, y) in flagged for g, y in zip(mem.igo, mem.year, strict=True))
+    assert int(mem.imputed.sum()) == expect
+    assert not mem.loc[mem.year >= 1970, "imputed"].any()
+    key = "memberships in IGO-years flagged imputed (between COW's 5-yearly codings)"
+    assert ds.accounting(mem).counts[key] == expect

@@ -8,7 +8,6 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from _helpers import assert_notebook_without_outputs, execute_notebook
 
 import diffusion_stats as ds
 from diffusion_stats import countries as C
@@ -163,14 +162,43 @@ def test_vocabulary_and_errors(mem):
     assert M.coercion_conditionality(cw, mechanism="conditionality").mechanism == "conditionality"
 
 
-NOTEBOOK = "07_igo_norms.ipynb"
+def test_conditionality_brute_force(raw_sy, mem):
+    # Russia applied to the CoE in 1992 and joined in 1996; Ukraine applied 1992, joined 1995
+    cand = pd.DataFrame({"unit": ["365"] * 4 + ["369"] * 3, "year": [1992, 1993, 1994, 1995, 1992, 1993, 1994]})
+    ch = M.conditionality(mem, "coe", cand, years=(1990, 2000))
+    assert ch.mechanism == "conditionality" and ch.kind == "share"
+    W = ch.weights
+    for y in (1991, 1993, 1995):
+        members = _raw_members(raw_sy, "coe", y)
+        under = set(cand.loc[cand.year == y, "unit"])
+        for u in W.labels:
+            expect = tuple(sorted(members - {u}, key=int)) if u in under else ()
+            assert tuple(sorted(W.neighbors(u, year=y), key=int)) == expect, (u, y)
+    obs = M.conditionality(mem, "coe", "observer", years=2000)
+    assert set(u for u in obs.weights.labels if obs.weights.neighbors(u, year=2000)) == {"2", "20", "70", "666", "740"}
+    with pytest.raises(ds.InputError, match="candidates="):
+        M.conditionality(mem, "coe", "applicant")
 
 
-def test_notebook_committed_without_outputs():
-    assert_notebook_without_outputs(NOTEBOOK)
+def test_warnings_point_at_the_callers_line():
+    m = pd.DataFrame({"igo": "g", "unit": ["a", "b", "c"], "year": 2000, "status": 1})
+    cap = pd.DataFrame({"unit": ["a", "b", "c"], "year": 2000, "cinc": [0.5, 0.2, 0.1]})
+    with pytest.warns(ds.RowAccountingWarning) as rec:
+        M.mimicry_members(m, "g", cap, units=["a", "b", "c", "d"])  # d: no fellow members
+    assert all(w.filename == __file__ for w in rec)
 
 
-@pytest.mark.slow
-def test_notebook_executes(shared_data):
-    """Notebook 07 runs end to end from the raw files (fresh kernel), like notebook 04."""
-    execute_notebook(NOTEBOOK, shared_data)
+def test_membership_weights_reads_the_igo_table(mem):
+    """The older generic builder gives the same counts from the reader's long table."""
+    sub = mem[mem.igo.isin(["coe", "eu", "nato"]) & (mem.status == 1) & mem.year.between(2000, 2002)]
+    Wg = M.membership_weights(sub, group="igo", year="year")
+    Wc = M.comembership_weights(mem, ["coe", "eu", "nato"], years=(2000, 2002), units=Wg.labels)
+    for y in (2000, 2001, 2002):
+        np.testing.assert_array_equal(Wg.matrix(year=y).toarray(), Wc.matrix(year=y).toarray())
+
+
+def test_years_beyond_the_table_are_refused(mem):
+    with pytest.raises(ds.InputError, match="reach beyond the memberships table"):
+        M.comembership_weights(mem, "coe", years=(1980, 2000))
+    with pytest.raises(ds.InputError, match="COW IGO v3 ends in 2014"):
+        M.socialization(mem, "coe", years=(2000, 2016))

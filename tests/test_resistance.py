@@ -112,3 +112,15 @@ def test_drop_channel_terms():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert drop_channel_terms("y ~ a", ["a"]) == "y ~ 1"
+
+
+def test_conditional_effect_cox_matches_r(lottery, ref):
+    """Cox (Efron), clustered by state: coxph's robust variance (tests/reference/cox shows they agree)."""
+    lot = lottery.assign(start=lottery.year - 64, stop=lottery.year - 63)
+    res = ds.CoxHazard(F.replace("adopt", "event", 1), lot.rename(columns={"adopt": "event"})).fit(cluster="state")
+    R = ref["cox_cluster_state"]
+    np.testing.assert_allclose(res.params[R["names"]], R["coef"], rtol=1e-6)
+    ce = M.conditional_effect(res, "neighbor", at=AT)
+    np.testing.assert_allclose(ce["estimate"], R["estimate"], rtol=1e-6)
+    np.testing.assert_allclose(ce["std_error"], R["std_error"], rtol=1e-5)
+    assert "exp_estimate" in ce.columns  # hazard ratios for Cox

@@ -1,8 +1,9 @@
-"""Country data: Correlates of War, CEPII GeoDist, UN treaty participation, FCTC dates.
+"""Country data: Correlates of War (incl. IGO v3 per organization), CEPII GeoDist, UN treaty
+participation, FCTC dates.
 
 Readers take an optional ``path`` and otherwise read the original public files from
-``$DIFFUSION_STATS_DATA/<folder>/<file>`` (``cow/``, ``cepii/``, ``untreaties/``,
-``fctc/``); a missing file raises :class:`~diffusion_stats.DataNotAvailableError`.
+``$DIFFUSION_STATS_DATA/<folder>/<file>`` (``cow/``, ``cow_igo/``, ``cepii/``,
+``untreaties/``, ``fctc/``); a missing file raises :class:`~diffusion_stats.DataNotAvailableError`.
 Units are COW country codes as strings (``"2"`` = United States, ``"255"`` = Germany).
 Every reader attaches its row accounting (``ds.accounting(df)``) and warns about rows
 it drops.

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -127,7 +127,8 @@ def _read_form(path, form):
     return _read_cached(path, "igo_year_format3.rda", "igo_year_format3")
 
 
-def read_igo_memberships(path=None, *, form: str = "state_year", status: Any = "any", years=None, merge=None,
+def read_igo_memberships(path=None, *, form: Literal["state_year", "igo_year"] = "state_year",
+                         status: Any = "any", years=None, merge=None,
                          states: pd.DataFrame | None = None, codes_path=None) -> pd.DataFrame:
     """COW IGO v3 memberships as a long table: one row per IGO, state and year of membership.
 
@@ -159,7 +160,9 @@ def read_igo_memberships(path=None, *, form: str = "state_year", status: Any = "
     DataFrame
         ``igo`` (lower-case abbreviation, e.g. ``"coe"``), ``unit`` (str COW code),
         ``ccode`` (int, the original code), ``year`` (int64), ``status`` (int8: 1, 2, 3),
-        sorted by igo, year, ccode. ``attrs["accounting"]`` counts every cell by code.
+        ``imputed`` (bool: the IGO-year is flagged ``imputed`` in the IGO-year file, i.e.
+        interpolated between COW's 5-yearly codings; only before 1965), sorted by igo,
+        year, ccode. ``attrs["accounting"]`` counts every cell by code.
 
     Examples
     --------
@@ -252,11 +255,25 @@ def read_igo_memberships(path=None, *, form: str = "state_year", status: Any = "
                                                   + df.loc[~hit, "year"].astype(str)).head(5).tolist())
         df = df.loc[hit]
     df = df.sort_values(["igo", "year", "ccode"], kind="stable").reset_index(drop=True)
-    df = df[["igo", "unit", "ccode", "year", "status"]]
+    df["imputed"] = _imputed_flags(df, path if form == "igo_year" else None)
+    acc.counts["memberships in IGO-years flagged imputed (between COW's 5-yearly codings)"] = int(
+        df["imputed"].sum())
+    df = df[["igo", "unit", "ccode", "year", "status", "imputed"]]
     acc.n_rows = len(df)
     acc.counts["IGOs with a membership"] = int(df["igo"].nunique())
     df.attrs["accounting"] = acc
     return df
+
+
+def _imputed_flags(df: pd.DataFrame, path) -> np.ndarray:
+    """True where the IGO-year is flagged ``imputed`` in the IGO-year file (COW coded early
+    years at 5-year intervals; the years between are interpolated)."""
+    raw = _read_cached(path, "igo_year_format3.rda", "igo_year_format3")
+    if "imputed" not in raw.columns:
+        return np.zeros(len(df), bool)
+    flag = raw.loc[pd.to_numeric(raw["imputed"], errors="coerce") == 1, ["ioname", "year"]]
+    key = pd.MultiIndex.from_arrays([flag["ioname"].astype(str).str.lower(), flag["year"].astype("int64")])
+    return pd.MultiIndex.from_arrays([df["igo"], df["year"]]).isin(key)
 
 
 def igo_catalog(path=None, *, memberships: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -314,15 +331,27 @@ def igo_catalog(path=None, *, memberships: pd.DataFrame | None = None) -> pd.Dat
     return out
 
 
+_STOP = {"of", "the", "for", "and", "de", "on", "in"}
+_ABBREV = {"org": "organization", "orgn": "organization", "am": "american", "amer": "american",
+           "intl": "international", "int": "international", "assoc": "association", "coop": "cooperation",
+           "dev": "development", "comm": "commission", "cttee": "committee", "comm.": "commission",
+           "reg": "regional", "econ": "economic", "inst": "institute", "conf": "conference", "cent": "central",
+           "afr": "african", "eur": "european", "gen": "general", "govt": "government", "sec": "security"}
+
+
 def _norm(s: str) -> str:
-    return re.sub(r"[^a-z0-9 ]+", " ", str(s).lower()).strip()
+    s = re.sub(r"(?<=[a-z])-(?=[a-z])", "", str(s).lower())     # co-operation = cooperation
+    s = re.sub(r"[^a-z0-9 ]+", " ", s).strip()
+    return re.sub(r"isation\b", "ization", s)   # British spelling
 
 
 def find_igo(query: str, catalog: pd.DataFrame | None = None) -> pd.DataFrame:
     """IGOs matching a name or abbreviation (case-insensitive).
 
-    An exact abbreviation (``"COE"``, ``"oas"``) gives that IGO; otherwise every IGO whose
-    short or long name contains all words of ``query`` (``"council europe"``).
+    An exact abbreviation (``"COE"``, ``"oas"``) or full name gives that IGO; otherwise
+    every IGO whose short or long name has a word beginning with each word of ``query``
+    (``"council europe"``), where COW's abbreviated words count ("Org", "Am" match
+    "Organization", "American"; British spellings are accepted).
 
     Raises
     ------
@@ -335,6 +364,8 @@ def find_igo(query: str, catalog: pd.DataFrame | None = None) -> pd.DataFrame:
     ['coe']
     >>> find_igo("OAS").orgname.tolist()
     ['Pan-Am Union/Org of Am States']
+    >>> "oas" in find_igo("Organization of American States").igo.tolist()
+    True
     """
     if not isinstance(query, str) or not query.strip():
         raise InputError(f"query={query!r}: give an IGO abbreviation ('COE') or part of its name ('Council of "
@@ -349,10 +380,12 @@ def find_igo(query: str, catalog: pd.DataFrame | None = None) -> pd.DataFrame:
                      | (cat.get("longorgname", cat["orgname"]).fillna("").map(_norm) == _norm(q))]
     if len(exact_name):
         return exact_name.reset_index(drop=True)
-    words = [w for w in _norm(q).split() if w not in ("of", "the", "for", "and", "de")]
+    words = [w for w in _norm(q).split() if w not in _STOP]
+    # COW's abbreviated words count as the full word ("Org" = "Organization", "Am" = "American")
+    tokens = names.str.split().map(lambda ts: {_ABBREV.get(t, t) for t in ts})
     hit = np.ones(len(cat), bool)
     for w in words:
-        hit &= names.str.contains(rf"\b{re.escape(w)}", regex=True).to_numpy()
+        hit &= tokens.map(lambda ts, w=w: any(t.startswith(w) for t in ts)).to_numpy()
     if not words or not hit.any():
         hint = did_you_mean(q, list(cat["igo"]) + list(cat["orgname"]))
         raise InputError(f"no IGO matches {query!r}{hint}; search by abbreviation (e.g. 'coe', 'oas', 'eu') or "
@@ -388,7 +421,9 @@ def resolve_igos(igos: Any, known: Sequence[str], catalog: pd.DataFrame | None =
     return list(dict.fromkeys(out))
 
 
-def select_igos(catalog: pd.DataFrame, *, type: str | Sequence[str] | None = None, region: str | None = None,
+def select_igos(catalog: pd.DataFrame, *,
+                type: Literal["political", "social", "economic"] | Sequence[str] | None = None,
+                region: str | None = None,
                 min_share: float = 0.8, alive: int | None = None) -> list[str]:
     """Abbreviations of the IGOs of a type and/or region.
 

@@ -2,7 +2,10 @@
 
 ``ds.Channel`` / ``ds.add_channels`` make each diffusion mechanism an explicit weight
 matrix; the constructors here build the literature's standard operationalisations
-(learning, emulation, coercion, competition). The diagnostics live at the top level:
+(learning, emulation, coercion, competition) and, through named international
+organizations (``membership``), socialization, mimicry of leaders, standard setting and
+conditionality; ``conditional_effect`` gives a channel's effect at moderator values
+(resistance). The diagnostics live at the top level:
 ``ds.horse_race``, ``ds.separability``, ``ds.galton_check``, ``ds.placebo_test``,
 ``ds.permutation_test``, ``ds.identification_check`` and ``ds.weight_sensitivity``.
 """
@@ -34,6 +37,7 @@ from .membership import (
     P5,
     StandardSetting,
     comembership_weights,
+    conditionality,
     mimicry_leaders,
     mimicry_members,
     power_weights,
@@ -54,5 +58,5 @@ __all__ = [
     "competition_trade", "competition_similarity", "netinf", "rolling_netinf",
     "network_stability", "network_leaders",
     "P5", "StandardSetting", "comembership_weights", "mimicry_leaders", "mimicry_members", "power_weights",
-    "socialization", "standard_setting", "conditional_effect", "channel_terms",
+    "socialization", "standard_setting", "conditionality", "conditional_effect", "channel_terms",
 ]

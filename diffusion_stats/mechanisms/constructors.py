@@ -245,7 +245,10 @@ def membership_weights(memberships: pd.DataFrame, *, unit: str = "unit", group: 
 
     From a membership table (one row per unit-group[-year]):
     ``W[i, j] = #groups with both i and j`` when at least ``min_shared``. For COW's
-    dyad-level counts (``cow_igo_ndy``) use ``Weights.from_dyads(value="dyadigos")``.
+    dyad-level counts (``cow_igo_ndy``) use ``Weights.from_dyads(value="dyadigos")``; the
+    per-organization table of ``countries.read_igo_memberships`` works with
+    ``group="igo", year="year"`` (or use :func:`comembership_weights`, which also selects
+    organizations by name and status).
 
     Examples
     --------

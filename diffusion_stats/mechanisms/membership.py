@@ -14,6 +14,10 @@ Mimicry of leaders
     the leading members of their organizations (DiMaggio & Powell 1983, mimetic
     isomorphism; Shipan & Volden 2008). :func:`mimicry_leaders` - a fixed set of leaders
     for everyone (e.g. the five permanent members of the Security Council).
+Conditionality
+    :func:`conditionality` - states seeking membership (candidate-years the user gives, or
+    the organization's associates or observers) are tied to its full members: exposure =
+    share of the members that adopted (Schimmelfennig & Sedelmeier 2004; Kelley 2004).
 Standard setting
     :func:`standard_setting` - the organization's own endorsement of the norm (a year the
     user gives: a convention, a protocol, a membership condition) switches on a term for
@@ -28,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -38,7 +42,7 @@ from ..core.errors import InputError, require_columns
 from .channels import Channel
 
 __all__ = ["comembership_weights", "power_weights", "socialization", "mimicry_members", "mimicry_leaders",
-           "standard_setting", "StandardSetting", "P5"]
+           "standard_setting", "StandardSetting", "conditionality", "P5"]
 
 #: COW codes of the five permanent members of the UN Security Council (US, UK, France, Russia, China).
 P5: tuple[str, ...] = ("2", "200", "220", "365", "710")
@@ -50,6 +54,7 @@ SOURCES = {
                        "(imitation of leaders); COW NMC (CINC)",
     "mimicry_leaders": "DiMaggio & Powell (1983) ASR; Walker (1969) APSR; Shipan & Volden (2008) AJPS",
     "standard_setting": "Finnemore (1993) IO (IOs as teachers of norms); Finnemore & Sikkink (1998) IO",
+    "conditionality": "Schimmelfennig & Sedelmeier (2004) JEPP; Kelley (2004) IO (membership conditionality)",
 }
 
 
@@ -65,12 +70,31 @@ def _prepare(memberships: pd.DataFrame, igos: Any, status: Any, years: Any, argu
     m = memberships[memberships["igo"].isin(keys) & memberships["status"].isin(codes)]
     m = m[["igo", "unit", "year"]].assign(unit=m["unit"].astype(str), year=m["year"].astype(np.int64))
     yr = year_range(years)
+    have = (int(memberships["year"].min()), int(memberships["year"].max())) if len(memberships) else None
+    if yr is not None and have is not None and (yr[0] < have[0] or yr[1] > have[1]):
+        raise InputError(f"years={years!r} reach beyond the memberships table ({have[0]}-{have[1]}): those years "
+                         "would have no members at all. Read the memberships for these years "
+                         "(read_igo_memberships(years=...); COW IGO v3 ends in 2014) or narrow years=")
     if yr is None:
         yr = (int(m["year"].min()), int(m["year"].max())) if len(m) else None
     if yr is None:
         raise InputError(f"{argument}={igos!r}: no memberships with status {codes} in the table given")
     m = m[(m["year"] >= yr[0]) & (m["year"] <= yr[1])]
     return m.drop_duplicates(), keys, codes, yr
+
+
+def _row_standardized(W: Any) -> Any:
+    """``W.row_standardize()`` with its warnings pointing at the user's line."""
+    import warnings
+
+    from ..core.errors import user_stacklevel
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = W.row_standardize()
+    for w in caught:
+        warnings.warn(w.message, w.category, stacklevel=user_stacklevel())
+    return out
 
 
 def _labels(m: pd.DataFrame, units: Sequence[Any] | None) -> list[str]:
@@ -252,7 +276,8 @@ def power_weights(memberships: pd.DataFrame, igos: Any, capabilities: pd.DataFra
 
 
 def socialization(memberships: pd.DataFrame, igos: Any, *, name: str | None = None, status: Any = "full",
-                  kind: str = "share", years: Any = None, units: Sequence[Any] | None = None,
+                  kind: Literal["share", "count", "weighted"] = "share", years: Any = None,
+                  units: Sequence[Any] | None = None,
                   lag: int = 1) -> Channel:
     """Socialization among fellow members of a named organization (or a set).
 
@@ -270,11 +295,11 @@ def socialization(memberships: pd.DataFrame, igos: Any, *, name: str | None = No
     >>> ch.mechanism, ch.name, ch.kind
     ('socialization', 'coe', 'share')
     """
+    if kind not in ("share", "count", "weighted"):
+        raise InputError(f"kind={kind!r}; use 'share' (share of fellow members), 'count' or 'weighted'")
     W = comembership_weights(memberships, igos, status=status, years=years, units=units)
     if kind == "weighted":
-        W = W.row_standardize()
-    elif kind not in ("share", "count"):
-        raise InputError(f"kind={kind!r}; use 'share' (share of fellow members), 'count' or 'weighted'")
+        W = _row_standardized(W)
     return Channel(name or W.name.removeprefix("co_"), W, mechanism="socialization", kind=kind, lag=lag,
                    source=SOURCES["socialization"], missing_years="zero")
 
@@ -296,8 +321,8 @@ def mimicry_members(memberships: pd.DataFrame, igos: Any, capabilities: pd.DataF
     >>> mimicry_members(m, "g", cap, leaders=1).mechanism
     'mimicry'
     """
-    W = power_weights(memberships, igos, capabilities, status=status, value=value, leaders=leaders,
-                      years=years, units=units).row_standardize()
+    W = _row_standardized(power_weights(memberships, igos, capabilities, status=status, value=value,
+                                        leaders=leaders, years=years, units=units))
     return Channel(name or W.name, W, mechanism="mimicry", kind="weighted", lag=lag,
                    source=SOURCES["mimicry_members"], missing_years="zero")
 
@@ -396,3 +421,80 @@ def standard_setting(memberships: pd.DataFrame, igo: str, endorsed: int, *, name
         raise InputError(f"name={nm!r} must be a valid identifier (it becomes a column and a formula term)")
     return StandardSetting(name=nm, igo=keys[0], endorsed=int(endorsed),
                            members=m[["unit", "year"]].drop_duplicates().reset_index(drop=True), lag=int(lag))
+
+
+def conditionality(memberships: pd.DataFrame, igo: str, candidates: Any, *, name: str | None = None,
+                   status: Any = "full", years: Any = None, units: Sequence[Any] | None = None,
+                   lag: int = 1) -> Channel:
+    """Membership conditionality: candidates are tied to the organization's members.
+
+    ``W_t[i, j] = 1`` when i is a candidate in year t and j a member (``status``) of
+    ``igo`` in t; other rows are empty, so ``kind="share"`` exposure is the share of the
+    organization's members that have adopted, for candidates only. Follows Schimmelfennig
+    & Sedelmeier (2004, "Governance by conditionality", JEPP) and Kelley (2004, "International
+    actors on the domestic scene", IO).
+
+    Parameters
+    ----------
+    memberships : DataFrame
+        From :func:`diffusion_stats.countries.read_igo_memberships`.
+    igo : str
+        One IGO (abbreviation or unambiguous name).
+    candidates : DataFrame or {"associate", "observer"}
+        Candidate-years (``unit``, ``year``: e.g. from application to accession), or the
+        organization's associate members or observers in each year.
+    name, status, years, units, lag
+        As in :func:`socialization`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> m = pd.DataFrame({"igo": "coe", "unit": ["220", "255"], "year": 1995, "status": 1})
+    >>> cand = pd.DataFrame({"unit": ["365"], "year": [1995]})
+    >>> ch = conditionality(m, "coe", cand, units=["220", "255", "365"])
+    >>> ch.mechanism, ch.weights.neighbors("365", year=1995), ch.weights.neighbors("220", year=1995)
+    ('conditionality', ('220', '255'), ())
+    """
+    from ..weights.core import Weights
+
+    m, keys, codes, yr = _prepare(memberships, igo, status, years, argument="igo")
+    if len(keys) != 1:
+        raise InputError(f"igo={igo!r}: give one organization (got {keys})")
+    if isinstance(candidates, str):
+        code = {"associate": 2, "observer": 3}.get(candidates)
+        if code is None:
+            raise InputError(f"candidates={candidates!r}; give a DataFrame of candidate-years (unit, year) or "
+                             "'associate' / 'observer'")
+        c = memberships[(memberships["igo"] == keys[0]) & (memberships["status"] == code)]
+    elif isinstance(candidates, pd.DataFrame):
+        require_columns(candidates, ["unit", "year"], argument="candidates")
+        c = candidates
+    else:
+        raise InputError(f"candidates must be a DataFrame (unit, year) or 'associate' / 'observer', got "
+                         f"{type(candidates).__name__}")
+    c = pd.DataFrame({"unit": c["unit"].astype(str).to_numpy(), "year": c["year"].astype(np.int64).to_numpy()})
+    c = c[(c["year"] >= yr[0]) & (c["year"] <= yr[1])].drop_duplicates()
+    labels = _labels(pd.concat([m[["unit"]], c[["unit"]]]), units)
+    idx = pd.Index(labels)
+    n = len(labels)
+    mem_by = dict(tuple(m.groupby("year")))
+    cand_by = dict(tuple(c.groupby("year")))
+    mats = {}
+    for y in range(yr[0], yr[1] + 1):
+        g, k = mem_by.get(y), cand_by.get(y)
+        if g is None or k is None:
+            mats[y] = sp.csr_matrix((n, n))
+            continue
+        src = idx.get_indexer(g["unit"])
+        row = idx.get_indexer(k["unit"])
+        src, row = src[src >= 0], row[row >= 0]
+        M = sp.csr_matrix((np.ones(len(row) * len(src)), (np.repeat(row, len(src)), np.tile(src, len(row)))),
+                          shape=(n, n))
+        M.setdiag(0.0)
+        M.eliminate_zeros()
+        M.data[:] = 1.0
+        mats[y] = M
+    nm = name or f"{keys[0]}_conditionality"
+    W = Weights(mats, labels, name=nm)
+    return Channel(nm, W, mechanism="conditionality", kind="share", lag=lag, source=SOURCES["conditionality"],
+                   missing_years="zero")

@@ -6,7 +6,7 @@
 #
 # Run from the repository root:  Rscript tests/reference/resistance/make_reference.R
 # Writes tests/reference/resistance/reference.json (full precision). Needs ../shared/data.
-suppressPackageStartupMessages({library(sandwich); library(jsonlite)})
+suppressPackageStartupMessages({library(sandwich); library(jsonlite); library(survival)})
 data_dir <- file.path("..", "shared", "data")
 out_file <- file.path("tests", "reference", "resistance", "reference.json")
 ctl <- glm.control(epsilon = 1e-14, maxit = 100)
@@ -43,5 +43,19 @@ res <- list(
   loglik = as.numeric(logLik(fit)),
   loglik_without = as.numeric(logLik(glm(adopt ~ income1 + fiscal + religion, data = lot,
                                          family = binomial, control = ctl))))
+# Cox (Efron ties), counting-process time as tests/reference/cox/make_reference.R builds it,
+# clustered by state (coxph's robust variance)
+lot$start <- lot$year - 64
+lot$stop <- lot$start + 1
+cx <- coxph(Surv(start, stop, adopt) ~ neighbor * income1 + neighbor:party + fiscal + religion, data = lot,
+            ties = "efron", cluster = state,
+            control = coxph.control(eps = 1e-12, iter.max = 100, toler.chol = 1e-13))
+bc <- coef(cx)
+Lc <- matrix(0, nrow(grid), length(bc), dimnames = list(NULL, names(bc)))
+Lc[, "neighbor"] <- 1
+Lc[, "neighbor:income1"] <- grid$income1
+Lc[, "neighbor:party"] <- grid$party
+res$cox_cluster_state <- list(names = names(bc), coef = unname(bc), estimate = as.vector(Lc %*% bc),
+                              std_error = sqrt(diag(Lc %*% vcov(cx) %*% t(Lc))))
 write_json(res, out_file, digits = NA, auto_unbox = TRUE, pretty = TRUE)
 cat("wrote", out_file, "\n")
