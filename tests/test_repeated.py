@@ -350,3 +350,14 @@ def test_broken_spell_table_is_refused():
         ds.event_history(s[s["spell"] != 2], repeated="ag")
     with pytest.raises(DataValidationError, match="not a spell table"):
         ds.status_events(s.assign(first_year=s["first_year"] + (s["spell"] == 3)))
+
+
+@pytest.mark.parametrize("fit", ["ag", "pwp_gap"])
+def test_pooled_policies_match_coxph(panels, ref, fit):
+    """Both policies in one panel: strata by policy (and enum), one cluster per state."""
+    data = panels["total" if fit == "ag" else "gap"]
+    res = ds.CoxHazard(FML, data, strata="policy" if fit == "ag" else ["policy", "enum"]).fit()
+    r = ref["pooled"][fit]
+    assert res.n_events == r["nevent"] and res.nobs == r["n"] and res._n_clusters == (51,)
+    _close(res, r)
+    np.testing.assert_allclose(res.naive_std_errors.to_numpy(), r["naive_se"], rtol=1e-5)

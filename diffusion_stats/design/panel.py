@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -185,8 +185,9 @@ def _merge_covariates(panel: pd.DataFrame, covariates: pd.DataFrame, unit_labels
 
 def event_history(adoptions: pd.DataFrame, *, start: int | None = None, end: int | None = None,
                   windows: pd.DataFrame | None = None, units: Any = None,
-                  covariates: pd.DataFrame | None = None, repeated: str | None = None,
-                  risk: str = "adoption", check_years: bool = True) -> pd.DataFrame:
+                  covariates: pd.DataFrame | None = None,
+                  repeated: Literal["ag", "pwp-total", "pwp-gap"] | None = None,
+                  risk: Literal["adoption", "repeal", "both"] = "adoption", check_years: bool = True) -> pd.DataFrame:
     """Build the pooled monadic event-history panel (the risk set).
 
     One row per (policy, unit, year) in which the unit is at risk of adopting the

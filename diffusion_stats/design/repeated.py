@@ -804,9 +804,10 @@ def _state_cells(s: pd.DataFrame, state: str) -> tuple[np.ndarray, np.ndarray, n
     return i, a[i], b[i]
 
 
-def status_exposure(panel: pd.DataFrame, spells: pd.DataFrame, W: Any, *, lag: int = 1, kind: str = "share",
-                    state: State = "in_force", name: str = "exposure", missing_units: str = "raise",
-                    missing_years: str = "previous") -> pd.DataFrame:
+def status_exposure(panel: pd.DataFrame, spells: pd.DataFrame, W: Any, *, lag: int = 1,
+                    kind: Literal["share", "count", "weighted"] = "share", state: State = "in_force",
+                    name: str = "exposure", missing_units: Literal["raise", "zero"] = "raise",
+                    missing_years: Literal["previous", "nearest", "zero", "raise"] = "previous") -> pd.DataFrame:
     """Exposure to neighbours by their *current* status at ``t - lag``.
 
     For a row (policy ``p``, unit ``i``, year ``t``) and ``s = t - lag``, with

@@ -28,7 +28,8 @@
 #   pwp_total adoption risk, total time, strata(enum)
 #   pwp_gap   adoption risk, gap time,   strata(enum)
 #   repeal    repeal risk,   gap time,   strata(enum)
-# and a logit glm on the AG rows with sandwich::vcovCL(cluster = ~unit) (HC0, G/(G-1)).
+# and a logit glm on the AG rows with sandwich::vcovCL(cluster = ~unit) (HC0, G/(G-1));
+# pooled over both policies: AG with strata(policy), PWP gap with strata(policy, enum).
 # Counts over all CSP 0/1 variables: how many switch off and on again (re-adoption:
 # a 0 -> 1 change after a 1 -> 0 change, over the observed years in order; variables
 # with repeated state-years are left out).
@@ -168,6 +169,17 @@ for (pol in policies) {
                     loglik = as.numeric(logLik(g)), n = nrow(ad))
   out$policies[[pol]] <- res
 }
+
+# pooled over the two policies: a state's rows of both policies form one cluster
+ad_all <- do.call(rbind, lapply(policies, function(pol) {
+  p <- panel_of(pol)$panel
+  p[p$status == 0, ]
+}))
+out$pooled$ag <- fit_summary(coxph(Surv(total_start, total_start + 1, event) ~ nb_in_force + nb_repealed +
+                                     strata(policy) + cluster(unit), data = ad_all, ties = "efron", control = ctrl))
+out$pooled$pwp_gap <- fit_summary(coxph(Surv(gap_start, gap_start + 1, event) ~ nb_in_force + nb_repealed +
+                                          strata(policy, enum) + cluster(unit), data = ad_all, ties = "efron",
+                                        control = ctrl))
 
 write_json(out, file.path(here, "reference.json"), digits = NA, auto_unbox = TRUE, pretty = TRUE)
 cat("wrote", file.path(here, "reference.json"), "\n")
