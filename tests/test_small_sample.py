@@ -46,23 +46,15 @@ def lottery_cp(shared_data):
 
 @pytest.fixture(scope="module")
 def spid_sub(shared_data, ref):
-    import pyreadr
-
-    from diffusion_stats.core.bundled import bundled_path
-
-    r = pyreadr.read_r(str(shared_data / "spid" / "policies.RData"))
-    pol, meta = r["policies"], r["policies_metadata"]
-    states = pd.read_csv(bundled_path("us_states.csv"), dtype=str, keep_default_na=False)
-    pol = pol.assign(unit=pol["statenam"].map(dict(zip(states["name"], states["postal"], strict=True))))
+    spid = ds.datasets.load_spid(unit="postal")
     # R: sort(unique(policy))[seq(1, 728, length.out = 10)]
-    pols = sorted(meta["policy"].unique())
+    pols = sorted(spid.metadata["policy"].unique())
     keep = [pols[i] for i in np.linspace(1, 728, 10).astype(int) - 1]
     assert keep == ref["spid_logit"]["policies"]
-    adopt = ds.read_adoptions(pol, unit="unit", year="adopt_year")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ds.RowAccountingWarning)
-        p = ds.event_history(adopt, windows=meta[meta["policy"].isin(keep)])
-        p = ds.exposure(p, adopt, ds.Weights.us_borders(), kind="share", name="share")
+        p = ds.event_history(spid.adoptions, windows=spid.metadata[spid.metadata["policy"].isin(keep)])
+        p = ds.exposure(p, spid.adoptions, ds.Weights.us_borders(), kind="share", name="share")
     p = p[p["policy"].isin(keep)].reset_index(drop=True)
     p["year2"] = p["year"] - 1900
     assert len(p) == ref["spid_logit"]["nobs"] and p["event"].sum() == ref["spid_logit"]["events"]
@@ -100,7 +92,7 @@ def test_cloglog_prior_weights_equals_clubsandwich(lottery, ref, kind):
     close(res.df_terms, r[kind]["df"], 1e-6)
 
 
-@pytest.mark.parametrize("kind", [pytest.param("CR2", marks=pytest.mark.slow), "CR3"])  # CR2: 50 dense eigh
+@pytest.mark.parametrize("kind", ["CR2", "CR3"])
 def test_logit_spid_subset_equals_clubsandwich(spid_sub, ref, kind):
     r = ref["spid_logit"]
     res = ds.EventLogit("event ~ share + year2", spid_sub).fit(cluster="unit", small_sample=kind, tol=1e-14)
@@ -185,10 +177,10 @@ def test_kspace_cr3_is_one_step_jackknife():
     A = F.sum(0)
     M = np.linalg.inv(A)
     S = rng.normal(size=(6, 3))
-    V, _ = ss.cox_cr(M, S, F, "CR3")
+    V, _ = ss.kspace_cr(M, S, F, "CR3")
     U = np.stack([np.linalg.solve(A - F[j], S[j]) for j in range(6)])
     close(V, U.T @ U, 1e-10)
-    V2, _ = ss.cox_cr(M, S, F, "CR2")
+    V2, _ = ss.kspace_cr(M, S, F, "CR2")
     B = ss.kspace_adjust(M, F, "CR2")
     for j in range(6):  # B_j^2 = (I - F_j M)^{-1}
         close(B[j] @ B[j], np.linalg.inv(np.eye(3) - F[j] @ M), 1e-9)
@@ -273,7 +265,7 @@ def test_bootstrap_errors(lottery):
         ds.wild_bootstrap(res, "neighbor", cluster="state", weights="mammen")
     with pytest.raises(ds.InputError, match="not found"):
         ds.wild_bootstrap(res, "neighbor", cluster="region")
-    with pytest.raises(ds.InputError, match="linear"):
+    with pytest.raises(ds.InputError, match="s2sls"):
         ds.wild_bootstrap(object(), "x")
 
 
@@ -300,3 +292,108 @@ def test_permutation_randomization_interval():
     assert np.isinf(wide["ri_lower"]) and np.isinf(wide["ri_upper"])  # 9 permutations cannot reach 5%
     with pytest.raises(ds.InputError, match="alpha"):
         ds.permutation_test(m, ad, ch, n_perm=9, alpha=2, progress_bar=False)
+
+
+# --------------------------------------------------------------------------- simulation (fast version)
+@pytest.mark.slow
+def test_null_channel_simulation_fast():
+    """benchmarks/bench_small_sample.py's rejection-rate simulation, few replications."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_small_sample.py"
+    spec = importlib.util.spec_from_file_location("bench_small_sample", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    tab = bench.rejection_table(Gs=(10, 20), reps=25, seed=3, boot_reps=199)
+    rates = tab[["CR1 (z)", "CR2 + Satterthwaite", "score bootstrap"]]
+    assert ((rates >= 0) & (rates <= 1)).all().all()
+    assert (tab["CR1 (z)"] >= tab["CR2 + Satterthwaite"]).all()  # CR1: smaller SEs, normal reference
+    assert (tab["mean df"] < tab.index.to_numpy()).all()         # Satterthwaite df below G
+
+
+# --------------------------------------------------------------------------- S-2SLS
+@pytest.mark.parametrize("kind", ["CR2", "CR3"])
+def test_s2sls_equals_clubsandwich_ivreg(reference_dir, ref, kind):
+    r = ref["s2sls"]
+    d = pd.read_csv(reference_dir / "fewclusters" / "s2sls_sim.csv")
+    res = ds.SpatialLag("y ~ x", d, ds.Weights.us_borders(), unit="unit", time="year", method="s2sls").fit(
+        cluster="unit", small_sample=kind)
+    order = [r["names"].index(n) for n in ("Wy", "(Intercept)", "x")]  # R: (Intercept), Wy, x
+    close(res.params, np.asarray(r["coef"])[order], RTOL_B)
+    close(res.std_errors, np.asarray(r[kind]["se"])[order], RTOL_SE)
+    close(res.df_terms, np.asarray(r[kind]["df"])[order], 1e-6)
+    close(res.pvalues, np.asarray(r[kind]["p"])[order], 1e-5)
+    assert "Satterthwaite" in str(res.summary())
+    with pytest.raises(ds.SpecificationError, match="fixed effects"):
+        ds.SpatialLag("y ~ x", d, ds.Weights.us_borders(), unit="unit", time="year", effects="unit",
+                      method="s2sls").fit(cluster="unit", small_sample=kind)
+
+
+def test_compare_carries_satterthwaite_intervals(lottery):
+    a = ds.EventLogit(F_LOGIT, lottery).fit(cluster="state", small_sample="CR2")
+    b = ds.EventLogit(F_LOGIT, lottery).fit(cluster="state")
+    t = ds.compare([a, b], se="conf_int")
+    close(t.upper.iloc[:, 0].reindex(a.params.index), a.conf_int()["upper"], 1e-12)
+    close(t.pvalues.iloc[:, 0].reindex(a.params.index), a.pvalues, 1e-12)
+    assert "Satterthwaite" in str(t)
+
+
+def test_score_bootstrap_s2sls_equals_R_enumeration(reference_dir, ref, divisions):
+    d = pd.read_csv(reference_dir / "fewclusters" / "s2sls_sim.csv")
+    d["div"] = d["unit"].map(divisions)
+    res = ds.SpatialLag("y ~ x", d, ds.Weights.us_borders(), unit="unit", time="year", method="s2sls").fit(
+        cluster="div")
+    for r in ref["boot_s2sls"]:
+        term = {"Wy": "rho", "x": "x"}[r["term"]]
+        b = ds.wild_bootstrap(res, term, null=r["null"], conf_int=False)
+        close(b.table.loc[term, "statistic"], r["statistic"], 1e-6)
+        assert b.table.loc[term, "pvalue"] == r["pvalue"] and b.reps == r["reps"]
+    ci = ds.wild_bootstrap(res, "x").table.loc["x"]
+    assert ci["lower"] < res.params["x"] < ci["upper"]
+
+
+def test_bootstrap_unrestricted_is_wald_form(lottery_cp, divisions):
+    lot = lottery_cp.assign(div=lottery_cp["state"].map(divisions))
+    res = ds.CoxHazard(F_COX, lot, start="start", stop="stop", ties="efron").fit(cluster="div")
+    b = ds.wild_bootstrap(res, "religion", impose_null=False, conf_int=False)
+    # T is the CR0 cluster t statistic (CoxHazard's default cluster variance is CR0, as R)
+    close(b.table.loc["religion", "statistic"], res.tvalues["religion"], 1e-8)
+    d = b.draws["religion"]
+    assert b.pvalues["religion"] == np.mean(np.abs(d) >= abs(res.tvalues["religion"]) * (1 - 1e-9))
+    s = b.summary()
+    assert "not imposed" in str(s) and "<table>" in s.to_html()
+
+
+def test_logit_cr2_quadrature_for_large_clusters(spid_sub, ref, monkeypatch):
+    """Clusters above DENSE_CR2_MAX rows take the quadrature path: still clubSandwich's CR2."""
+    monkeypatch.setattr(ss, "DENSE_CR2_MAX", 0)
+    r = ref["spid_logit"]["CR2"]
+    res = ds.EventLogit("event ~ share + year2", spid_sub).fit(cluster="unit", small_sample="CR2", tol=1e-14)
+    close(res.std_errors, r["se"], RTOL_SE)
+    close(res.df_terms, r["df"], 1e-6)
+
+
+def test_cox_cr2_invariant_to_row_order_and_labels(lottery_cp):
+    m = ds.CoxHazard(F_COX, lottery_cp, start="start", stop="stop", weights="w", ties="efron")
+    base = m.fit(cluster="state", small_sample="CR2")
+    perm = lottery_cp.sample(frac=1, random_state=5).reset_index(drop=True)
+    perm["state"] = "x" + perm["state"].astype(str)
+    other = ds.CoxHazard(F_COX, perm, start="start", stop="stop", weights="w", ties="efron").fit(
+        cluster="state", small_sample="CR2")
+    close(other.std_errors, base.std_errors, 1e-9)
+    close(other.df_terms, base.df_terms, 1e-9)
+
+
+def test_bootstrap_sparse_duration_dummies_equal_dense(lottery, divisions):
+    """Sparse duration dummies stay sparse; the efficient score does not depend on how the
+    nuisance terms are parametrised (duration='dummies' vs C(t) with an intercept)."""
+    lot = lottery.assign(t=lottery["year"] - 63, div=lottery["state"].map(divisions))
+    lot = lot[lot["t"].isin(lot.loc[lot["adopt"] == 1, "t"].unique())]
+    f = "adopt ~ elect1 + income1 + neighbor"
+    a = ds.EventLogit(f, lot, duration="dummies", time="t").fit(cluster="div")
+    b = ds.EventLogit(f + " + C(t)", lot).fit(cluster="div")
+    ta = ds.wild_bootstrap(a, "neighbor", conf_int=False).table.loc["neighbor"]
+    tb = ds.wild_bootstrap(b, "neighbor", conf_int=False).table.loc["neighbor"]
+    close(ta["statistic"], tb["statistic"], 1e-8)
+    assert ta["pvalue"] == tb["pvalue"]

@@ -6,9 +6,10 @@ weights and inverse links of a fitted binary GLM, and the IRLS fit itself.
 
 from __future__ import annotations
 
-from ._glm import GLMFit, _irls_weights, _linkinv, fit_binary_glm, glm_scores
+from ._glm import GLMFit, _gram, _irls_weights, _linkinv, fit_binary_glm, glm_scores
 
 irls_weights = _irls_weights
+gram = _gram
 linkinv = _linkinv
 
-__all__ = ["GLMFit", "fit_binary_glm", "glm_scores", "irls_weights", "linkinv"]
+__all__ = ["GLMFit", "fit_binary_glm", "glm_scores", "gram", "irls_weights", "linkinv"]

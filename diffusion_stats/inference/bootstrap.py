@@ -1,8 +1,10 @@
-"""Score (Kline-Santos) wild cluster bootstrap for Cox and binary models: :func:`wild_bootstrap`.
+"""Score (Kline-Santos) wild cluster bootstrap for Cox, binary and S-2SLS models: :func:`wild_bootstrap`.
 
 For a coefficient ``b_k`` and a null value ``b0`` the model is refitted with ``b_k = b0``
 (``impose_null=True``). At that restricted fit, with ``S_i`` the score contribution of row
-``i`` and ``A`` the information, the efficient score of ``b_k`` is
+``i`` and ``A`` the information (S-2SLS: ``S_i = x^_i (y_i - x_i b)``, ``A = X^'X^``, with
+``x^`` the first-stage fitted regressors: the wild restricted bootstrap in score form),
+the efficient score of ``b_k`` is
 
     s_i = S_ik - A_kr A_rr^{-1} S_ir        (r: the other coefficients)
 
@@ -77,13 +79,23 @@ class BootstrapResult:
     def pvalues(self) -> pd.Series:
         return self.table["pvalue"].copy()
 
+    def summary(self):
+        """Summary (text, HTML, LaTeX, Markdown) of the tests and confidence sets."""
+        from ..output.summary import Summary
+        how = "full enumeration of the sign vectors" if self.enumerated else f"{self.reps:,} draws"
+        header = [("Weights", f"{self.weights}, {how}"),
+                  ("Null", "imposed (score bootstrap)" if self.impose_null else "not imposed (Wald form)"),
+                  ("Clusters", " & ".join(f"{c} ({g})" for c, g in zip(self.cluster, self.n_clusters, strict=True))),
+                  ("Weights drawn by", self.boot_cluster),
+                  ("Confidence set", f"{1 - self.alpha:.0%}, by test inversion")]
+        return Summary(title="Wild cluster bootstrap (Kline-Santos score)", header=header,
+                       tables=[("", self.table)])
+
     def __repr__(self) -> str:
-        how = "full enumeration" if self.enumerated else f"{self.reps:,} draws"
-        head = (f"Score wild cluster bootstrap ({self.weights}, {how}, "
-                f"{'null imposed' if self.impose_null else 'unrestricted'}); clusters: "
-                f"{' & '.join(f'{c} ({g})' for c, g in zip(self.cluster, self.n_clusters, strict=True))}, "
-                f"weights by {self.boot_cluster}; {1 - self.alpha:.0%} confidence set by test inversion")
-        return head + "\n" + self.table.to_string()
+        return str(self.summary())
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 # --------------------------------------------------------------------------- model adapters
@@ -111,11 +123,9 @@ class _BinaryAdapter(_Adapter):
         m = getattr(res, "_model", None)
         if m is None:
             raise InputError("wild_bootstrap needs the results of EventLogit/DyadicLogit.fit() from this session")
-        from scipy import sparse as sp
         self.m = m
         self.y = m._design.y
-        X = m._X
-        self.X = X.toarray() if sp.issparse(X) else np.asarray(X)
+        self.X = m._X if sparse.issparse(m._X) else np.asarray(m._X)  # sparse duration dummies stay sparse
         self.w = m._weights
         self.link = m._link
         self.names = list(m._names)
@@ -125,17 +135,18 @@ class _BinaryAdapter(_Adapter):
                                      "bootstrap the uncorrected model")
         self.beta_fit = res._fit.params
 
-    def _at(self, fit) -> tuple[np.ndarray, np.ndarray]:
-        from ..binary.numerics import glm_scores, irls_weights
+    def _at(self, fit):
+        from ..binary.numerics import glm_scores, gram, irls_weights
         S = glm_scores(self.y, self.X, fit, self.w)
         _, wt = irls_weights(fit.eta, fit.mu, fit.link, self.w)
-        A = (self.X * wt[:, None]).T @ self.X
-        return np.asarray(S), A
+        A, _ = gram(self.X, wt, None)
+        return S, A
 
     def restricted(self, k: int, b0: float):
         from ..binary.numerics import fit_binary_glm
         free = [j for j in range(self.X.shape[1]) if j != k]
-        off = self.X[:, k] * b0
+        xk = self.X[:, [k]]
+        off = (xk.toarray() if sparse.issparse(xk) else xk).ravel() * b0
         f = fit_binary_glm(self.y, self.X[:, free], link=self.link, weights=self.w, offset=off,
                            names=[self.names[j] for j in free], tol=1e-12, start=self.beta_fit[free], _check=False)
         return self._at(f)
@@ -214,16 +225,54 @@ class _CoxAdapter(_Adapter):
         return self.res.model.data.columns
 
 
+class _IVAdapter(_Adapter):
+    """S-2SLS: estimating equations X^'(y - X b) = 0 with X^ = P_Z X, so S_i = x^_i e_i, A = X^'X^."""
+
+    def __init__(self, res) -> None:
+        m = res.model
+        if m.method != "s2sls":
+            raise InputError("wild_bootstrap takes SpatialLag results with method='s2sls' (ML is not supported)")
+        self.m = m
+        self.y = m._yt
+        self.X = np.column_stack([m._Wyt, m._Xt])
+        Z = np.column_stack([m._Xt, m._instruments()])
+        coef, *_ = np.linalg.lstsq(Z, self.X, rcond=None)
+        self.Xh = Z @ coef
+        self.names = list(res.params.index)
+        self.beta = res.params.to_numpy()
+
+    def restricted_at(self, beta):
+        e = self.y - self.X @ beta
+        return self.Xh * e[:, None], self.Xh.T @ self.Xh
+
+    def restricted(self, k: int, b0: float):
+        r = [j for j in range(self.X.shape[1]) if j != k]
+        b = np.zeros(self.X.shape[1])
+        b[k] = b0
+        if r:
+            Xh_r = self.Xh[:, r]
+            b[r] = np.linalg.solve(Xh_r.T @ self.X[:, r], Xh_r.T @ (self.y - b0 * self.X[:, k]))
+        return self.restricted_at(b)
+
+    def cluster_values(self, col: str) -> np.ndarray:
+        return self.m.data.loc[self.m._index, col].to_numpy()
+
+    def columns(self):
+        return self.m.data.columns
+
+
 def _adapter(results) -> _Adapter:
     from ..binary.event_logit import BinaryResults
+    from ..spatial.lag import SpatialLagResults
     from ..survival.cox import CoxResults
     if isinstance(results, CoxResults):
         return _CoxAdapter(results)
     if isinstance(results, BinaryResults):
         return _BinaryAdapter(results)
-    raise InputError(f"wild_bootstrap takes the results of CoxHazard, EventLogit or DyadicLogit .fit(); got "
-                     f"{type(results).__name__} (the wild restricted bootstrap for linear/S-2SLS models is not "
-                     "available yet)")
+    if isinstance(results, SpatialLagResults):
+        return _IVAdapter(results)
+    raise InputError(f"wild_bootstrap takes the results of CoxHazard, EventLogit, DyadicLogit or SpatialLag "
+                     f"(method='s2sls') .fit(); got {type(results).__name__}")
 
 
 # --------------------------------------------------------------------------- draws
@@ -274,7 +323,7 @@ def _stats(s_cell: np.ndarray, lay: _Layout, V: np.ndarray, bar: bool | None = F
     out = np.empty(len(V))
     cmap = lay.dims[lay.boot]
     starts = range(0, len(V), _BLOCK)
-    for a in progress(starts, desc="bootstrap draws", total=len(starts), enabled=bar):
+    for a in progress(starts, desc="bootstrap draws", total=len(starts), enabled=bar if len(starts) > 1 else False):
         Vb = V[a:a + _BLOCK][:, cmap]                # (b, cells)
         sc = Vb * s_cell[None, :]
         num = sc.sum(axis=1)
@@ -396,7 +445,7 @@ def wild_bootstrap(results, terms: str | list[str], *, cluster: str | list[str] 
                 return T, float(np.mean(np.abs(Ts) >= np.abs(T) * (1 - _TIE)))
         else:
             S, A = ad.restricted_at(ad.beta)
-            infl = S @ np.linalg.inv(A)[:, k]               # (M S_i)_k
+            infl = np.asarray(S @ np.linalg.inv(A)[:, k]).ravel()   # (M S_i)_k
             ic = cell_sums(infl)
             se = float(np.sqrt(lay.variance(ic))[0])
             Ts_u = _stats(ic, lay, V, progress_bar)
@@ -420,11 +469,15 @@ def wild_bootstrap(results, terms: str | list[str], *, cluster: str | list[str] 
 def _efficient(S: np.ndarray, A: np.ndarray, k: int) -> np.ndarray:
     """Row efficient scores of coefficient k: S_k - A_kr A_rr^{-1} S_r."""
     p = A.shape[0]
+    if sparse.issparse(S):
+        S = S.tocsc()
     if p == 1:
-        return S[:, 0]
-    r = [j for j in range(p) if j != k]
-    g = np.linalg.solve(A[np.ix_(r, r)], A[r, k])
-    return S[:, k] - S[:, r] @ g
+        out = S[:, [0]]
+    else:
+        r = [j for j in range(p) if j != k]
+        g = np.linalg.solve(A[np.ix_(r, r)], A[r, k])
+        out = S[:, [k]] - S[:, r] @ g[:, None]
+    return np.asarray(out.todense() if sparse.issparse(out) else out).ravel()
 
 
 def _invert(pvalue, est: float, se: float, alpha: float) -> tuple[float, float]:

@@ -17,7 +17,8 @@ CR2      binary GLM: clubSandwich's adjustment (Pustejovsky & Tipton 2018) with 
          (X~ = d mu/d eta x, W = w / (mu (1 - mu)), r = y - mu; eigenvalues of G_j
          below 1e-12 are dropped, as clubSandwich's ``matrix_power``): equal to
          ``clubSandwich::vcovCR(glm, type = "CR2")``. Dense in the cluster's rows
-         (``O(n_j^3)``; clusters above :data:`DENSE_CR2_MAX` rows raise).
+         (``O(n_j^3)``) up to :data:`DENSE_CR2_MAX` rows, by quadrature of the inverse
+         square root (``O(n_j k^2)`` per node) above (:func:`_cr2_cluster_quad`).
 
          Cox: the same idea in parameter space, ``s~_j = (I - F_j M)^{-1/2} s_j`` with the
          symmetric root ``(I - F_j M)^{-1/2} = L^{-T} (I - L' F_j L)^{-1/2} L'``
@@ -44,10 +45,10 @@ from scipy import sparse
 from ..core.errors import InputError, SpecificationError
 
 __all__ = ["SMALL_SAMPLE", "DENSE_CR2_MAX", "check_small_sample", "describe", "cluster_order",
-           "kspace_adjust", "glm_cr", "cox_cluster_information", "cox_cr", "satterthwaite_df"]
+           "kspace_adjust", "glm_cr", "cox_cluster_information", "kspace_cr", "iv_cr", "satterthwaite_df"]
 
 SMALL_SAMPLE = ("CR2", "CR3")
-DENSE_CR2_MAX = 3000  # rows per cluster for the dense binary-GLM CR2
+DENSE_CR2_MAX = 1500  # rows per cluster for the dense binary-GLM CR2 (quadrature above)
 _EIG_TOL = 1e-12      # clubSandwich's matrix_power tolerance
 
 
@@ -137,12 +138,15 @@ def _finish(M: np.ndarray, St: np.ndarray, K: np.ndarray, N: np.ndarray) -> tupl
 
 # --------------------------------------------------------------------------- binary GLM
 def glm_cr(X, y: np.ndarray, mu: np.ndarray, dmu: np.ndarray, M: np.ndarray, weights: np.ndarray | None,
-           codes: np.ndarray, n_groups: int, kind: str) -> tuple[np.ndarray, np.ndarray]:
+           codes: np.ndarray, n_groups: int, kind: str, dense_max: int | None = None
+           ) -> tuple[np.ndarray, np.ndarray]:
     """CR2/CR3 variance and Satterthwaite df for a binary GLM (``clubSandwich::vcovCR.glm``).
 
     ``X`` the design (dense or sparse), ``mu`` fitted probabilities, ``dmu`` = d mu/d eta,
     ``M`` the inverse information, ``weights`` prior weights (rows with weight 0 are
-    left out, as R), ``codes`` cluster codes 0..G-1.
+    left out, as R), ``codes`` cluster codes 0..G-1. CR2 works on clusters of up to
+    ``dense_max`` rows with a dense eigendecomposition and on larger ones by quadrature
+    (:func:`_cr2_cluster_quad`).
     """
     n, k = X.shape
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
@@ -162,28 +166,86 @@ def glm_cr(X, y: np.ndarray, mu: np.ndarray, dmu: np.ndarray, M: np.ndarray, wei
         B = kspace_adjust(M, F, "CR3")
         St = np.einsum("jab,jb->ja", B, S)
         return _finish(M, St, B @ F @ np.swapaxes(B, 1, 2), B @ F)
+    if dense_max is None:
+        dense_max = DENSE_CR2_MAX
     order, ptr = cluster_order(codes, n_groups)
     sizes = np.diff(ptr)
-    if sizes.max() > DENSE_CR2_MAX:
-        raise SpecificationError(
-            f"small_sample='CR2' for a binary model works on each cluster's rows densely; the largest cluster has "
-            f"{int(sizes.max()):,} rows (limit {DENSE_CR2_MAX:,}). Use small_sample='CR3' or ds.wild_bootstrap")
-    Xd = Xt.toarray() if sparse.issparse(Xt) else np.asarray(Xt)
+    Xs = Xt.tocsr() if sparse.issparse(Xt) else np.asarray(Xt)  # dense one cluster at a time
     St = np.empty((n_groups, k))
     K = np.empty((n_groups, k, k))
     N = np.empty((n_groups, k, k))
-    for j in range(n_groups):  # one dense n_j x n_j eigenproblem per cluster (clubSandwich's CR2)
-        rows = order[ptr[j]:ptr[j + 1]]
-        xj, th, rj = Xd[rows], theta[rows], r[rows]
-        sq = np.sqrt(th)
-        Z = xj * sq[:, None]
-        G = np.diag(th * th) - Z @ M @ Z.T
-        A = sq[:, None] * _sym_power(G, -0.5) * sq[None, :]
-        E = (xj / th[:, None]).T @ A                   # X~_j' W_j A_j (k, n_j)
-        St[j] = E @ rj
-        K[j] = (E * th[None, :]) @ E.T
-        N[j] = E @ xj
+    with _one_blas_thread():
+        for j in range(n_groups):  # one n_j x n_j problem per cluster (clubSandwich's CR2)
+            rows = order[ptr[j]:ptr[j + 1]]
+            xj = Xs[rows].toarray() if sparse.issparse(Xs) else Xs[rows]
+            if sizes[j] <= dense_max:
+                _cr2_cluster(j, xj, theta[rows], r[rows], M, St, K, N)
+            else:
+                _cr2_cluster_quad(j, xj, theta[rows], r[rows], M, St, K, N)
     return _finish(M, St, K, N)
+
+
+def _one_blas_thread():
+    """Single-threaded BLAS/LAPACK for many small eigenproblems (threads spin on a busy
+    machine: 30x slower); a no-op without ``threadpoolctl``."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover
+        from contextlib import nullcontext
+        return nullcontext()
+    return threadpool_limits(1)
+
+
+def _cr2_cluster(j: int, xj: np.ndarray, th: np.ndarray, rj: np.ndarray, M: np.ndarray,
+                 St: np.ndarray, K: np.ndarray, N: np.ndarray) -> None:
+    """clubSandwich's CR2 pieces of cluster ``j`` (rows ``xj`` of X~, theta, residuals) into row j
+    of St, K, N."""
+    sq = np.sqrt(th)
+    Z = xj * sq[:, None]
+    G = np.diag(th * th) - Z @ M @ Z.T
+    A = sq[:, None] * _sym_power(G, -0.5) * sq[None, :]
+    E = (xj / th[:, None]).T @ A                   # X~_j' W_j A_j (k, n_j)
+    St[j] = E @ rj
+    K[j] = (E * th[None, :]) @ E.T
+    N[j] = E @ xj
+
+
+def _cr2_cluster_quad(j: int, xj: np.ndarray, th: np.ndarray, rj: np.ndarray, M: np.ndarray,
+                      St: np.ndarray, K: np.ndarray, N: np.ndarray, h: float = 0.25) -> None:
+    """:func:`_cr2_cluster` for a large cluster without the n_j x n_j matrix.
+
+    Only ``Y = G^{-1/2} C`` with ``C = X~ Theta^{-1/2}`` (n_j x k) is needed
+    (``E = Y' Theta^{1/2}``). With ``G^{-1/2} = (2/pi) int_R (G + e^{2u} I)^{-1} e^u du`` and
+    ``G + s I = D_s - Z M Z'`` (``D_s = diag(theta^2 + s)``, ``Z = Theta^{1/2} X~``) each
+    resolvent applied to ``C`` is a Woodbury solve in O(n_j k^2); the trapezoidal rule in
+    ``u`` (step ``h``; the integrand is a sech, so the error falls like exp(-pi^2 / h), about
+    1e-17 at h = 0.25) over the spectrum's bounds +- 40 converges to machine precision.
+    Eigenvalues below clubSandwich's 1e-12 cut-off are not zeroed here (they arise only
+    for fitted probabilities below ~1e-6).
+    """
+    sq = np.sqrt(th)
+    Z = xj * sq[:, None]
+    C = xj / sq[:, None]
+    d2 = th * th
+    # spectrum of G = Theta (I - P) Theta lies in [(1 - p_max) min theta^2, max theta^2]
+    Lc = np.linalg.cholesky(M)
+    QtQ = (xj / sq[:, None]).T @ (xj / sq[:, None])
+    p_max = float(np.linalg.eigvalsh(Lc.T @ QtQ @ Lc).max())
+    lo = max((1 - min(p_max, 1 - 1e-15)) * d2.min(), 1e-300)
+    hi = d2.max()
+    us = np.arange(0.5 * np.log(lo) - 40, 0.5 * np.log(hi) + 40 + h, h)
+    Minv = np.linalg.inv(M)
+    Y = np.zeros_like(C)
+    for u in us:
+        s = np.exp(2 * u)
+        Di = 1.0 / (d2 + s)
+        DZ = Z * Di[:, None]
+        core = Minv - Z.T @ DZ
+        Y += np.exp(u) * (C * Di[:, None] + DZ @ np.linalg.solve(core, DZ.T @ C))
+    Y *= 2 * h / np.pi
+    St[j] = Y.T @ (sq * rj)
+    K[j] = (Y * d2[:, None]).T @ Y
+    N[j] = Y.T @ (xj * sq[:, None])
 
 
 def _cluster_gram(Q, codes: np.ndarray, n_groups: int) -> np.ndarray:
@@ -240,8 +302,24 @@ def cox_cluster_information(rs, X: np.ndarray, w: np.ndarray, ev, codes: np.ndar
     return (Fj + np.swapaxes(Fj, 1, 2)) / 2
 
 
-def cox_cr(M: np.ndarray, S: np.ndarray, F: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
-    """CR2/CR3 variance and df from the clusters' score sums ``S`` (G, k) and shares ``F``."""
+def kspace_cr(M: np.ndarray, S: np.ndarray, F: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """CR2/CR3 variance and df from the clusters' score sums ``S`` (G, k) and information shares
+    ``F`` (G, k, k), ``M`` the inverse of their sum (Cox; OLS/2SLS with identity working model)."""
     B = kspace_adjust(M, F, kind)
     St = np.einsum("jab,jb->ja", B, S)
     return _finish(M, St, B @ F @ np.swapaxes(B, 1, 2), B @ F)
+
+
+# --------------------------------------------------------------------------- 2SLS
+def iv_cr(y: np.ndarray, Xend: np.ndarray, Z: np.ndarray, beta: np.ndarray, codes: np.ndarray, n_groups: int,
+          kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """CR2/CR3 and df for 2SLS (``clubSandwich::vcovCR.ivreg``): the OLS formulas on the projected
+    regressors ``X^ = Z (Z'Z)^{-1} Z' X`` with the structural residuals ``y - X b`` and an
+    identity working model, for which CR2 is ``(I - X^_j M X^_j')^{-1/2}`` (parameter space:
+    :func:`kspace_cr` with ``F_j = X^_j' X^_j``)."""
+    coef, *_ = np.linalg.lstsq(Z, Xend, rcond=None)
+    Xh = Z @ coef
+    e = y - Xend @ beta
+    M = np.linalg.inv(Xh.T @ Xh)
+    S = group_sum(Xh * e[:, None], codes, n_groups)
+    return kspace_cr(M, S, _cluster_gram(Xh, codes, n_groups), kind)

@@ -463,5 +463,7 @@ def _stat(res: Any, key: str, digits: int) -> str:
     if key == "cov_type":
         cov = str(getattr(res, "cov_type", ""))
         cl = tuple(getattr(res, "cluster", ()) or ())
+        if getattr(res, "df_terms", None) is not None:  # small_sample="CR2"/"CR3": t on Satterthwaite df
+            cov += ", Satterthwaite t"
         return f"{cov} ({' & '.join(cl)})" if cl else cov
     raise InputError(f"unknown statistic {key!r}")

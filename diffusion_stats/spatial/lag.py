@@ -441,7 +441,8 @@ class SpatialLag:
         return "eigen" if max(B.shape[0] for B in self._layout.blocks) <= 1000 else "LU"
 
     def fit(self, cov_type: str | None = None, cluster: str | Sequence[str] | None = None, *,
-            order: int | None = None, n_draws: int = 16, seed: int = 0) -> SpatialLagResults:
+            order: int | None = None, n_draws: int = 16, seed: int = 0,
+            small_sample: str | None = None) -> SpatialLagResults:
         """Estimate the model.
 
         Parameters
@@ -452,6 +453,9 @@ class SpatialLag:
             ``stsls(robust=TRUE)``) or "cluster" (one column; CR1 small-sample factor).
         cluster : str, optional
         order, n_draws, seed : options of the "chebyshev" / "mc" log-determinants.
+        small_sample : {"CR2", "CR3"}, optional
+            S-2SLS with ``cov_type="cluster"`` and no fixed effects: CR2/CR3 instead of
+            CR1, with Satterthwaite df (``clubSandwich::vcovCR`` on ``AER::ivreg``).
         """
         if self.method == "ml" and (cluster is not None or cov_type not in (None, "classical")):
             raise SpecificationError(
@@ -460,8 +464,15 @@ class SpatialLag:
                 "standard errors use method='s2sls'")
         allowed = ("classical",) if self.method == "ml" else ("classical", "robust", "cluster")
         cov_type, cl = resolve_cov_type(cov_type, cluster, allowed=allowed, data=self.data)
+        if small_sample is not None:
+            from ..inference.small_sample import check_small_sample
+            if check_small_sample(small_sample, cov_type, cl) is None:
+                raise SpecificationError(f"small_sample={small_sample!r}; use 'CR2' or 'CR3'")
+            if self.effects is not None:
+                raise SpecificationError(f"small_sample={small_sample!r} is available without fixed effects only "
+                                         f"(effects={self.effects!r} absorbs them); use CR1 or include dummies")
         if self.method == "s2sls":
-            return self._fit_s2sls(cov_type, cl)
+            return self._fit_s2sls(cov_type, cl, small_sample)
         return self._fit_ml(order=order, n_draws=n_draws, seed=seed)
 
     def _fit_ml(self, *, order: int | None, n_draws: int, seed: int) -> SpatialLagResults:
@@ -522,7 +533,8 @@ class SpatialLag:
         H = np.column_stack(cols)
         return self._tr(H)
 
-    def _fit_s2sls(self, cov_type: str, cluster: tuple[str, ...]) -> SpatialLagResults:
+    def _fit_s2sls(self, cov_type: str, cluster: tuple[str, ...], small_sample: str | None = None
+                   ) -> SpatialLagResults:
         from linearmodels.iv import IV2SLS
 
         names = ["rho"] + self._names
@@ -555,6 +567,11 @@ class SpatialLag:
         order = ["rho"] + list(exog.columns)
         p = r.params[order].to_numpy()
         V = r.cov.loc[order, order].to_numpy() * scale
+        df_terms = None
+        if small_sample is not None:
+            from ..inference.small_sample import iv_cr
+            Xend = np.column_stack([self._Wyt, self._Xt])
+            V, df_terms = iv_cr(self._yt, Xend, np.column_stack([self._Xt, H]), p, codes, n_cl[0], small_sample)
         params = pd.Series(p, index=names)
         cov = pd.DataFrame(V, index=names, columns=names)
         resid_t = self._yt - p[0] * self._Wyt - self._Xt @ p[1:]
@@ -564,8 +581,15 @@ class SpatialLag:
             model=self, params=params, cov=cov, sigma2=s2, sigma2_se=None, loglik=None, loglik_null=None,
             logdet_method=None, interval=None, residuals=resid_t, fitted=fitted,
             vc_kind={"classical": "2SLS, s2 = SSR/(n-k)", "robust": "HC0 (White)",
-                     "cluster": "cluster-robust (CR1)"}[cov_type],
-            n_evals=0, cov_type=cov_type, cluster=cluster, n_clusters=n_cl, ld=None, first_stage=r)
+                     "cluster": "cluster-robust (CR1)" if small_sample is None else
+                     f"cluster-robust {_describe_ss(small_sample)}"}[cov_type],
+            n_evals=0, cov_type=cov_type, cluster=cluster, n_clusters=n_cl, ld=None, first_stage=r,
+            df_terms=df_terms)
+
+
+def _describe_ss(kind: str) -> str:
+    from ..inference.small_sample import describe
+    return describe(kind)
 
 
 # ----------------------------------------------------------------------------- results
@@ -592,7 +616,7 @@ class SpatialLagResults(Results):
                  sigma2_se: float | None, loglik: float | None, loglik_null: float | None,
                  logdet_method: str | None, interval, residuals: np.ndarray, fitted: np.ndarray,
                  vc_kind: str, n_evals: int, cov_type: str, cluster, n_clusters, ld, first_stage=None,
-                 lm_residual: dict | None = None) -> None:
+                 lm_residual: dict | None = None, df_terms=None) -> None:
         lay = model._layout
         info: dict[str, Any] = {
             "Method": "ML" if model.method == "ml" else "S-2SLS (Kelejian-Prucha)",
@@ -607,7 +631,8 @@ class SpatialLagResults(Results):
         info["Variance"] = vc_kind
         info["sigma^2"] = sigma2
         super().__init__(params=params, cov=cov, nobs=len(model._y), loglik=loglik, cov_type=cov_type,
-                         cluster=cluster, n_clusters=n_clusters, info=info, formula=model.formula)
+                         cluster=cluster, n_clusters=n_clusters, info=info, formula=model.formula,
+                         df_terms=df_terms)
         self.model = model
         self.model_name = "Spatial lag (ML)" if model.method == "ml" else "Spatial lag (S-2SLS)"
         self.sigma2 = float(sigma2)

@@ -285,13 +285,13 @@ class CoxHazard:
             D = np.einsum("ij,jk->ik", w[:, None] * L, naive)
             meat_of, n_clusters = self._meat_function(cov_type, ccols, P, bool(small_sample) and kind is None)
             if kind is not None:
-                from ..inference.small_sample import cox_cluster_information, cox_cr, group_sum
+                from ..inference.small_sample import cox_cluster_information, group_sum, kspace_cr
                 g, G = group_codes(self.data[ccols[0]].to_numpy()[P.mask])
                 if G < 2:
                     raise SpecificationError("cov_type='cluster' needs at least 2 clusters; the cluster column is "
                                              "constant")
                 F = cox_cluster_information(rs, X, w, e, g, G)
-                meat, df_terms = cox_cr(naive, group_sum(w[:, None] * L, g, G), F, kind)
+                meat, df_terms = kspace_cr(naive, group_sum(w[:, None] * L, g, G), F, kind)
             else:
                 meat = meat_of(D)
             if not exact and e0.parts is not None:

@@ -42,39 +42,9 @@ fitw <- suppressWarnings(glm(f_lot, data = lot, family = binomial("cloglog"), we
 out$lottery_cloglog_w <- cr_pack(fitw, lot$state)
 
 # ---------------------------------------------------------------- 1b. SPID subset (10 policies)
-# the pooled SPID panel with border-share exposure, built as tests/reference/cox/make_reference.R
-e <- new.env()
-load(file.path(data_dir, "spid", "policies.RData"), envir = e)
-pol <- e$policies
-meta <- e$policies_metadata
-pol$state <- state.abb[match(pol$statenam, state.name)]
-pol$first_year <- meta$first_year[match(pol$policy, meta$policy)]
-early <- pol[pol$adopt_year < pol$first_year, ]
-borders <- read.csv(file.path("datasets", "us_state_borders.csv"))[, c("state1", "state2")]
-borders <- borders[borders$state1 != "DC" & borders$state2 != "DC", ]
-B <- rbind(borders, setNames(borders[, 2:1], names(borders)))
-states <- sort(state.abb)
-grid <- merge(meta[, c("policy", "first_year", "last_year")], data.frame(state = states), by = NULL)
-grid$adopt_year <- pol$adopt_year[match(paste(grid$policy, grid$state), paste(pol$policy, pol$state))]
-grid$end <- pmin(ifelse(is.na(grid$adopt_year), grid$last_year, grid$adopt_year), grid$last_year)
-grid <- grid[!paste(grid$policy, grid$state) %in% paste(early$policy, early$state), ]
-grid <- grid[grid$end >= grid$first_year, ]
-len <- grid$end - grid$first_year + 1
-panel <- grid[rep(seq_len(nrow(grid)), len), c("policy", "state", "first_year", "adopt_year")]
-panel$year <- panel$first_year + sequence(len) - 1
-panel$event <- as.integer(!is.na(panel$adopt_year) & panel$year == panel$adopt_year)
-panel$start <- panel$year - panel$first_year
-panel$stop <- panel$start + 1
-nb <- split(B$state2, B$state1)
-adopt_key <- setNames(pol$adopt_year, paste(pol$policy, pol$state))
-nbr_of <- nb[panel$state]
-n_nb <- vapply(nbr_of, length, 1L)
-idx <- rep(seq_len(nrow(panel)), n_nb)
-ay <- adopt_key[paste(panel$policy[idx], unlist(nbr_of, use.names = FALSE))]
-adopted <- !is.na(ay) & ay <= panel$year[idx] - 1
-cnt <- tabulate(idx[adopted], nbins = nrow(panel))
-panel$share <- ifelse(n_nb > 0, cnt / pmax(n_nb, 1), 0)
-panel <- panel[order(panel$policy, panel$state, panel$year, method = "radix"), ]
+# the pooled SPID panel with border-share exposure (as tests/reference/cox)
+source(file.path("tests", "reference", "spid_panel.R"))
+panel <- spid_pooled_panel(data_dir, file.path("datasets", "us_state_borders.csv"))$panel
 sub_pols <- sort(unique(panel$policy))[seq(1, 728, length.out = 10)]
 sub <- panel[panel$policy %in% sub_pols, ]
 sub$year2 <- sub$year - 1900
@@ -231,5 +201,46 @@ for (case in list(list("neighbor", 0), list("religion", 0), list("neighbor", 0.5
                                reps = one$reps)
 }
 out$boot_cox <- Bc
+
+# ---------------------------------------------------------------- 4. S-2SLS: AER::ivreg + clubSandwich
+# tests/reference/fewclusters/s2sls_sim.csv (make_s2sls_sim.py): 48 states x 10 years; W queen
+# contiguity from datasets/us_state_borders.csv, row-standardised, applied within each year;
+# instruments x, Wx, W^2 x (Kelejian & Prucha), clustered by state.
+suppressPackageStartupMessages(library(AER))
+sim <- read.csv(file.path("tests", "reference", "fewclusters", "s2sls_sim.csv"))
+bd <- read.csv(file.path("datasets", "us_state_borders.csv"))
+bd <- bd[!(bd$state1 %in% c("DC", "AK", "HI")) & !(bd$state2 %in% c("DC", "AK", "HI")), ]
+us <- sort(unique(c(bd$state1, bd$state2)))
+Wm <- matrix(0, length(us), length(us), dimnames = list(us, us))
+Wm[cbind(bd$state1, bd$state2)] <- 1
+Wm[cbind(bd$state2, bd$state1)] <- 1
+Wm <- Wm / rowSums(Wm)
+sim <- sim[order(sim$year, sim$unit), ]
+lagw <- function(v) unlist(lapply(split(seq_along(v), sim$year), function(i) {
+  drop(Wm[sim$unit[i], sim$unit[i]] %*% v[i])}), use.names = FALSE)
+sim$Wy <- lagw(sim$y)
+sim$Wx <- lagw(sim$x)
+sim$WWx <- lagw(sim$Wx)
+iv <- ivreg(y ~ Wy + x | x + Wx + WWx, data = sim)
+out$s2sls <- cr_pack(iv, sim$unit)
+# score bootstrap for S-2SLS by census division (9 clusters, all 2^9 sign vectors):
+# S_i = xh_i (y_i - x_i b) at the restricted 2SLS fit, A = Xh'Xh (Xh: first-stage fitted regressors)
+sim$div <- st$division[match(sim$unit, st$postal)]
+Xs <- cbind(Wy = sim$Wy, "(Intercept)" = 1, x = sim$x)
+Zs <- cbind(1, sim$x, sim$Wx, sim$WWx)
+Xh <- Zs %*% solve(crossprod(Zs), crossprod(Zs, Xs))
+Bs <- list()
+for (case in list(list("Wy", 0), list("x", 0.7), list("Wy", 0.3))) {
+  k <- match(case[[1]], colnames(Xs)); b0 <- case[[2]]
+  b <- numeric(3); b[k] <- b0
+  r <- setdiff(1:3, k)
+  b[r] <- solve(crossprod(Xh[, r], Xs[, r]), crossprod(Xh[, r], sim$y - b0 * Xs[, k]))
+  S <- Xh * drop(sim$y - Xs %*% b)
+  s <- efficient(S, crossprod(Xh), k)
+  one <- enum_p(s, sim$div)
+  Bs[[length(Bs) + 1]] <- list(term = case[[1]], null = b0, statistic = one$statistic, pvalue = one$pvalue,
+                               reps = one$reps)
+}
+out$boot_s2sls <- Bs
 
 write_json(out, out_file, digits = NA, auto_unbox = TRUE)
