@@ -61,6 +61,7 @@ _LAZY: dict[str, str] = {
     # estimators
     "CoxHazard": "diffusion_stats.survival.cox",
     "EventLogit": "diffusion_stats.binary.event_logit",
+    "MixedEventLogit": "diffusion_stats.binary.mixed_logit",
     "DyadicLogit": "diffusion_stats.binary.dyadic_logit",
     "case_control_sample": "diffusion_stats.binary.rare_events",
     "SpatialLag": "diffusion_stats.spatial.lag",

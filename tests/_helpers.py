@@ -96,3 +96,51 @@ def execute_notebook(name: str, shared_data: Path) -> None:
     finally:
         os.environ.clear()
         os.environ.update(env)
+
+
+def spid_border_panel(shared_data: Path, majortopic: str | None = None) -> pd.DataFrame:
+    """The pooled SPID event-history panel with border-share exposure, as the Cox and
+    mixed-model reference scripts build it in base R (``majortopic``: only that topic's
+    policies)."""
+    import pyreadr
+
+    from diffusion_stats.core.bundled import bundled_path
+
+    r = pyreadr.read_r(str(shared_data / "spid" / "policies.RData"))
+    pol, meta = r["policies"], r["policies_metadata"]
+    if majortopic is not None:
+        meta = meta[meta["majortopic"] == majortopic]
+        pol = pol[pol["policy"].isin(meta["policy"])]
+    states = pd.read_csv(bundled_path("us_states.csv"), dtype=str, keep_default_na=False)
+    pol = pol.assign(unit=pol["statenam"].map(dict(zip(states["name"], states["postal"], strict=True))))
+    adopt = ds.read_adoptions(pol, unit="unit", year="adopt_year")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ds.RowAccountingWarning)
+        p = ds.event_history(adopt, windows=meta)
+        return ds.exposure(p, adopt, ds.Weights.us_borders(), kind="share", name="share")
+
+
+def heterogeneous_slopes_panel(n_policies: int, gamma: float, tau: float, seed: int, *, start: int = 1980,
+                               end: int = 2009, baseline: float = 0.03) -> pd.DataFrame:
+    """Pooled panel of ``n_policies`` simulated policies (``ds.simulate_diffusion``, logit
+    model, 50 states, border channel) whose border slopes are drawn from N(gamma, tau^2):
+    the design of the MixedEventLogit simulation (tests/test_mixed.py and
+    benchmarks/bench_mixed.py)."""
+    rng = np.random.default_rng(seed)
+    B = ds.Weights.us_borders()
+    labels = list(B.labels)
+    chans = [ds.Channel("border", B, mechanism="emulation")]
+    slopes = rng.normal(gamma, tau, size=n_policies)
+    parts = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for j in range(n_policies):  # one simulator call per policy: its own slope
+            ad = ds.simulate_diffusion(labels, chans, effects={"border": float(slopes[j])}, start=start, end=end,
+                                       n_policies=1, baseline=baseline, model="logit",
+                                       seed=int(rng.integers(2**31)))
+            p = ds.add_channels(ds.event_history(ad, windows=ad.attrs["windows"], units=labels), ad, chans)
+            p["policy"] = f"p{j:03d}"
+            parts.append(p)
+    out = pd.concat(parts, ignore_index=True)
+    out.attrs["slopes"] = slopes
+    return out

@@ -9,15 +9,13 @@ exposure sums) is itself checked.
 from __future__ import annotations
 
 import json
-import warnings
 
 import numpy as np
-import pandas as pd
 import pytest
+from _helpers import spid_border_panel
 
 import diffusion_stats as ds
 from diffusion_stats import IdentificationWarning
-from diffusion_stats.core.bundled import bundled_path
 
 
 @pytest.fixture(scope="module")
@@ -28,18 +26,7 @@ def ref(reference_dir):
 
 @pytest.fixture(scope="module")
 def panel(shared_data):
-    import pyreadr
-
-    r = pyreadr.read_r(str(shared_data / "spid" / "policies.RData"))
-    pol, meta = r["policies"], r["policies_metadata"]
-    states = pd.read_csv(bundled_path("us_states.csv"), dtype=str, keep_default_na=False)
-    pol = pol.assign(unit=pol["statenam"].map(dict(zip(states["name"], states["postal"], strict=True))))
-    adopt = ds.read_adoptions(pol, unit="unit", year="adopt_year")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ds.RowAccountingWarning)
-        p = ds.event_history(adopt, windows=meta)
-        p = ds.exposure(p, adopt, ds.Weights.us_borders(), kind="share", name="share")
-    return p
+    return spid_border_panel(shared_data)
 
 
 def test_panel_matches_r_build(panel, ref):

@@ -33,6 +33,7 @@ _STAT_LABELS = {
     "clusters": "Clusters",
     "loglik": "Log-likelihood",
     "cov_type": "Variance",
+    "random": "Random effects (SD)",
 }
 _SHORT_NAMES = {"Cox proportional hazards": "Cox"}  # keep table columns narrow
 _DEFAULT_STATS = ("model", "nobs", "events", "clusters", "loglik", "cov_type")
@@ -339,7 +340,10 @@ def compare(results: Sequence[Any] | Mapping[str, Any], *, exponentiate: bool | 
     alpha : float, default 0.05
         Confidence level of the intervals (1 - alpha).
     stats : sequence of str
-        Bottom rows, from "model", "nobs", "events", "clusters", "loglik", "cov_type".
+        Bottom rows, from "model", "nobs", "events", "clusters", "loglik", "cov_type",
+        "random" (standard deviations of the random effects of a ``MixedEventLogit``,
+        the frailty variance of a frailty Cox model; added to the default rows when a
+        model has them).
 
     Returns
     -------
@@ -375,6 +379,8 @@ def compare(results: Sequence[Any] | Mapping[str, Any], *, exponentiate: bool | 
         raise InputError(f"ds.compare: digits={digits!r}; use a non-negative integer such as 3")
     if not 0 < alpha < 1:
         raise InputError(f"ds.compare: alpha={alpha!r} must be in (0, 1), e.g. 0.05")
+    if stats is _DEFAULT_STATS and any(_random_text(res, 3) for _, res in items):
+        stats = (*_DEFAULT_STATS, "random")
     bad = [s for s in stats if s not in _STAT_LABELS]
     if bad:
         raise InputError(f"ds.compare: unknown stats {bad}; choose from {list(_STAT_LABELS)}")
@@ -460,6 +466,8 @@ def _stat(res: Any, key: str, digits: int) -> str:
     if key == "loglik":
         ll = getattr(res, "loglik", None)
         return "" if ll is None or not np.isfinite(ll) else f"{ll:,.{digits}f}"
+    if key == "random":
+        return _random_text(res, digits)
     if key == "cov_type":
         cov = str(getattr(res, "cov_type", ""))
         cl = tuple(getattr(res, "cluster", ()) or ())
@@ -467,3 +475,15 @@ def _stat(res: Any, key: str, digits: int) -> str:
             cov += ", Satterthwaite t"
         return f"{cov} ({' & '.join(cl)})" if cl else cov
     raise InputError(f"unknown statistic {key!r}")
+
+
+def _random_text(res: Any, digits: int) -> str:
+    """'group: term sd, ...' for mixed models, 'theta = v (group)' for frailty Cox models."""
+    vc = getattr(res, "var_components", None)
+    if isinstance(vc, pd.DataFrame) and "std_dev" in vc:
+        grp = vc.index.name or ""
+        return f"{grp}: " + ", ".join(f"{t} {v:.{digits}f}" for t, v in vc["std_dev"].items())
+    th = getattr(res, "theta", None)
+    if isinstance(th, float):
+        return f"theta = {th:.{digits}f}"
+    return ""

@@ -83,6 +83,11 @@ class CoxHazard:
         Column of positive case weights (R's ``weights=``).
     missing : {"raise", "drop"}
         Rows with missing values raise, or are dropped with a warning.
+    frailty : str, optional
+        Shared gamma frailty by this column (e.g. ``"unit"``): survival's
+        ``frailty(unit, distribution = "gamma")`` penalised partial likelihood with theta
+        maximising its corrected likelihood; ``fit()`` then returns
+        :class:`diffusion_stats.survival._frailty.FrailtyResults` (``theta``, ``frailties``).
 
     Examples
     --------
@@ -97,19 +102,22 @@ class CoxHazard:
 
     def __init__(self, formula: str, data: pd.DataFrame, *, start: str | None = "start",
                  stop: str = "stop", strata: str | list[str] | None = None,
-                 ties: str = "efron", weights: str | None = None, missing: str = "raise") -> None:
+                 ties: str = "efron", weights: str | None = None, missing: str = "raise",
+                 frailty: str | None = None) -> None:
         if not isinstance(data, pd.DataFrame):
             raise InputError(f"data must be a pandas DataFrame, got {type(data).__name__}")
         if ties not in TIES:
             raise SpecificationError(f"ties={ties!r} is not one of {TIES}; R's default is 'efron'")
         strata_cols = [] if strata is None else ([strata] if isinstance(strata, str) else list(strata))
-        for role, cols in (("start", [start]), ("stop", [stop]), ("weights", [weights]), ("strata", strata_cols)):
+        for role, cols in (("start", [start]), ("stop", [stop]), ("weights", [weights]), ("strata", strata_cols),
+                           ("frailty", [frailty])):
             require_columns(data, cols, argument=f"data ({role}=)")
         self.formula = formula
         self.data = data
         self.start, self.stop, self.ties, self.weights = start, stop, ties, weights
         self.strata = strata_cols
         self.missing = missing
+        self.frailty = frailty  # shared gamma frailty by this column (diffusion_stats.survival._frailty)
         self._prep: _Prepared | None = None
         # validate eagerly so bad input fails at construction
         self._prepared()
@@ -225,6 +233,12 @@ class CoxHazard:
         -------
         CoxResults
         """
+        if self.frailty is not None:  # shared gamma frailty: survival's penalised likelihood
+            if cov_type not in (None, "classical") or cluster is not None:
+                raise SpecificationError("a frailty model reports the penalised-information variance only; "
+                                         "drop cov_type=/cluster=")
+            from ._frailty import frailty_fit
+            return frailty_fit(self)
         from ..design.repeated import default_cluster
 
         by_default = cov_type is None and cluster is None and default_cluster(self.data) is not None
