@@ -10,7 +10,18 @@ Cases (simulated, seeded):
    (Elhorst; same rho and beta, sigma^2 differs by the Lee-Yu factor T/(T-1)), plus
    ds alone on an unbalanced version with a year-varying W.
 
+3. Large lattices (issue 21): rook lattices of N = 3,025 / 40,000 / 250,000 / 1,000,000
+   (``--sizes 55,200,500,1000``, the sides), two covariates, rho = 0.5: ds.SpatialLag ML
+   (logdet="auto": sparse LU up to 400,000 units, Monte Carlo beyond; expected information),
+   spatialreg ``lagsarlm(method = "Matrix")`` (Rscript subprocess, W from ``spdep::cell2nb``)
+   and spreg ``ML_Lag(method = "LU")``, each tool in its own subprocess with a 10-minute
+   limit (reported as "> 600 s") and, for spreg, an 8 GB address-space limit (reported as
+   "failed: out of memory"). Peak resident memory of every run is printed (ds: ru_maxrss of
+   its subprocess; R: /usr/bin/time). ``--busy`` starts a CPU-burning process for the
+   duration of the run (the "beside a busy process" condition), stopped at the end.
+
 Run:  python benchmarks/bench_spatial.py [--slow] [--repeat 3]
+      python benchmarks/bench_spatial.py --large [--sizes 55,200] [--busy] [--no-spreg]
 
 Measured on the project machine (2 shared cores, load average 6-7, 2026-11-26):
   55 x 55 lattice: ds 0.19-0.22 s (LU) | spreg ML_Lag LU 8.7-9.3 s (39-48x slower) |
@@ -183,12 +194,168 @@ def panel(args) -> None:
           "spreg / splm: balanced panels with one W only)")
 
 
+# ----------------------------------------------------------------------------- large lattices (issue 21)
+LIMIT_S = 600
+
+
+def lattice_data(side: int, seed: int = 20240501) -> tuple[sp.csr_matrix, pd.DataFrame]:
+    """Rook lattice (spdep::cell2nb order) and data simulated at rho = 0.5 (Neumann series)."""
+    B = lattice(side)
+    N = B.shape[0]
+    rng = np.random.default_rng(seed)
+    Wr = sp.csr_matrix(sp.diags(1 / np.asarray(B.sum(axis=1)).ravel()) @ B)
+    X = rng.standard_normal((N, 2))
+    y = rhs = 1 + X @ [1.0, -0.5] + rng.standard_normal(N)
+    term = rhs.copy()
+    for _ in range(60):  # 0.5^60: exact to rounding
+        term = 0.5 * (Wr @ term)
+        y = y + term
+    return B, pd.DataFrame({"y": y, "x1": X[:, 0], "x2": X[:, 1]})
+
+
+def _one_ds(side: int) -> None:
+    """Subprocess body: fit ds.SpatialLag on one lattice, print a JSON line."""
+    import json
+    import resource
+
+    B, d = lattice_data(side)
+    labels = np.char.add("c", np.arange(B.shape[0]).astype(str))
+    d["unit"] = labels
+    W = ds.Weights.from_matrix(B, labels, name="lattice")
+    small_B, small_d = lattice_data(5)
+    small_d["unit"] = [f"c{i}" for i in range(25)]
+    ds.SpatialLag("y ~ x1 + x2", small_d, ds.Weights.from_matrix(small_B, list(small_d["unit"])),
+                  unit="unit").fit()  # warm-up: imports
+    t = time.perf_counter()
+    r = ds.SpatialLag("y ~ x1 + x2", d, W, unit="unit").fit()
+    el = time.perf_counter() - t
+    print(json.dumps({"seconds": el, "rho": r.rho, "se": float(r.std_errors["rho"]), "logdet": r.logdet_method,
+                      "traces": r.info.get("Traces", ""), "ld_error": r.info.get("Log-determinant error", ""),
+                      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def _one_spreg(side: int) -> None:
+    import json
+    import resource
+
+    import libpysal
+    import spreg
+
+    resource.setrlimit(resource.RLIMIT_AS, (8 * 1024 ** 3, 8 * 1024 ** 3))
+    B, d = lattice_data(side)
+    w = libpysal.weights.WSP(B).to_W(silence_warnings=True)
+    w.transform = "r"
+    t = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = spreg.ML_Lag(d[["y"]].to_numpy(), d[["x1", "x2"]].to_numpy(), w, method="LU")
+    el = time.perf_counter() - t
+    print(json.dumps({"seconds": el, "rho": float(m.rho), "se": float(np.sqrt(m.vm[-1, -1])),
+                      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def _run(cmd: list[str], timeout: float = LIMIT_S) -> tuple[str, dict | None]:
+    import json
+
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return f"> {timeout:.0f} s (stopped)", None
+    if out.returncode != 0:
+        err = (out.stderr.strip().splitlines() or ["?"])[-1]
+        if "MemoryError" in out.stderr or "cannot allocate" in out.stderr:
+            err = "out of memory"
+        return f"failed: {err[:80]}", None
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+    res = json.loads(lines[-1])
+    peak = [ln for ln in out.stderr.splitlines() if "Maximum resident set size" in ln]
+    if peak:
+        res["peak_mb"] = int(peak[-1].split(":")[1]) / 1024
+    return "ok", res
+
+
+def _spatialreg_cmd(side: int, tmp: str) -> list[str] | None:
+    if shutil.which("Rscript") is None:
+        return None
+    _, d = lattice_data(side)
+    d.to_csv(os.path.join(tmp, f"lat{side}.csv"), index=False, float_format="%.17g")
+    script = os.path.join(tmp, f"lat{side}.R")
+    with open(script, "w") as fh:
+        fh.write(f"""
+suppressPackageStartupMessages({{library(spatialreg); library(spdep)}})
+d <- read.csv("{tmp}/lat{side}.csv")
+lw <- nb2listw(cell2nb({side}, {side}, type = "rook"), style = "W")
+t <- system.time(f <- lagsarlm(y ~ x1 + x2, data = d, listw = lw, method = "Matrix", quiet = TRUE))[["elapsed"]]
+cat(sprintf('{{"seconds": %.6f, "rho": %.12f, "se": %.12f}}\n', t, f$rho, f$rho.se))
+""")
+    timer = ["/usr/bin/time", "-v"] if os.path.exists("/usr/bin/time") else []
+    return timer + ["Rscript", script]
+
+
+def large(args) -> None:
+    sides = [int(v) for v in args.sizes.split(",")]
+    burner = None
+    if args.busy:
+        burner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        print(f"\n== Large rook lattices{' beside a busy process' if args.busy else ''}; "
+              f"load average at start {os.getloadavg()[0]:.1f} ==")
+        with tempfile.TemporaryDirectory() as tmp:
+            for side in sides:
+                N = side * side
+                print(f"-- N = {N:,} ({side} x {side}); load average {os.getloadavg()[0]:.1f}")
+                here = os.path.abspath(__file__)
+                st, r = _run([sys.executable, here, "--one-ds", str(side)])
+                if r is None:
+                    print(f"  ds.SpatialLag                 {st}")
+                    continue
+                print(f"  ds.SpatialLag ({r['logdet']:5s})       {r['seconds']:8.2f} s  peak {r['peak_mb']:7.0f} MB  "
+                      f"rho = {r['rho']:.6f}  SE = {r['se']:.6f}  [{r['traces']}] {r['ld_error']}")
+                cmd = _spatialreg_cmd(side, tmp)
+                if cmd is None:
+                    print("  spatialreg: Rscript not found, skipped")
+                else:
+                    st2, q = _run(cmd)
+                    if q is None:
+                        print(f"  spatialreg lagsarlm (Matrix)  {st2}   ratio > {LIMIT_S / r['seconds']:.1f}x"
+                              if st2.startswith(">") else f"  spatialreg lagsarlm (Matrix)  {st2}")
+                    else:
+                        print(f"  spatialreg lagsarlm (Matrix)  {q['seconds']:8.2f} s  "
+                              f"peak {q.get('peak_mb', 0):7.0f} MB  "
+                              f"rho = {q['rho']:.6f}  SE = {q['se']:.6f}  ratio spatialreg/ds = "
+                              f"{q['seconds'] / r['seconds']:.1f}x")
+                if not args.no_spreg:
+                    st3, q = _run([sys.executable, here, "--one-spreg", str(side)])
+                    if q is None:
+                        print(f"  spreg ML_Lag (LU)             {st3}")
+                    else:
+                        print(f"  spreg ML_Lag (LU)             {q['seconds']:8.2f} s  peak {q['peak_mb']:7.0f} MB  "
+                              f"rho = {q['rho']:.6f}  ratio spreg/ds = {q['seconds'] / r['seconds']:.1f}x")
+    finally:
+        if burner is not None:
+            burner.kill()
+            burner.wait()
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--slow", action="store_true", help="also run the dense competitors (minutes)")
     p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--large", action="store_true", help="only the large-lattice comparison (issue 21)")
+    p.add_argument("--sizes", default="55,200,500,1000", help="lattice sides for --large (N = side^2)")
+    p.add_argument("--busy", action="store_true", help="run beside a CPU-burning process")
+    p.add_argument("--no-spreg", action="store_true", help="skip spreg in --large")
+    p.add_argument("--one-ds", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--one-spreg", type=int, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.one_ds:
+        return _one_ds(args.one_ds)
+    if args.one_spreg:
+        return _one_spreg(args.one_spreg)
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, diffusion_stats {ds.__version__}")
+    if args.large:
+        large(args)
+        return
     cross_section(args)
     panel(args)
 

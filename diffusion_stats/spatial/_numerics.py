@@ -175,6 +175,8 @@ class LogDet:
             raise InputError(f"logdet={method!r} is not one of {LOGDET_METHODS}; use 'eigen' for small N "
                              "(exact), 'LU' for large sparse W (exact), 'chebyshev' or 'mc' (approximate)")
         self.method = method
+        self.interval_rule = "eigenvalues" if method == "eigen" else "given"
+        self.interval_exact = (True, True) if method == "eigen" else (False, False)
         self.c = float(c)
         self.tau = float(tau)
         self.blocks, self.counts = _unique_blocks(blocks)
@@ -185,9 +187,15 @@ class LogDet:
             lo = min(float(np.min(e.real)) for e in self.eigs if len(e))
             hi = max(float(np.max(e.real)) for e in self.eigs if len(e))
         elif interval is None:
-            ext = [_extreme_eigenvalues(B) for B in self.blocks]
-            lo = min(e[0] for e in ext)
-            hi = max(e[1] for e in ext)
+            # no eigenvalue search: bounds from W's structure (row-standardised: [-1, 1]; else the
+            # spectral-radius bound); the fit widens a bound the estimate runs into (widen_interval)
+            from ._sparse import structural_bounds
+
+            bnds = [structural_bounds(B) for B in self.blocks]
+            lo = min(b.lo for b in bnds)
+            hi = max(b.hi for b in bnds)
+            self.interval_rule = "; ".join(sorted({b.rule for b in bnds}))
+            self.interval_exact = (False, all(b.exact_hi for b in bnds))
         else:
             lo, hi = 1.0 / interval[0], 1.0 / interval[1]
         if interval is None:
@@ -205,9 +213,11 @@ class LogDet:
             self.order = 30 if order is None else int(order)
             self._mc_setup(n_draws, seed)
         elif method == "LU":
-            self._I = [sp.identity(B.shape[0], format="csc") for B in self.blocks]
-            self._Wc = [B.tocsc() for B in self.blocks]
-            self._simsym = [_similar_symmetric(B) is not None for B in self.blocks]
+            # sparse LU with one fill-reducing ordering per block, reused at every rho; no pivoting:
+            # inside the interval I - rho W is diagonally dominant or similar to an SPD matrix
+            from ._sparse import OrderedLU
+
+            self._olu = [OrderedLU(B) for B in self.blocks]
 
     # -- approximations -------------------------------------------------------
     def _cheb_setup(self) -> None:
@@ -246,20 +256,71 @@ class LogDet:
             nb = B.shape[0]
             x = rng.standard_normal((nb, n_draws))
             xx = np.einsum("ij,ij->j", x, x)
+            # per-draw estimates (for the Monte Carlo standard error), then exact low-order traces
+            per = np.empty((n_draws, m))
             v = x.copy()
-            tr = np.empty(m)
             for k in range(m):
                 v = B @ v
-                tr[k] = nb * np.mean(np.einsum("ij,ij->j", x, v) / xx)
-            tr[0] = B.diagonal().sum()  # exact tr(W) and tr(W^2), as spatialreg
+                per[:, k] = nb * np.einsum("ij,ij->j", x, v) / xx
+            exact = [B.diagonal().sum()]  # exact tr(W) and tr(W^2), as spatialreg; tr(W^3), tr(W^4) if cheap
             if m > 1:
-                tr[1] = B.multiply(B.T).sum()
-            self._mc_tr.append(tr)
+                exact.append(B.multiply(B.T).sum())
+            if m > 3 and B.nnz <= 30 * max(nb, 1):
+                B2 = sp.csr_matrix(B @ B)
+                exact += [B2.multiply(B.T).sum(), B2.multiply(B2.T).sum()]
+            for k, t in enumerate(exact):
+                per[:, k] = t
+            self._mc_tr.append(per.mean(axis=0))
+            self._mc_per = getattr(self, "_mc_per", []) + [per]
 
     def _mc_block(self, rho: float, k: int) -> float:
         m = self.order
         pw = rho ** np.arange(1, m + 1) / np.arange(1, m + 1)
         return float(-(pw @ self._mc_tr[k]))
+
+    def approximation_error(self, rho: float) -> dict | None:
+        """Error of an approximate log-determinant at ``rho`` (None for the exact methods).
+
+        "mc": the Monte Carlo standard error of the value and of its first derivative in rho
+        (from the spread over the random draws) and the truncation bound
+        ``n |rho r|^(m+1) / ((m+1)(1 - |rho r|))`` of the power series (``r`` the spectral-radius
+        bound of W). "chebyshev": the Chebyshev truncation bound ``n 2 M / ((b - 1) b^q)`` on the
+        Bernstein ellipse of parameter ``b`` (half-way to the singularity at ``1/rho``), ``M`` the
+        largest ``|log(1 - rho z)|`` on it.
+        """
+        from ._sparse import structural_bounds
+
+        if self.method not in ("mc", "chebyshev"):
+            return None
+        r = max(max(abs(b.lo), abs(b.hi)) for b in (structural_bounds(B) for B in self.blocks))
+        ns = np.array([B.shape[0] for B in self.blocks], dtype=float)
+        n = float(ns @ self.counts)
+        if self.method == "mc":
+            m = self.order
+            k = np.arange(1, m + 1)
+            sd_v = sd_d = 0.0
+            for per, cnt in zip(self._mc_per, self.counts, strict=True):
+                vals = -(per @ (rho ** k / k))
+                ders = -(per @ (k * rho ** (k - 1) / k))
+                nd = per.shape[0]
+                sd_v += (cnt * vals.std(ddof=1)) ** 2 / nd
+                sd_d += (cnt * ders.std(ddof=1)) ** 2 / nd
+            q = abs(rho) * r
+            trunc = n * q ** (m + 1) / ((m + 1) * (1 - q)) if q < 1 else np.inf
+            return {"se": self.c * float(np.sqrt(sd_v)), "se_derivative": self.c * float(np.sqrt(sd_d)),
+                    "truncation_bound": self.c * float(trunc), "draws": int(self._mc_per[0].shape[0]),
+                    "order": int(m)}
+        # Chebyshev on [-1, 1] after scaling W by r (the method assumes eigenvalues in [-1, 1])
+        q = self.order
+        a = 1.0 / max(abs(rho) * r, 1e-300)
+        b0 = a + np.sqrt(a * a - 1.0) if a > 1 else 1.0
+        b = 0.5 * (1.0 + b0)
+        if b <= 1.0:
+            return {"truncation_bound": float("inf"), "order": int(q)}
+        th = np.linspace(0, 2 * np.pi, 721)
+        z = 0.5 * (b * np.exp(1j * th) + np.exp(-1j * th) / b)
+        M = float(np.max(np.abs(np.log(1.0 - rho * r * z))))
+        return {"truncation_bound": self.c * float(n * 2 * M / ((b - 1) * b ** q)), "order": int(q)}
 
     # -- evaluation -----------------------------------------------------------
     def raw(self, rho: float) -> float:
@@ -273,13 +334,7 @@ class LogDet:
                 else:
                     v = float(np.sum(np.log(np.abs(1.0 - rho * ev))))
             elif self.method == "LU":
-                A = self._I[k] - rho * self._Wc[k]
-                # I - rho W is similar to an SPD matrix inside the interval (symmetric or
-                # row-standardised symmetric W): no pivoting needed, fill-reducing symmetric order
-                piv = 0.0 if self._simsym[k] else 1.0
-                lu = spla.splu(A, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=piv,
-                               options={"SymmetricMode": True})
-                v = float(np.sum(np.log(np.abs(lu.U.diagonal()))))
+                v = self._olu[k].logdet(rho)
             elif self.method == "chebyshev":
                 v = self._cheb_block(rho, k)
             else:
@@ -376,12 +431,17 @@ def maximise_concentrated(ytil: np.ndarray, wytil: np.ndarray, Xtil: np.ndarray,
         r0 = optimize.minimize_scalar(
             lambda r: -(approx(r) - 0.5 * m * np.log((a - 2 * r * b + r * r * cc) / m)),
             bounds=(lo, hi), method="bounded", options={"xatol": 1e-6}).x
-        blo, bhi = max(lo, r0 - 0.02), min(hi, r0 + 0.02)
-        res = optimize.minimize_scalar(negll, bounds=(blo, bhi), method="bounded",
-                                       options={"xatol": tol, "maxiter": 500})
-        edge = 1e-4 * (bhi - blo)
-        if (res.x - blo < edge and blo > lo) or (bhi - res.x < edge and bhi < hi):
-            res = None
+        from ._sparse import surrogate_search
+
+        res = surrogate_search(negll, lambda r: -(approx(r) - 0.5 * m * np.log((a - 2 * r * b + r * r * cc) / m)),
+                               r0, lo, hi, tol=tol)
+        if res is None:
+            blo, bhi = max(lo, r0 - 0.02), min(hi, r0 + 0.02)
+            res = optimize.minimize_scalar(negll, bounds=(blo, bhi), method="bounded",
+                                           options={"xatol": tol, "maxiter": 500})
+            edge = 1e-4 * (bhi - blo)
+            if (res.x - blo < edge and blo > lo) or (bhi - res.x < edge and bhi < hi):
+                res = None
     if res is None:
         res = optimize.minimize_scalar(negll, bounds=(lo, hi), method="bounded",
                                        options={"xatol": tol, "maxiter": 500})

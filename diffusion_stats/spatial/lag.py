@@ -45,10 +45,14 @@ from ..inference.covariance import resolve_cov_type
 from ..inference.results import Results
 from ..output.summary import Summary, format_number
 from . import _numerics as num
+from ._sparse import blas_threads
 
 __all__ = ["SpatialLag", "SpatialLagResults", "spatial_temporal_lag"]
 
 EFFECTS = (None, "unit", "time", "twoway")
+#: largest block (units) fitted with the exact sparse-LU log-determinant under logdet="auto"; the
+#: Monte Carlo log-determinant (with its stated error) beyond
+LU_MAX = 400_000
 
 
 # ----------------------------------------------------------------------------- weights
@@ -438,11 +442,23 @@ class SpatialLag:
     def _logdet_method(self) -> str:
         if self.logdet != "auto":
             return self.logdet
-        return "eigen" if max(B.shape[0] for B in self._layout.blocks) <= 1000 else "LU"
+        big = max(B.shape[0] for B in self._layout.blocks)
+        return "eigen" if big <= 1000 else ("LU" if big <= LU_MAX else "mc")
+
+    def _G_apply(self, solvers, v: np.ndarray) -> np.ndarray:
+        """``Q (I - rho W)^-1 W v`` with per-distinct-block solvers (large blocks)."""
+        lay = self._layout
+        keys = {num._block_key(B): k for k, B in enumerate(self._ld_blocks)}
+        Wv = _lag(lay, v)
+        out = np.empty_like(Wv)
+        for B, a, b in zip(lay.blocks, lay.offsets[:-1], lay.offsets[1:], strict=True):
+            out[a:b] = solvers[keys[num._block_key(B)]](Wv[a:b])
+        return self._tr(out)
 
     def fit(self, cov_type: str | None = None, cluster: str | Sequence[str] | None = None, *,
-            order: int | None = None, n_draws: int = 16, seed: int = 0,
-            small_sample: str | None = None) -> SpatialLagResults:
+            order: int | None = None, n_draws: int | None = None, seed: int = 0,
+            information: str = "expected", traces: str = "auto", n_probes: int | None = None,
+            interval: tuple[float, float] | None = None, small_sample: str | None = None) -> SpatialLagResults:
         """Estimate the model.
 
         Parameters
@@ -452,11 +468,37 @@ class SpatialLag:
             (``s2 = SSR/(n-k)``, as ``spatialreg::stsls``), "robust" (HC0, as
             ``stsls(robust=TRUE)``) or "cluster" (one column; CR1 small-sample factor).
         cluster : str, optional
-        order, n_draws, seed : options of the "chebyshev" / "mc" log-determinants.
+        order, n_draws, seed : options of the "chebyshev" / "mc" log-determinants (``n_draws``
+            defaults to 16; ``seed`` also seeds the stochastic traces).
+        information : {"expected", "observed"}
+            ML variance: the inverse expected (analytical) information of (rho, beta, sigma^2), as
+            ``spatialreg::lagsarlm(method="eigen")`` (default), or the inverse observed information
+            (negative Hessian, second derivative of the log-determinant by differences).
+        traces : {"auto", "exact", "stochastic"}
+            Traces ``tr(G), tr(GG), tr(G'G)`` (``G = W (I - rho W)^-1``) of the expected information:
+            "auto" is exact (dense) up to 1,500 units per block and stochastic beyond (Hutchinson,
+            ``n_probes`` Rademacher probes; the summary states the resulting standard error of
+            SE(rho)); "exact" uses sparse column solves for large blocks (cost ~ n x the LU's
+            nonzeros: seconds at n = 3,000, minutes at 40,000).
+        n_probes : int, optional
+            Probes of the stochastic traces (default 50; 16 above 100,000 observations, where the
+            traces' relative noise is smaller).
+        interval : (float, float), optional
+            Search interval for rho. Default: from the eigenvalues ("eigen") or from W's structure
+            without an eigenvalue search ((-1, 1) for a row-standardised W; ``(-1/r, 1/r)``, ``r`` the
+            largest absolute row or column sum, otherwise); an estimate at a structural bound that is
+            not the exact one (e.g. rho near -1) is re-searched on the exact eigenvalue interval.
         small_sample : {"CR2", "CR3"}, optional
             S-2SLS with ``cov_type="cluster"`` and no fixed effects: CR2/CR3 instead of
             CR1, with Satterthwaite df (``clubSandwich::vcovCR`` on ``AER::ivreg``).
         """
+        if information not in ("expected", "observed"):
+            raise InputError(f"information={information!r}; use 'expected' (analytical, the default) or 'observed'")
+        if traces not in ("auto", "exact", "stochastic"):
+            raise InputError(f"traces={traces!r}; use 'auto', 'exact' or 'stochastic'")
+        if n_probes is not None and int(n_probes) < 2:
+            raise InputError(f"n_probes={n_probes!r}; use at least 2 probes (default 50, 16 above 100,000 "
+                             "observations)")
         if self.method == "ml" and (cluster is not None or cov_type not in (None, "classical")):
             raise SpecificationError(
                 f"cov_type={cov_type!r}{'' if cluster is None else f', cluster={cluster!r}'}: ML standard errors "
@@ -473,28 +515,64 @@ class SpatialLag:
                                          f"(effects={self.effects!r} absorbs them); use CR1 or include dummies")
         if self.method == "s2sls":
             return self._fit_s2sls(cov_type, cl, small_sample)
-        return self._fit_ml(order=order, n_draws=n_draws, seed=seed)
+        return self._fit_ml(order=order, n_draws=n_draws, seed=seed, information=information, traces=traces,
+                            n_probes=None if n_probes is None else int(n_probes), interval=interval)
 
-    def _fit_ml(self, *, order: int | None, n_draws: int, seed: int) -> SpatialLagResults:
+    def _fit_ml(self, *, order: int | None, n_draws: int | None, seed: int, information: str = "expected",
+                traces: str = "auto", n_probes: int | None = None, interval=None) -> SpatialLagResults:
         lay = self._layout
         meth = self._logdet_method()
-        ld = num.LogDet(lay.blocks, meth, c=self._c, tau=self._tau, order=order, n_draws=n_draws, seed=seed)
-        fit = num.maximise_concentrated(self._yt, self._Wyt, self._Xt, ld, self._m)
+        if n_draws is None:
+            n_draws = 16
+        if n_probes is None:
+            n_probes = 16 if len(self._y) > 100_000 else 50
+        with blas_threads(None if meth == "eigen" else 1):
+            ld = num.LogDet(lay.blocks, meth, c=self._c, tau=self._tau, order=order, n_draws=n_draws, seed=seed,
+                            interval=interval)
+            fit = num.maximise_concentrated(self._yt, self._Wyt, self._Xt, ld, self._m)
+            lo, hi = ld.interval
+            width = hi - lo
+            near_lo, near_hi = fit.rho - lo < 1e-4 * width, hi - fit.rho < 1e-4 * width
+            if interval is None and ((near_lo and not ld.interval_exact[0]) or (near_hi and not ld.interval_exact[1])):
+                # the structural bound is not the exact one: widen to the eigenvalue interval (one search)
+                ext = [num._extreme_eigenvalues(B) for B in ld.blocks]
+                ex = (1.0 / min(e[0] for e in ext), 1.0 / max(e[1] for e in ext))
+                ld = num.LogDet(lay.blocks, meth, c=self._c, tau=self._tau, order=order, n_draws=n_draws, seed=seed,
+                                interval=ex)
+                ld.interval_rule = "eigenvalues (widened: the estimate reached the structural bound)"
+                ld.interval_exact = (True, True)
+                fit = num.maximise_concentrated(self._yt, self._Wyt, self._Xt, ld, self._m)
+        self._ld_blocks = ld.blocks
         if fit.at_bound:
             warnings.warn(f"rho = {fit.rho:.6g} is at the boundary of its interval {ld.interval}; the estimate "
                           "and its standard error should not be used (is W appropriate?)", ConvergenceWarning,
                           stacklevel=3)
         Xb = self._X @ fit.beta
-        # analytical information whenever the dense traces are affordable (as spatialreg, which
-        # uses it for method="eigen" and for any method when n <= 1500); else observed information
-        if meth == "eigen" or sum(float(B.shape[0]) ** 3 for B in ld.blocks) <= 1500.0 ** 3:
+        extra: dict[str, Any] = {}
+        # expected (analytical) information by default, as spatialreg::lagsarlm(method="eigen"):
+        # dense traces for small blocks, exact sparse column solves or stochastic traces beyond
+        if information == "observed":
+            V = num.observed_information(fit, self._yt, self._Wyt, self._Xt, ld, self._m)
+            vc_kind = "observed information (negative Hessian; 2nd derivative of the log-determinant numerical)"
+        elif (meth == "eigen" or sum(float(B.shape[0]) ** 3 for B in ld.blocks) <= 1500.0 ** 3) and \
+                traces in ("auto", "exact"):
             trG, trGG, trGtG, Gs = num._dense_G_traces(ld.blocks, ld.counts, fit.rho, self._tau)
             GXb = self._tr(num.solve_blocks(lay.blocks, lay.offsets, fit.rho, _lag(lay, self._Xt @ fit.beta)))
             V = num.lag_information(fit, self._Xt, GXb, ld, self._m, (trG, trGG, trGtG))
-            vc_kind = "analytical (inverse information, as spatialreg::lagsarlm)"
+            vc_kind = "expected information (analytical, as spatialreg::lagsarlm method='eigen')"
+            extra["Traces"] = "exact (dense)"
         else:
-            V = num.observed_information(fit, self._yt, self._Wyt, self._Xt, ld, self._m)
-            vc_kind = "observed information (numerical 2nd derivative of the log-determinant)"
+            from ._sparse import expected_variance
+
+            with blas_threads(1):
+                lv = expected_variance(fit, self._Xt, lambda solvers: self._G_apply(solvers, self._Xt @ fit.beta),
+                                       ld, self._m, self._tau, traces=traces, n_probes=n_probes, seed=seed)
+            V = lv.V
+            vc_kind = "expected information (analytical, as spatialreg::lagsarlm method='eigen')"
+            extra["Traces"] = lv.traces.method
+            if lv.rho_se_error is not None:
+                extra["Traces"] += f"; SE(rho) +/- {lv.rho_se_error:.2g} (trace noise)"
+                extra["rho_se_error"] = lv.rho_se_error
         names = ["rho"] + self._names
         params = pd.Series(np.r_[fit.rho, fit.beta], index=names)
         cov = pd.DataFrame(V[1:, 1:], index=names, columns=names)
@@ -518,7 +596,7 @@ class SpatialLag:
             model=self, params=params, cov=cov, sigma2=fit.sigma2, sigma2_se=float(np.sqrt(V[0, 0])),
             loglik=fit.loglik, loglik_null=ll0, logdet_method=meth, interval=ld.interval,
             residuals=resid_t, fitted=fitted, vc_kind=vc_kind, n_evals=fit.n_evals, cov_type="classical",
-            cluster=(), n_clusters=(), ld=ld, lm_residual=lm_resid)
+            cluster=(), n_clusters=(), ld=ld, lm_residual=lm_resid, extra_info=extra)
 
     def _instruments(self) -> np.ndarray:
         lay = self._layout
@@ -616,7 +694,7 @@ class SpatialLagResults(Results):
                  sigma2_se: float | None, loglik: float | None, loglik_null: float | None,
                  logdet_method: str | None, interval, residuals: np.ndarray, fitted: np.ndarray,
                  vc_kind: str, n_evals: int, cov_type: str, cluster, n_clusters, ld, first_stage=None,
-                 lm_residual: dict | None = None, df_terms=None) -> None:
+                 lm_residual: dict | None = None, df_terms=None, extra_info: dict | None = None) -> None:
         lay = model._layout
         info: dict[str, Any] = {
             "Method": "ML" if model.method == "ml" else "S-2SLS (Kelejian-Prucha)",
@@ -629,6 +707,28 @@ class SpatialLagResults(Results):
         if logdet_method is not None:
             info["Log-determinant"] = logdet_method
         info["Variance"] = vc_kind
+        extra_info = dict(extra_info or {})
+        #: standard error of SE(rho) from stochastic traces (None when the traces are exact)
+        self.rho_se_error = extra_info.pop("rho_se_error", None)
+        if "Traces" in extra_info:
+            info["Traces"] = extra_info.pop("Traces")
+        #: the approximate log-determinant's error at rho-hat ("mc" / "chebyshev"), else None
+        self.logdet_error = None
+        if ld is not None:
+            info["rho interval"] = ld.interval_rule
+            err = ld.approximation_error(float(params["rho"]))
+            if err is not None:
+                self.logdet_error = err
+                if "se" in err:
+                    # the draws' error in d logdet / d rho moves rho-hat by (that error) x Var(rho)
+                    # (the profile likelihood's curvature in rho is 1 / Var(rho))
+                    err["rho_se"] = float(err["se_derivative"] * cov.loc["rho", "rho"])
+                    info["Log-determinant error"] = (
+                        f"Monte Carlo ({err['draws']} draws, order {err['order']}): SE {err['se']:.3g}, "
+                        f"truncation <= {err['truncation_bound']:.3g}; rho +/- {err['rho_se']:.2g} from the draws")
+                else:
+                    info["Log-determinant error"] = (f"Chebyshev order {err['order']}: truncation <= "
+                                                     f"{err['truncation_bound']:.3g}")
         info["sigma^2"] = sigma2
         super().__init__(params=params, cov=cov, nobs=len(model._y), loglik=loglik, cov_type=cov_type,
                          cluster=cluster, n_clusters=n_clusters, info=info, formula=model.formula,
