@@ -7,6 +7,7 @@ returned DataFrame as ``df.attrs["accounting"]`` (read it with :func:`accounting
 
 from __future__ import annotations
 
+import functools
 import sys
 import warnings
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -140,10 +141,9 @@ class Accounting(dict):
 
     def to_frame(self) -> pd.DataFrame:
         """The exclusions as a DataFrame (count, what, reason)."""
-        import pandas as pd
 
-        return pd.DataFrame([{"count": e.count, "what": e.what, "reason": e.reason} for e in self.exclusions],
-                            columns=["count", "what", "reason"])
+        return _FullTextFrame([{"count": e.count, "what": e.what, "reason": e.reason} for e in self.exclusions],
+                              columns=["count", "what", "reason"])
 
     def __str__(self) -> str:
         lines = [f"{self.builder}: {self.n_rows:,} rows"]
@@ -158,6 +158,35 @@ class Accounting(dict):
     def _repr_html_(self) -> str:
         import html
         return "<pre>" + html.escape(str(self)) + "</pre>"
+
+
+@functools.lru_cache(maxsize=1)
+def _full_text_frame_class():
+    import pandas as pd
+
+    class FullTextFrame(pd.DataFrame):
+        """A DataFrame that prints its text columns in full (reasons are sentences)."""
+
+        @property
+        def _constructor(self):  # operations on it give plain DataFrames
+            return pd.DataFrame
+
+        def __repr__(self) -> str:
+            with pd.option_context("display.max_colwidth", None):
+                return pd.DataFrame(self).to_string()
+
+        def _repr_html_(self) -> str | None:
+            with pd.option_context("display.max_colwidth", None):
+                return pd.DataFrame(self)._repr_html_()
+
+        def __reduce__(self):  # pickles as a plain DataFrame
+            return pd.DataFrame(self).__reduce__()
+
+    return FullTextFrame
+
+
+def _FullTextFrame(*args, **kwargs):
+    return _full_text_frame_class()(*args, **kwargs)
 
 
 def accounting(df: pd.DataFrame) -> Accounting:
