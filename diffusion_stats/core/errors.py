@@ -60,6 +60,10 @@ class DataNotAvailableError(DiffusionStatsError, FileNotFoundError):
     """A dataset is neither cached nor downloadable."""
 
 
+class MissingDependencyError(DiffusionStatsError, ImportError):
+    """An optional dependency is not installed; the message names the extra that installs it."""
+
+
 class DiffusionStatsWarning(UserWarning):
     """Root of every warning issued by diffusion_stats."""
 

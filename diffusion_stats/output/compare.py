@@ -339,7 +339,7 @@ def compare(results: Sequence[Any] | Mapping[str, Any], *, exponentiate: bool | 
         "std_errors" with exponentiated estimates gives delta-method errors
         (exp(b) * se), flagged in the notes.
     stars : bool or dict, default False
-        Significance stars (opt-in). True means * p < 0.05, ** p < 0.01, *** p < 0.001;
+        Significance stars (opt-in). True means ``*`` p < 0.05, ``**`` p < 0.01, ``***`` p < 0.001;
         a dict {level: mark} sets your own.
     digits : int, default 3
         Decimal places of estimates and uncertainty (also of the log-likelihood).

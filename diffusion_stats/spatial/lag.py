@@ -523,7 +523,15 @@ class SpatialLag:
         return self._tr(H)
 
     def _fit_s2sls(self, cov_type: str, cluster: tuple[str, ...]) -> SpatialLagResults:
-        from linearmodels.iv import IV2SLS
+        try:
+            from linearmodels.iv import IV2SLS
+        except ImportError:
+            from ..core.errors import MissingDependencyError
+
+            raise MissingDependencyError(
+                "SpatialLag(method='s2sls') needs linearmodels, which is not installed: "
+                "pip install 'diffusion_stats[spatial]' (or pip install linearmodels), "
+                "or use method='ml'") from None
 
         names = ["rho"] + self._names
         H = self._instruments()
