@@ -25,6 +25,8 @@ Chromium: ``apt-get install -y chromium`` (Debian) if it is missing.
 from __future__ import annotations
 
 import argparse
+import html as html_lib
+import json
 import re
 import subprocess
 import sys
@@ -43,18 +45,15 @@ PAGES = {
 
 PROBE = """
 <script>
-window.addEventListener('load', function () {
-  var imgs = Array.prototype.slice.call(document.querySelectorAll('article img, main img'));
-  imgs = imgs.filter(function (im) { return !/logo/i.test(im.className + ' ' + im.src); });
-  var rows = imgs.map(function (im) {
-    var src = im.getAttribute('src') || '';
-    return [src.slice(0, 60).replace(/,/g, ';'), im.complete, im.naturalWidth, im.naturalHeight].join(',');
-  });
-  var pre = document.createElement('pre');
-  pre.id = 'ds-browser-check';
-  pre.textContent = 'LOADED ' + imgs.length + ' HEIGHT ' + document.documentElement.scrollHeight + '\\n'
-                    + rows.join('\\n');
-  document.body.appendChild(pre);
+window.addEventListener('load', () => {
+  const images = [...document.querySelectorAll('article img, main img')]
+    .filter((im) => !/logo/i.test(im.className + ' ' + im.src))
+    .map((im) => ({src: (im.getAttribute('src') || '').slice(0, 60), complete: im.complete,
+                   width: im.naturalWidth, height: im.naturalHeight}));
+  const out = document.createElement('pre');
+  out.id = 'ds-browser-check';
+  out.textContent = JSON.stringify({height: document.documentElement.scrollHeight, images: images});
+  document.body.appendChild(out);
 });
 </script>
 """
@@ -84,22 +83,22 @@ def check_page(chrome: str, name: str, page: Path, out: Path) -> bool:
                               "--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=180).stdout
     finally:
         probe.unlink()
-    m = re.search(r"<pre id=\"ds-browser-check\"[^>]*>LOADED (\d+) HEIGHT (\d+)\n?(.*?)</pre>", dom, re.S)
+    m = re.search(r"<pre id=\"ds-browser-check\"[^>]*>(.*?)</pre>", dom, re.S)
     if not m:
         print(f"FAIL [{name}]: the page did not finish loading in Chromium")
         return False
+    found = json.loads(html_lib.unescape(m.group(1)))
     ok = True
     n_loaded = 0
-    for line in filter(None, m.group(3).split("\n")):
-        src, complete, w, h = line.rsplit(",", 3)
-        good = complete == "true" and int(w) > 0
+    for im in found["images"]:
+        good = im["complete"] and im["width"] > 0
         n_loaded += good
         ok &= good
-        print(f"  chromium: {src[:60]} {'loaded' if good else 'NOT LOADED'} ({w} x {h} px)")
+        print(f"  chromium: {im['src']} {'loaded' if good else 'NOT LOADED'} ({im['width']} x {im['height']} px)")
     if n_loaded == 0:
         ok = False
         print(f"FAIL [{name}]: no figure rendered")
-    height = int(m.group(2))
+    height = int(found["height"])
     shot = out / f"{name}.png"
     if shot.exists():
         shot.unlink()
