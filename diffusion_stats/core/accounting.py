@@ -8,6 +8,7 @@ returned DataFrame as ``df.attrs["accounting"]`` (read it with :func:`accounting
 from __future__ import annotations
 
 import functools
+import numbers
 import sys
 import warnings
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -17,7 +18,7 @@ from .errors import InputError, RowAccountingWarning
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Accounting", "accounting"]
+__all__ = ["Accounting", "accounting", "format_fact"]
 
 
 def _is_numpy_scalar(v: Any) -> bool:
@@ -147,7 +148,7 @@ class Accounting(dict):
 
     def __str__(self) -> str:
         lines = [f"{self.builder}: {self.n_rows:,} rows"]
-        lines += [f"  {k}: {v:,}" if isinstance(v, int) else f"  {k}: {v}" for k, v in self.counts.items()]
+        lines += [f"  {k}: {format_fact(v)}" for k, v in self.counts.items()]
         lines += [f"  excluded: {e}" for e in self.exclusions] or ["  nothing excluded"]
         return "\n".join(lines)
 
@@ -158,6 +159,19 @@ class Accounting(dict):
     def _repr_html_(self) -> str:
         import html
         return "<pre>" + html.escape(str(self)) + "</pre>"
+
+
+def format_fact(v: Any) -> str:
+    """An accounting count as text: ``1,234``; a mapping as ``event: 444; x: 0``, not a dict."""
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, numbers.Integral):
+        return f"{int(v):,}"
+    if isinstance(v, dict):
+        return "; ".join(f"{k}: {format_fact(x)}" for k, x in v.items()) or "none"
+    if isinstance(v, (list, tuple, set)):
+        return ", ".join(format_fact(x) for x in v) or "none"
+    return str(v)
 
 
 @functools.lru_cache(maxsize=1)

@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..core.accounting import format_fact
 from ..core.errors import InputError
 
 __all__ = ["Report"]
@@ -44,19 +45,6 @@ figcaption { color: #444; font-size: 0.92em; }
 pre { background: #f7f7f7; padding: 0.7em; overflow-x: auto; font-size: 0.88em; }
 .warn { color: #8a4b00; }
 """
-
-
-def _fact(v: Any) -> str:
-    """An accounting count as text: ``1,234``; a mapping as ``event: 444; x: 0``, not a dict."""
-    if isinstance(v, bool):
-        return str(v)
-    if isinstance(v, int):
-        return f"{v:,}"
-    if isinstance(v, dict):
-        return "; ".join(f"{k}: {_fact(x)}" for k, x in v.items()) or "none"
-    if isinstance(v, (list, tuple, set)):
-        return ", ".join(_fact(x) for x in v) or "none"
-    return str(v)
 
 
 @dataclass
@@ -110,7 +98,7 @@ class Report:
             return
         rows = [("Rows", f"{int(getattr(acc, 'n_rows', 0)):,}")]
         for k, v in dict(getattr(acc, "counts", {})).items():
-            rows.append((str(k), _fact(v)))
+            rows.append((str(k), format_fact(v)))
         body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
                        for k, v in rows)
         exc = list(getattr(acc, "exclusions", []))
