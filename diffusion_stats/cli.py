@@ -129,6 +129,9 @@ def _read_table(path: str, argument: str, needed: Sequence[str] = ()):
         if ext == ".dta":
             return pd.read_stata(p)
         if ext in (".parquet", ".pq"):
+            from .core.errors import require
+
+            require("pyarrow", extra="distributed", what=f"reading the Parquet file '{p.name}'")
             return pd.read_parquet(p)
         if ext in (".rdata", ".rda", ".rds"):
             import pyreadr

@@ -583,8 +583,10 @@ def _part_folder(path: str | Path) -> Path:
 
 
 def _write_part_file(df: pd.DataFrame, path: Path | str) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    from ..core.errors import require
+
+    pa = require("pyarrow", extra="distributed", what="writing Parquet dyad files")
+    pq = require("pyarrow.parquet", extra="distributed", what="writing Parquet dyad files")
 
     pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path)
 

@@ -523,15 +523,10 @@ class SpatialLag:
         return self._tr(H)
 
     def _fit_s2sls(self, cov_type: str, cluster: tuple[str, ...]) -> SpatialLagResults:
-        try:
-            from linearmodels.iv import IV2SLS
-        except ImportError:
-            from ..core.errors import MissingDependencyError
+        from ..core.errors import require
 
-            raise MissingDependencyError(
-                "SpatialLag(method='s2sls') needs linearmodels, which is not installed: "
-                "pip install 'diffusion_stats[spatial]' (or pip install linearmodels), "
-                "or use method='ml'") from None
+        IV2SLS = require("linearmodels.iv", extra="spatial", what="SpatialLag(method='s2sls')",
+                         alternative="use method='ml'").IV2SLS
 
         names = ["rho"] + self._names
         H = self._instruments()

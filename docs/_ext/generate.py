@@ -29,7 +29,11 @@ _SUBMODULES = {
     "diffusion_stats.datasets": ("ds.datasets: published data sets", "diffusion_stats.datasets"),
     "diffusion_stats.countries": ("ds.countries: country data readers and codes", "diffusion_stats.countries"),
 }
-_EXTRA = {"Results objects": ["diffusion_stats.inference.results.Results"]}
+# what fit() returns: reached through the models, documented here with their methods
+_EXTRA = {"Results objects": ["diffusion_stats.inference.results.Results",
+                              "diffusion_stats.survival.cox.CoxResults",
+                              "diffusion_stats.binary.event_logit.BinaryResults",
+                              "diffusion_stats.spatial.lag.SpatialLagResults"]}
 
 
 def _write(path: Path, text: str) -> None:
