@@ -142,6 +142,9 @@ def _read_table(path: str, argument: str, needed: Sequence[str] = ()):
         if ext == ".dta":
             return pd.read_stata(p)
         if ext in (".parquet", ".pq"):
+            from .core.errors import require
+
+            require("pyarrow", extra="distributed", what=f"reading the Parquet file '{p.name}'")
             return pd.read_parquet(p)
         if ext in (".rdata", ".rda", ".rds"):
             import pyreadr
@@ -350,12 +353,13 @@ def run_pipeline(adoptions, *, weights: list[tuple[str, Any]], out: str, title: 
             fits = {{"cox": "Cox", "logit": "Logit", "dyadic": "Dyadic logit"}.get(used, used): fits["model"]}
         extra = extra_fits(panel) if (extra_fits is not None and fits) else {}
         if fits:
-            cmp = ds.compare({**extra, **fits}, exponentiate="auto", stars=False)
+            cmp = ds.compare({**extra, **fits}, stars=False)  # coefficients, as in the terminal
             what = {"cox": "Cox proportional hazards (Efron ties), strata: policy",
                     "logit": "Discrete-time logit with cubic duration",
                     "dyadic": "Directed-dyad logit"}.get(used, used)
-            rep.text(f"{what}; standard errors clustered by unit. Exposures: share of neighbours (by each "
-                     "weight matrix) that had adopted by the year before.")
+            scale = {"cox": "log hazard ratios", "dyadic": "log odds"}.get(used, "log odds")
+            rep.text(f"{what}; coefficients ({scale}) with standard errors clustered by unit. Exposures: "
+                     "share of neighbours (by each weight matrix) that had adopted by the year before.")
             rep.table(cmp, "Estimates", name="models")
         else:
             rep.text("No model fitted: " + ("give at least one --weights or --covariates." if not
@@ -365,7 +369,9 @@ def run_pipeline(adoptions, *, weights: list[tuple[str, Any]], out: str, title: 
         rep.heading("Figures")
         pols = list(adoptions["policy"].astype(str).value_counts().index)
         study = sorted(panel["unit"].astype(str).unique())
-        rep.figure(plots.adoption_curves(adoptions, n_units=len(study), max_labels=10),
+        ev_years = panel.loc[panel["event"] == 1, "year"]
+        first = int(ev_years.min()) if len(ev_years) else None  # not the 1700 of one early adoption
+        rep.figure(plots.adoption_curves(adoptions, n_units=len(study), max_labels=10, start=first),
                    "Cumulative share of units at risk that have adopted, by policy.", name="adoption_curves")
         if _us_units(study):
             top = pols[0]
@@ -376,9 +382,9 @@ def run_pipeline(adoptions, *, weights: list[tuple[str, Any]], out: str, title: 
                        f"Observed hazard by exposure '{e}' (Wilson 95% intervals).", name=f"exposure_{e}")
         if fits:
             last = list(fits)[-1]
-            ftitle = "Estimates" if len(fits) == 1 else f"Estimates: {last}"
-            rep.figure(plots.forest(fits[last], exponentiate=used == "cox", title=ftitle),
-                       "Estimates with 95% intervals" + (" (hazard ratios)." if used == "cox" else "."),
+            shown = {**extra, **fits}
+            rep.figure(plots.forest(shown if len(shown) > 1 else fits[last], title="Coefficients"),
+                       "Coefficients (log hazard ratios for Cox, log odds for logit) with 95% intervals.",
                        name="forest")
             if used == "cox" and exposures:
                 try:
@@ -408,7 +414,8 @@ def run_pipeline(adoptions, *, weights: list[tuple[str, Any]], out: str, title: 
     if fits:  # the first result, in the terminal too
         echo(str(ds.compare({**extra, **fits})))
     echo(f"panel: {acc.n_rows:,} rows, {int(panel['event'].sum()):,} events"
-         + (f"; model: {used} ({len(fits)} columns)" if fits else "; no model fitted"))
+         + (f"; model: {used} ({len(fits)} specification{'s' if len(fits) != 1 else ''})" if fits
+            else "; no model fitted"))
     echo(f"wrote {paths['report']} ({len(rep.figure_names)} figures, {len(rep.latex)} LaTeX tables in "
          f"{Path(out) / 'tables'})")
     return paths

@@ -7,6 +7,8 @@ returned DataFrame as ``df.attrs["accounting"]`` (read it with :func:`accounting
 
 from __future__ import annotations
 
+import functools
+import numbers
 import sys
 import warnings
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -16,7 +18,7 @@ from .errors import InputError, RowAccountingWarning
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Accounting", "accounting"]
+__all__ = ["Accounting", "accounting", "format_fact"]
 
 
 def _is_numpy_scalar(v: Any) -> bool:
@@ -140,14 +142,13 @@ class Accounting(dict):
 
     def to_frame(self) -> pd.DataFrame:
         """The exclusions as a DataFrame (count, what, reason)."""
-        import pandas as pd
 
-        return pd.DataFrame([{"count": e.count, "what": e.what, "reason": e.reason} for e in self.exclusions],
-                            columns=["count", "what", "reason"])
+        return _FullTextFrame([{"count": e.count, "what": e.what, "reason": e.reason} for e in self.exclusions],
+                              columns=["count", "what", "reason"])
 
     def __str__(self) -> str:
         lines = [f"{self.builder}: {self.n_rows:,} rows"]
-        lines += [f"  {k}: {v:,}" if isinstance(v, int) else f"  {k}: {v}" for k, v in self.counts.items()]
+        lines += [f"  {k}: {format_fact(v)}" for k, v in self.counts.items()]
         lines += [f"  excluded: {e}" for e in self.exclusions] or ["  nothing excluded"]
         return "\n".join(lines)
 
@@ -158,6 +159,48 @@ class Accounting(dict):
     def _repr_html_(self) -> str:
         import html
         return "<pre>" + html.escape(str(self)) + "</pre>"
+
+
+def format_fact(v: Any) -> str:
+    """An accounting count as text: ``1,234``; a mapping as ``event: 444; x: 0``, not a dict."""
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, numbers.Integral):
+        return f"{int(v):,}"
+    if isinstance(v, dict):
+        return "; ".join(f"{k}: {format_fact(x)}" for k, x in v.items()) or "none"
+    if isinstance(v, (list, tuple, set)):
+        return ", ".join(format_fact(x) for x in v) or "none"
+    return str(v)
+
+
+@functools.lru_cache(maxsize=1)
+def _full_text_frame_class():
+    import pandas as pd
+
+    class FullTextFrame(pd.DataFrame):
+        """A DataFrame that prints its text columns in full (reasons are sentences)."""
+
+        @property
+        def _constructor(self):  # operations on it give plain DataFrames
+            return pd.DataFrame
+
+        def __repr__(self) -> str:
+            with pd.option_context("display.max_colwidth", None):
+                return pd.DataFrame(self).to_string()
+
+        def _repr_html_(self) -> str | None:
+            with pd.option_context("display.max_colwidth", None):
+                return pd.DataFrame(self)._repr_html_()
+
+        def __reduce__(self):  # pickles as a plain DataFrame
+            return pd.DataFrame(self).__reduce__()
+
+    return FullTextFrame
+
+
+def _FullTextFrame(*args, **kwargs):
+    return _full_text_frame_class()(*args, **kwargs)
 
 
 def accounting(df: pd.DataFrame) -> Accounting:

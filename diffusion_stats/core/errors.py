@@ -60,6 +60,27 @@ class DataNotAvailableError(DiffusionStatsError, FileNotFoundError):
     """A dataset is neither cached nor downloadable."""
 
 
+class MissingDependencyError(DiffusionStatsError, ImportError):
+    """An optional dependency is not installed; the message names the extra that installs it."""
+
+
+def require(module: str, *, extra: str, what: str, alternative: str = ""):
+    """Import an optional dependency, or raise :class:`MissingDependencyError` naming the extra.
+
+    >>> require("math", extra="spatial", what="this example").__name__
+    'math'
+    """
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        top = module.split(".")[0]
+        raise MissingDependencyError(
+            f"{what} needs {top}, which is not installed: pip install 'diffusion_stats[{extra}]' "
+            f"(or pip install {top})" + (f", or {alternative}" if alternative else "")) from None
+
+
 class DiffusionStatsWarning(UserWarning):
     """Root of every warning issued by diffusion_stats."""
 

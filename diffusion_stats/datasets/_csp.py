@@ -48,6 +48,10 @@ def load_csp(variables: Iterable[str], *, download: bool = True, cache: bool = T
     wanted = [variables] if isinstance(variables, str) else [str(v) for v in variables]
     if not wanted:
         raise InputError("variables= is empty: name the CSP variables to load")
+    try:  # the extract is cached as Parquet when pyarrow is installed (the [distributed] extra)
+        import pyarrow  # noqa: F401
+    except ImportError:
+        cache = False
     key = hashlib.sha256("\n".join(sorted(set(wanted))).encode()).hexdigest()[:16]
     target = cache_dir() / "csp" / f"csp_{REGISTRY['csp/csp.rda'][3][:12]}_{key}.parquet"
     if cache and target.exists():

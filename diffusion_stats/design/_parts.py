@@ -81,9 +81,10 @@ def prepare_part_folder(path: str | os.PathLike, *, writer: str) -> Path:
 
 def write_part_file(df, path: str | os.PathLike) -> None:
     """Write one part to a hidden temporary name, then rename it into place (atomic)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    from ..core.errors import require
 
+    pa = require("pyarrow", extra="distributed", what="writing Parquet dyad files")
+    pq = require("pyarrow.parquet", extra="distributed", what="writing Parquet dyad files")
     path = Path(path)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp")
     try:
@@ -117,8 +118,9 @@ def check_parquet_parts(path: str | os.PathLike) -> dict:
     different number of rows than the manifest. Returns the manifest (see
     :func:`read_parquet_parts` for an example).
     """
-    import pyarrow.parquet as pq
+    from ..core.errors import require
 
+    pq = require("pyarrow.parquet", extra="distributed", what="checking Parquet part files")
     path = Path(path)
     if not path.is_dir():
         raise InputError(f"{path} is not a folder of part files")

@@ -162,6 +162,9 @@ def _read_source(source: str | os.PathLike, *, obj: str | None, sep: str | None,
         if ext == ".dta":
             return pd.read_stata(path)
         if ext in _PARQUET_EXT:
+            from ..core.errors import require
+
+            require("pyarrow", extra="distributed", what=f"reading the Parquet file '{path.name}'")
             return pd.read_parquet(path)
     except (ValueError, OSError, pd.errors.ParserError) as exc:
         raise InputError(f"could not read '{path}': {exc}") from exc

@@ -122,7 +122,7 @@ def separability(data: pd.DataFrame, channels: Sequence[Any], *, within: Sequenc
         (policy, year) risk set, a logit with year effects within years. ``"auto"`` uses
         ``("policy", "year")`` when both columns exist, else no grouping.
     max_corr, max_vif, max_condition : float
-        Thresholds: |r| above ``max_corr`` flags a pair; a VIF above ``max_vif`` or a
+        Thresholds: ``|r|`` above ``max_corr`` flags a pair; a VIF above ``max_vif`` or a
         condition number above ``max_condition`` makes the set non-separable.
     at_risk_only : bool
         Use only rows of a panel (all rows of a risk-set panel are at risk; the option is

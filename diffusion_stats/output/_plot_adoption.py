@@ -44,7 +44,7 @@ US_TILES: dict[str, tuple[int, int, str]] = {
 # --------------------------------------------------------------------------------------
 def adoption_curves(adoptions: pd.DataFrame, policies: str | Sequence[str] | None = None, *,
                     n_units: int | None = None, share: bool = True, highlight: Sequence[str] | None = None,
-                    max_labels: int = 8, ax: Axes | None = None) -> Axes:
+                    max_labels: int = 8, start: int | None = None, ax: Axes | None = None) -> Axes:
     """Cumulative adoption over time: one step curve per policy.
 
     Parameters
@@ -62,6 +62,10 @@ def adoption_curves(adoptions: pd.DataFrame, policies: str | Sequence[str] | Non
         Policies drawn in colour and labelled when many are shown.
     max_labels : int, default 8
         Up to this many policies each get a colour and a legend entry.
+    start : int, optional
+        First year shown (e.g. the first year with events in the panel), so that a few
+        early adoptions do not stretch the axis over centuries; earlier adoptions still
+        count in the curves' levels. Default: the first adoption year.
     ax : matplotlib Axes, optional
 
     Returns
@@ -117,6 +121,11 @@ def adoption_curves(adoptions: pd.DataFrame, policies: str | Sequence[str] | Non
         ax.step(grid, np.mean(curves, axis=0), where="post", lw=2.2, color="black", zorder=4,
                 label=f"mean of {len(pols)} policies")
         k = 2
+    if start is not None:
+        if not isinstance(start, (int, np.integer)) or start > hi:
+            raise InputError(f"adoption_curves: start={start!r} must be an integer year up to the last "
+                             f"adoption year {hi}")
+        lo = max(lo, int(start))
     ax.set_xlim(lo - 0.5, hi + 0.5)
     ax.set_xlabel("Year")
     ax.set_ylabel("Share of units that have adopted" if share else "Units that have adopted")

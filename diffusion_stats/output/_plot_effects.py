@@ -380,13 +380,17 @@ def _lowess(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return fit[:, 0], fit[:, 1]
 
 
+_HEXBIN_ABOVE = 2000  # schoenfeld: more residuals than this are drawn as a hexbin density
+
+
 def schoenfeld(results: Any, term: str | None = None, *, time: str | None = None, ax: Axes | None = None) -> Axes:
     """Scaled Schoenfeld residuals of a Cox model against event time, with a lowess curve.
 
     Under proportional hazards the scaled residuals (beta + d V r_k, Grambsch & Therneau
     1994, with d events and V the model-based variance) scatter flat around the
     coefficient, as in R's ``plot(cox.zph(fit))``; a trend says the effect changes over
-    time. A DataFrame is plotted as given (reference line at 0).
+    time. A DataFrame is plotted as given (reference line at 0). More than 2,000
+    residuals are drawn as a hexagonal-bin density (log counts) instead of points.
 
     Parameters
     ----------
@@ -430,7 +434,11 @@ def schoenfeld(results: Any, term: str | None = None, *, time: str | None = None
     ok = np.isfinite(t) & np.isfinite(y)
     t, y = t[ok], y[ok]
     ax = _get_ax(ax)
-    ax.scatter(t, y, s=10, color="#1f77b4", alpha=0.35, edgecolor="none", zorder=2, label="residual")
+    if len(t) > _HEXBIN_ABOVE:  # thousands of events: a density, not an overplotted blob
+        ax.hexbin(t, y, gridsize=(45, 30), mincnt=1, cmap="Blues", bins="log", linewidths=0, zorder=2)
+        ax.plot([], [], "h", color="#6baed6", label=f"residuals ({len(t):,}; density, log scale)")
+    else:
+        ax.scatter(t, y, s=10, color="#1f77b4", alpha=0.35, edgecolor="none", zorder=2, label="residual")
     if len(t) >= 5 and np.ptp(t) > 0:
         xs, ys = _lowess(t, y)
         ax.plot(xs, ys, color="#d62728", lw=2, zorder=3, label="lowess")

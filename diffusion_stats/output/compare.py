@@ -20,11 +20,11 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import InputError
-from .summary import _latex_escape
+from .summary import _latex_cell, _latex_escape, _md_escape
 
 __all__ = ["compare", "Comparison"]
 
-_SE_CHOICES = ("std_errors", "conf_int", "pvalues", None)
+_SE_CHOICES = ("auto", "std_errors", "conf_int", "pvalues", None)
 _DEFAULT_STARS = {0.05: "*", 0.01: "**", 0.001: "***"}
 _STAT_LABELS = {
     "model": "Model",
@@ -35,6 +35,7 @@ _STAT_LABELS = {
     "cov_type": "Variance",
     "random": "Random effects (SD)",
 }
+_SCALE_LABEL = "Scale"  # bottom row naming the scale when any model is exponentiated
 _SHORT_NAMES = {"Cox proportional hazards": "Cox"}  # keep table columns narrow
 _DEFAULT_STATS = ("model", "nobs", "events", "clusters", "loglik", "cov_type")
 
@@ -85,9 +86,11 @@ class Comparison:
         self._labels = labels
 
     # -- formatting helpers ------------------------------------------------------------
-    def _num(self, x: float) -> str:
+    def _num(self, x: float, tiny: bool = True) -> str:
         if x is None or not np.isfinite(x):
             return "" if x is None or np.isnan(x) else ("Inf" if x > 0 else "-Inf")
+        if tiny and x != 0 and abs(x) < 0.5 * 10.0 ** -self.digits:  # would print 0.000: show its size
+            return f"{x:.{max(self.digits - 1, 1)}e}"
         s = f"{x:.{self.digits}f}"
         if s.startswith("-") and float(s) == 0:  # no "-0.000"
             s = s[1:]
@@ -117,9 +120,10 @@ class Comparison:
                 if self.se == "std_errors":
                     unc.append(f"({self._num(self.std_errors.at[term, m])})")
                 elif self.se == "conf_int":
-                    unc.append(f"[{self._num(self.lower.at[term, m])}, {self._num(self.upper.at[term, m])}]")
+                    lo, hi = self.lower.at[term, m], self.upper.at[term, m]
+                    unc.append(f"[{self._num(lo, tiny=False)}, {self._num(hi, tiny=False)}]")
                 elif self.se == "pvalues":
-                    unc.append(f"(p={self._num(self.pvalues.at[term, m])})")
+                    unc.append(f"(p={self._num(self.pvalues.at[term, m], tiny=False)})")
                 else:
                     unc.append("")
             out.append((term, self._labels.get(term, term), est, unc))
@@ -141,9 +145,10 @@ class Comparison:
         if any(self.exponentiated):
             which = [m for m, e in zip(self.names, self.exponentiated, strict=True) if e]
             if len(which) == len(self.names):
-                notes.append("Estimates exponentiated (hazard / odds ratios).")
+                notes.append("Estimates exponentiated (hazard / odds ratios), not coefficients.")
             else:
-                notes.append(f"Exponentiated estimates (hazard / odds ratios) in: {', '.join(which)}.")
+                notes.append(f"Exponentiated estimates (hazard / odds ratios) in: {', '.join(which)}; "
+                             "coefficients elsewhere.")
         if self.stars:
             notes.append(", ".join(f"{s} p < {lv:g}" for lv, s in sorted(self.stars.items(), reverse=True)) + ".")
         return notes
@@ -240,8 +245,8 @@ class Comparison:
         """
         k = len(self.names)
 
-        def num_tex(cell: str) -> str:  # typeset minus signs as math minus
-            return re.sub(r"(?<![A-Za-z])-(?=[\d.])", "$-$", _latex_escape(cell))
+        def num_tex(cell: str) -> str:  # math minus signs, powers of ten
+            return _latex_cell(cell)
 
         def star_tex(cell: str) -> str:
             if self.stars:
@@ -251,7 +256,7 @@ class Comparison:
             return num_tex(cell)
 
         def note_tex(note: str) -> str:
-            t = _latex_escape(note).replace("<", "$<$")
+            t = _latex_escape(note).replace(r"\textless{}", "$<$")
             if self.stars:
                 for s in sorted(set(self.stars.values()), key=len, reverse=True):
                     t = re.sub(rf"(^|, ){re.escape(_latex_escape(s))} p", rf"\g<1>$^{{{_latex_escape(s)}}}$ p", t)
@@ -289,11 +294,12 @@ class Comparison:
         """GitHub-flavoured Markdown table."""
         f = self.to_frame()
         n_coef = len(f) - len(self.stats)
-        out = ["| | " + " | ".join(self.names) + " |", "|:---|" + ":---:|" * len(self.names)]
+        out = ["| | " + " | ".join(_md_escape(m) for m in self.names) + " |",
+               "|:---|" + ":---:|" * len(self.names)]
         for i, (label, row) in enumerate(f.iterrows()):
-            lab = f"**{label}**" if i >= n_coef else str(label)
-            out.append(f"| {lab} | " + " | ".join(str(v) for v in row) + " |")
-        out += [""] + self.notes()
+            lab = f"**{_md_escape(label)}**" if i >= n_coef else _md_escape(label)
+            out.append(f"| {lab} | " + " | ".join(_md_escape(v) for v in row) + " |")
+        out += [""] + [_md_escape(n) for n in self.notes()]
         return "\n".join(out) + "\n"
 
 
@@ -313,7 +319,7 @@ def _save(comp: Comparison, path, **latex_kw) -> Path:
 
 
 def compare(results: Sequence[Any] | Mapping[str, Any], *, exponentiate: bool | str = False,
-            se: str | None = "std_errors", stars: bool | Mapping[float, str] = False, digits: int = 3,
+            se: str | None = "auto", stars: bool | Mapping[float, str] = False, digits: int = 3,
             terms: Sequence[str] | Mapping[str, str] | None = None, alpha: float = 0.05,
             stats: Sequence[str] = _DEFAULT_STATS) -> Comparison:
     """Put fitted models side by side.
@@ -324,13 +330,17 @@ def compare(results: Sequence[Any] | Mapping[str, Any], *, exponentiate: bool | 
         Fitted models of any type (Cox, event logit, dyadic logit, spatial lag). A list
         gets columns ``(1)``, ``(2)``, ...; a dict's keys name the columns.
     exponentiate : bool or "auto", default False
-        True: report exp(b) (hazard / odds ratios) for every model; "auto": hazard ratios
-        for Cox models only. Exponentiated standard errors use the delta method
-        (exp(b) * se); intervals are exponentiated bounds.
-    se : {"std_errors", "conf_int", "pvalues", None}, default "std_errors"
-        What goes under each estimate.
+        False: coefficients (log hazard ratios, log odds), the convention of published
+        tables. True: report exp(b) (hazard / odds ratios) for every model; "auto": hazard
+        ratios for Cox models only. Exponentiated columns are labelled in a "Scale" row and
+        a note in every format.
+    se : {"auto", "std_errors", "conf_int", "pvalues", None}, default "auto"
+        What goes under each estimate. "auto": standard errors for coefficients, the
+        confidence interval (exponentiated bounds) as soon as a model is exponentiated.
+        "std_errors" with exponentiated estimates gives delta-method errors
+        (exp(b) * se), flagged in the notes.
     stars : bool or dict, default False
-        Significance stars (opt-in). True means * p < 0.05, ** p < 0.01, *** p < 0.001;
+        Significance stars (opt-in). True means ``*`` p < 0.05, ``**`` p < 0.01, ``***`` p < 0.001;
         a dict {level: mark} sets your own.
     digits : int, default 3
         Decimal places of estimates and uncertainty (also of the log-likelihood).
@@ -371,7 +381,7 @@ def compare(results: Sequence[Any] | Mapping[str, Any], *, exponentiate: bool | 
         raise InputError("ds.compare: no models given; pass a list or dict of fitted Results")
     for name, res in items:
         _check_result(name, res)
-    if se not in _SE_CHOICES:
+    if not (se is None or (isinstance(se, str) and se in _SE_CHOICES)):
         raise InputError(f"ds.compare: se={se!r} is not one of {list(_SE_CHOICES)}")
     if exponentiate not in (True, False, "auto"):
         raise InputError(f"ds.compare: exponentiate={exponentiate!r}; use False, True or 'auto' (Cox only)")
@@ -419,6 +429,8 @@ def compare(results: Sequence[Any] | Mapping[str, Any], *, exponentiate: bool | 
         all_terms = [t for t in all_terms if t not in consts] + consts
 
     exp_flags = [bool(exponentiate is True or (exponentiate == "auto" and _is_cox(res))) for _, res in items]
+    if se == "auto":
+        se = "conf_int" if any(exp_flags) else "std_errors"
     cols: dict[str, dict[str, pd.Series]] = {k: {} for k in ("b", "se", "p", "lo", "hi")}
     for (name, res), ex in zip(items, exp_flags, strict=True):
         b = res.params.astype(float)
@@ -439,11 +451,24 @@ def compare(results: Sequence[Any] | Mapping[str, Any], *, exponentiate: bool | 
     stat_rows = {}
     for key in stats:
         stat_rows[_STAT_LABELS[key]] = [_stat(res, key, digits) for _, res in items]
+    if any(exp_flags):
+        stat_rows[_SCALE_LABEL] = [_scale(res, ex) for (_, res), ex in zip(items, exp_flags, strict=True)]
     stat_frame = pd.DataFrame(stat_rows, index=names).T if stat_rows else pd.DataFrame(columns=names)
 
     return Comparison(names=names, estimates=frames["b"], std_errors=frames["se"], pvalues=frames["p"],
                       lower=frames["lo"], upper=frames["hi"], stats=stat_frame, exponentiated=exp_flags,
                       se=se, stars=star_map, digits=int(digits), alpha=alpha, labels=labels)
+
+
+def _scale(res: Any, exponentiated: bool) -> str:
+    """What a column's estimates are: "hazard ratio", "odds ratio", "exp(coef)" or "coefficient"."""
+    if not exponentiated:
+        return "coefficient"
+    if _is_cox(res):
+        return "hazard ratio"
+    name = f"{getattr(res, 'model_name', '')} {type(res).__name__}".lower()
+    link = str(getattr(res, "link", "logit") or "logit").lower()
+    return "odds ratio" if "logit" in name and link == "logit" else "exp(coef)"
 
 
 def _stat(res: Any, key: str, digits: int) -> str:

@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..core.accounting import format_fact
 from ..core.errors import InputError
 
 __all__ = ["Report"]
@@ -97,7 +98,7 @@ class Report:
             return
         rows = [("Rows", f"{int(getattr(acc, 'n_rows', 0)):,}")]
         for k, v in dict(getattr(acc, "counts", {})).items():
-            rows.append((str(k), f"{v:,}" if isinstance(v, int) else str(v)))
+            rows.append((str(k), format_fact(v)))
         body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
                        for k, v in rows)
         exc = list(getattr(acc, "exclusions", []))

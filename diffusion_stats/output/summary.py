@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -12,7 +13,13 @@ __all__ = ["Summary", "format_number"]
 
 
 def format_number(x, digits: int = 4) -> str:
-    """Format a scalar for tables: significant digits, '<2e-16' style p-values left to caller."""
+    """Format a scalar for tables.
+
+    ``digits`` decimals for ordinary values; scientific notation for tiny values (fewer
+    than two significant digits would show, e.g. a cubic duration term) and huge ones;
+    values of 10**digits and more (log-likelihoods) keep two decimals, so that close
+    values stay distinguishable. p-values are formatted like any other number.
+    """
     if x is None:
         return ""
     if isinstance(x, (str, bytes)):
@@ -27,15 +34,39 @@ def format_number(x, digits: int = 4) -> str:
         return "NA"
     if np.isinf(xf):
         return "Inf" if xf > 0 else "-Inf"
-    if xf != 0 and (abs(xf) < 10 ** -(digits) or abs(xf) >= 10 ** (digits + 3)):
-        return f"{xf:.{digits - 1}e}"
-    return f"{xf:.{digits}g}" if abs(xf) >= 10**digits else f"{xf:.{digits}f}"
+    ax = abs(xf)
+    if xf != 0 and (ax < 10.0 ** -max(digits - 1, 1) or ax >= 1e15):
+        return f"{xf:.{max(digits - 1, 1)}e}"
+    return f"{xf:.2f}" if ax >= 10**digits else f"{xf:.{digits}f}"
+
+
+_LATEX_REPL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+               "_": r"\_", "{": r"\{", "}": r"\}", "~": r"$\sim$", "^": r"\textasciicircum{}",
+               "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}"}
+_SCI = re.compile(r"(?<![\w.])(-?)(\d+(?:\.\d+)?)e([+-])0*(\d+)(?![\w.])")
+_MINUS = re.compile(r"(?<![A-Za-z0-9])-(?=[\d.])")
 
 
 def _latex_escape(s: str) -> str:
-    repl = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-            "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}"}
-    return "".join(repl.get(c, c) for c in str(s))
+    """Escape every character special to LaTeX (OT1-safe: no raw <, >, |, ~ or ^)."""
+    return "".join(_LATEX_REPL.get(c, c) for c in str(s))
+
+
+def _latex_cell(s: str) -> str:
+    """Escape a table cell and typeset its numbers (math minus signs, powers of ten)."""
+    def sci(m: re.Match) -> str:
+        exp = ("-" if m.group(3) == "-" else "") + m.group(4)
+        return f"${m.group(1)}{m.group(2)}\\times10^{{{exp}}}$"
+
+    t = _latex_escape(s)
+    t = _SCI.sub(sci, t)
+    parts = re.split(r"((?<!\\)\$[^$]*(?<!\\)\$)", t)  # leave math already typeset alone
+    return "".join(p if p.startswith("$") and p.endswith("$") else _MINUS.sub("$-$", p) for p in parts)
+
+
+def _md_escape(s: str) -> str:
+    """Escape a Markdown table cell (pipes and emphasis marks)."""
+    return str(s).replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*")
 
 
 @dataclass
@@ -99,7 +130,7 @@ class Summary:
 
     def to_latex(self) -> str:
         """LaTeX (booktabs) tables, one per table of the summary, with the header as a note."""
-        out = [f"% {self.title}"]
+        out = ["% " + " ".join(str(self.title).split())]  # one comment line
         for caption, df in self.tables:
             f = self._fmt_table(df)
             cols = "l" + "r" * f.shape[1]
@@ -110,11 +141,11 @@ class Summary:
             out.append(" & ".join([""] + [_latex_escape(c) for c in f.columns]) + r" \\")
             out.append("\\midrule")
             for idx, row in f.iterrows():
-                out.append(" & ".join([_latex_escape(idx)] + [_latex_escape(v) for v in row]) + r" \\")
+                out.append(" & ".join([_latex_escape(idx)] + [_latex_cell(v) for v in row]) + r" \\")
             out.append("\\bottomrule\n\\end{tabular}")
             if self.header:
                 facts = "; ".join(f"{k}: {v}" for k, v in self.header)
-                out.append(f"\\par\\footnotesize {_latex_escape(facts)}")
+                out.append(f"\\par\\footnotesize {_latex_cell(facts)}")
             out.append("\\end{table}")
         return "\n".join(out)
 
@@ -125,9 +156,9 @@ class Summary:
         for caption, df in self.tables:
             f = self._fmt_table(df)
             out += ["", f"*{caption}*" if caption else ""]
-            out.append("| | " + " | ".join(map(str, f.columns)) + " |")
+            out.append("| | " + " | ".join(_md_escape(c) for c in f.columns) + " |")
             out.append("|---|" + "---:|" * f.shape[1])
             for idx, row in f.iterrows():
-                out.append(f"| {idx} | " + " | ".join(row) + " |")
+                out.append(f"| {_md_escape(idx)} | " + " | ".join(_md_escape(v) for v in row) + " |")
         out += [""] + list(self.notes)
         return "\n".join(out)

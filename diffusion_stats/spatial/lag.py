@@ -613,7 +613,10 @@ class SpatialLag:
 
     def _fit_s2sls(self, cov_type: str, cluster: tuple[str, ...], small_sample: str | None = None
                    ) -> SpatialLagResults:
-        from linearmodels.iv import IV2SLS
+        from ..core.errors import require
+
+        IV2SLS = require("linearmodels.iv", extra="spatial", what="SpatialLag(method='s2sls')",
+                         alternative="use method='ml'").IV2SLS
 
         names = ["rho"] + self._names
         H = self._instruments()
