@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import ColumnNotFoundError, DataValidationError, did_you_mean
+from ..core.options import CovType, HCType, Link, Missing
 from .event_logit import BinaryResults, _BinaryModel
 
 __all__ = ["DyadicLogit"]
@@ -66,7 +67,7 @@ class DyadicLogit(_BinaryModel):
     _allowed_cov = ("classical", "robust", "cluster", "dyadic")
 
     def __init__(self, formula: str, data: pd.DataFrame, *, unit: str = "unit", partner: str = "partner",
-                 link: str = "logit", weights=None, missing: str = "raise", case_control: str | None = None,
+                 link: Link = "logit", weights=None, missing: Missing = "raise", case_control: str | None = None,
                  tau: float | None = None) -> None:
         self._unit, self._partner = unit, partner
         if not isinstance(data, pd.DataFrame):
@@ -110,7 +111,7 @@ class DyadicLogit(_BinaryModel):
     def _info_extra(self) -> dict:
         return {}
 
-    def fit(self, cov_type: str | None = None, cluster=None, *, hc_type: str = "HC0",
+    def fit(self, cov_type: CovType | None = None, cluster=None, *, hc_type: HCType = "HC0",
             small_sample: str | None = None, maxiter: int = 100, tol: float = 1e-10) -> BinaryResults:
         """Fit by IRLS; ``cov_type`` adds "dyadic" to EventLogit's options (see :meth:`EventLogit.fit`).
 

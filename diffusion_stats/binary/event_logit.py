@@ -35,6 +35,7 @@ from scipy import sparse
 
 from ..core.errors import ColumnNotFoundError, DataValidationError, InputError, SpecificationError, did_you_mean
 from ..core.formula import design_matrices
+from ..core.options import CovType, Duration, HCType, Link, Missing, check_option
 from ..inference.covariance import resolve_cov_type
 from ..inference.results import Results
 from ..output.summary import Summary
@@ -88,10 +89,9 @@ def natural_spline_basis(t: np.ndarray, knots: np.ndarray, boundary: tuple[float
     return basis @ Q[:, 2:]
 
 
-def _check_duration_args(duration: str | None, time: str, data) -> None:
+def _check_duration_args(duration: Duration | None, time: str, data) -> None:
     """``duration=`` is known and its ``time=`` column exists (pandas or Dask frame)."""
-    if duration not in _DURATIONS:
-        raise InputError(f"duration={duration!r} is not one of {_DURATIONS}")
+    check_option("duration", duration, Duration | None)
     if duration is not None and time not in data.columns:
         raise ColumnNotFoundError(f"time column '{time}' not found in data{did_you_mean(time, data.columns)}; "
                                   "pass time='your duration column'")
@@ -290,8 +290,8 @@ class _BinaryModel:
     def _extra_cov_args(self, cov_type: str) -> dict:
         return {}
 
-    def fit(self, cov_type: str | None = None, cluster: str | list[str] | None = None, *,
-            hc_type: str = "HC0", small_sample: str | None = None, maxiter: int = 100,
+    def fit(self, cov_type: CovType | None = None, cluster: str | list[str] | None = None, *,
+            hc_type: HCType = "HC0", small_sample: str | None = None, maxiter: int = 100,
             tol: float = 1e-10) -> BinaryResults:
         """Fit by IRLS and compute the chosen variance.
 
@@ -431,8 +431,8 @@ class EventLogit(_BinaryModel):
 
     _name = "EventLogit"
 
-    def __init__(self, formula: str, data: pd.DataFrame, *, link: str = "logit", duration: str | None = None,
-                 time: str = "stop", spline_df: int = 4, knots=None, weights=None, missing: str = "raise",
+    def __init__(self, formula: str, data: pd.DataFrame, *, link: Link = "logit", duration: Duration | None = None,
+                 time: str = "stop", spline_df: int = 4, knots=None, weights=None, missing: Missing = "raise",
                  case_control: str | None = None, tau: float | None = None) -> None:
         _check_duration_args(duration, time, data)
         self._setup(formula, data, link=link, weights=weights, missing=missing,

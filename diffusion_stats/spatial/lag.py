@@ -41,6 +41,7 @@ from ..core.errors import (
     require_columns,
 )
 from ..core.formula import design_matrices
+from ..core.options import CovType, Missing, SpatialMethod
 from ..inference.covariance import resolve_cov_type
 from ..inference.results import Results
 from ..output.summary import Summary, format_number
@@ -326,9 +327,9 @@ class SpatialLag:
     """
 
     def __init__(self, formula: str, data: pd.DataFrame, W: Any, *, unit: str, time: str | None = None,
-                 effects: str | None = None, method: str = "ml", durbin: bool = False,
+                 effects: str | None = None, method: SpatialMethod = "ml", durbin: bool = False,
                  temporal_lag: bool = False, logdet: str = "auto", standardize: str | None = "row",
-                 missing: str = "raise") -> None:
+                 missing: Missing = "raise") -> None:
         if not isinstance(data, pd.DataFrame):
             raise InputError(f"data must be a pandas DataFrame, got {type(data).__name__}")
         if effects not in EFFECTS:
@@ -440,7 +441,7 @@ class SpatialLag:
             return self.logdet
         return "eigen" if max(B.shape[0] for B in self._layout.blocks) <= 1000 else "LU"
 
-    def fit(self, cov_type: str | None = None, cluster: str | Sequence[str] | None = None, *,
+    def fit(self, cov_type: CovType | None = None, cluster: str | Sequence[str] | None = None, *,
             order: int | None = None, n_draws: int = 16, seed: int = 0) -> SpatialLagResults:
         """Estimate the model.
 

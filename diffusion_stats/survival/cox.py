@@ -29,6 +29,7 @@ from ..core.errors import (
     require_columns,
 )
 from ..core.formula import Design, design_matrices
+from ..core.options import CovType, Missing, Ties, check_option
 from ..inference.covariance import cluster_meat, group_codes, multiway_meat, resolve_cov_type
 from ..inference.results import Results
 from ..output.summary import Summary, format_number
@@ -97,9 +98,10 @@ class CoxHazard:
 
     def __init__(self, formula: str, data: pd.DataFrame, *, start: str | None = "start",
                  stop: str = "stop", strata: str | list[str] | None = None,
-                 ties: str = "efron", weights: str | None = None, missing: str = "raise") -> None:
+                 ties: Ties = "efron", weights: str | None = None, missing: Missing = "raise") -> None:
         if not isinstance(data, pd.DataFrame):
             raise InputError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+        check_option("missing", missing, Missing)
         if ties not in TIES:
             raise SpecificationError(f"ties={ties!r} is not one of {TIES}; R's default is 'efron'")
         strata_cols = [] if strata is None else ([strata] if isinstance(strata, str) else list(strata))
@@ -192,7 +194,7 @@ class CoxHazard:
         return self._prep
 
     # -- fitting ----------------------------------------------------------------
-    def fit(self, cov_type: str | None = None, cluster: str | list[str] | None = None,
+    def fit(self, cov_type: CovType | None = None, cluster: str | list[str] | None = None,
             small_sample: bool | str = False, *, max_iter: int = 50, tol: float = 1e-12) -> CoxResults:
         """Maximise the partial likelihood (Newton-Raphson with step halving).
 
