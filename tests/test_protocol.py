@@ -23,7 +23,7 @@ def panel() -> pd.DataFrame:
     df = pd.DataFrame({
         "unit": np.repeat([f"u{i}" for i in range(24)], 10),
         "start": np.tile(np.arange(10), 24), "x": rng.normal(size=n), "z": rng.normal(size=n),
-        "g": rng.choice(["a", "b"], size=n),
+        "g": rng.choice(["a", "b"], size=n), "h": rng.choice(["p", "q", "r"], size=n),
     })
     df["stop"] = df["start"] + 1
     eta = -1.2 + 0.6 * df["x"] - 0.4 * df["z"] + 0.5 * (df["g"] == "b")
@@ -42,6 +42,7 @@ def dyads() -> pd.DataFrame:
     df["x"] = rng.normal(size=len(df))
     df["z"] = rng.normal(size=len(df))
     df["g"] = rng.choice(["a", "b"], size=len(df))
+    df["h"] = rng.choice(["p", "q", "r"], size=len(df))
     df["event"] = (rng.random(len(df)) < 1 / (1 + np.exp(1 - 0.7 * df["x"]))).astype(int)
     return df
 
@@ -52,7 +53,7 @@ def spatial():
     labels = [f"s{i}" for i in range(30)]
     W = ds.Weights.from_edges(pd.DataFrame({"source": labels, "target": labels[1:] + labels[:1]}))
     d = pd.DataFrame({"unit": labels, "x": rng.normal(size=30), "z": rng.normal(size=30),
-                      "g": rng.choice(["a", "b"], size=30)})
+                      "g": rng.choice(["a", "b"], size=30), "h": rng.choice(["p", "q", "r"], size=30)})
     d["y"] = 1 + d["x"] - 0.5 * d["z"] + 0.3 * (d["g"] == "b") + rng.normal(size=30)
     return d, W
 
@@ -80,3 +81,110 @@ def test_literal_options_checked_at_run_time(panel, dyads, spatial):
         ds.DyadicLogit("event ~ x", dyads, link="probt")
     with pytest.raises(ds.SpecificationError, match="method='mll'"):
         ds.SpatialLag("y ~ x", d, W, unit="unit", method="mll")
+
+
+# --------------------------------------------------------------------------- 2. protocol
+def _models(panel, dyads, spatial):
+    """(name, model, the same model built directly with formula F2 on data D2 with options O2)."""
+    d, W = spatial
+    return {
+        "cox": (ds.CoxHazard("event ~ x", panel, strata="g"),
+                lambda f, data, **o: ds.CoxHazard(f, data, strata="g", **o), {"ties": "breslow"}),
+        "event_logit": (ds.EventLogit("event ~ x", panel, duration="cubic", time="stop"),
+                        lambda f, data, **o: ds.EventLogit(f, data, duration="cubic", time="stop", **o),
+                        {"link": "cloglog"}),
+        "dyadic_logit": (ds.DyadicLogit("event ~ x", dyads),
+                         lambda f, data, **o: ds.DyadicLogit(f, data, **o), {"link": "probit"}),
+        "spatial_lag": (ds.SpatialLag("y ~ x", d, W, unit="unit"),
+                        lambda f, data, **o: ds.SpatialLag(f, data, W, unit="unit", **o), {"method": "s2sls"}),
+    }
+
+
+def _same_fit(a, b):
+    pd.testing.assert_series_equal(a.params, b.params, check_names=False)
+    pd.testing.assert_frame_equal(a.cov, b.cov)
+    assert a.nobs == b.nobs
+
+
+@pytest.mark.parametrize("name", ["cox", "event_logit", "dyadic_logit", "spatial_lag"])
+def test_with_formula_data_options_equal_building_directly(panel, dyads, spatial, name):
+    model, build, options = _models(panel, dyads, spatial)[name]
+    s = model.spec()
+    formula, data = s.formula, s.data
+    assert isinstance(s, ds.inference.protocol.Specification) if hasattr(ds, "inference") else True
+    with pytest.raises(AttributeError):
+        s.formula = "y ~ 1"  # frozen
+    f2 = formula.replace("~ x", "~ x + z")
+    half = data.iloc[: len(data) * 2 // 3]
+    _same_fit(model.with_formula(f2).fit(), build(f2, data).fit())
+    _same_fit(model.with_data(half).fit(), build(formula, half).fit())
+    _same_fit(model.with_options(**options).fit(), build(formula, data, **options).fit())
+    # chained, and the original is unchanged
+    m2 = model.with_formula(f2).with_data(half).with_options(**options)
+    _same_fit(m2.fit(), build(f2, half, **options).fit())
+    assert model.spec().formula == formula and model.spec().data is data
+    assert all(model.spec().options[k] != v for k, v in options.items())
+    assert type(m2) is type(model) and m2.spec().options.keys() == s.options.keys()
+    with pytest.raises(ds.InputError, match="has no argument"):
+        model.with_options(not_an_option=1)
+
+
+def test_spec_splits_roles_and_options(panel, spatial):
+    s = ds.CoxHazard("event ~ x", panel, strata="g", ties="breslow").spec()
+    assert s.model is ds.CoxHazard and s.formula == "event ~ x"
+    assert dict(s.roles) == {"start": "start", "stop": "stop", "strata": "g", "weights": None}
+    assert dict(s.options) == {"ties": "breslow", "missing": "raise"}
+    d, W = spatial
+    sl = ds.SpatialLag("y ~ x", d, W, unit="unit").spec()
+    assert sl.roles["W"] is W and sl.roles["unit"] == "unit" and sl.options["method"] == "ml"
+    with pytest.raises(TypeError):
+        sl.roles["unit"] = "other"  # read-only mapping
+
+
+@pytest.mark.parametrize("name", ["cox", "event_logit", "dyadic_logit", "spatial_lag"])
+def test_predict_after_with_data_and_with_one_level_of_a_categorical(panel, dyads, spatial, name):
+    model, build, _ = _models(panel, dyads, spatial)[name]
+    data = model.spec().data
+    f = model.spec().formula + " + C(h)"
+    half = data.iloc[: len(data) * 2 // 3]
+    res = model.with_formula(f).with_data(half).fit()
+    direct = build(f, half).fit()
+    new = data.iloc[len(data) * 2 // 3:]
+    kind = "linear" if name == "spatial_lag" else None  # the spatial reduced form needs the estimation W
+    pred = res.predict(new, kind=kind)
+    pd.testing.assert_series_equal(pred, direct.predict(new, kind=kind))
+    assert len(pred) == len(new) and np.isfinite(pred).all()
+    one = new[new["h"] == "q"]
+    assert one["h"].nunique() == 1 and len(one) > 0
+    np.testing.assert_allclose(res.predict(one, kind=kind).to_numpy(), pred.loc[one.index].to_numpy(), rtol=1e-12)
+
+
+def test_mechanism_tools_use_the_protocol_not_reflection():
+    from pathlib import Path
+
+    mech = Path(ds.__file__).parent / "mechanisms"
+    for path in mech.glob("*.py"):
+        text = path.read_text()
+        assert "import inspect" not in text and "getattr_static" not in text and "inspect." not in text, path.name
+
+
+def test_rebuild_by_mechanism_tools_keeps_resolved_tau(panel):
+    from diffusion_stats.mechanisms._protocol import rebuild
+
+    m = ds.EventLogit("event ~ x", panel, case_control="weight", tau=0.05)
+    assert m.spec().options["tau"] == 0.05
+    _same_fit(rebuild(m, data=panel).fit(), m.fit())
+
+
+def test_dask_twins_follow_the_protocol(panel, dyads):
+    dd = pytest.importorskip("dask.dataframe")
+    dpanel = dd.from_pandas(panel, npartitions=2)
+    m = ds.DaskEventLogit("event ~ x", dpanel)
+    assert m.spec().roles["time"] == "stop" and m.spec().options["link"] == "logit"
+    _same_fit(m.with_formula("event ~ x + z").with_options(link="cloglog").fit(),
+              ds.EventLogit("event ~ x + z", panel, link="cloglog").fit())
+    dl = ds.DaskDyadicLogit("event ~ x", dd.from_pandas(dyads, npartitions=2))
+    _same_fit(dl.with_data(dd.from_pandas(dyads.iloc[:200], npartitions=2)).fit(cov_type="robust"),
+              ds.DyadicLogit("event ~ x", dyads.iloc[:200]).fit(cov_type="robust"))
+    cox = ds.DaskCoxHazard("event ~ x", ds.partition_by(panel, "g"), strata="g")
+    _same_fit(cox.with_formula("event ~ x + z").fit(), ds.CoxHazard("event ~ x + z", panel, strata="g").fit())

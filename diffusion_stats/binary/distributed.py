@@ -34,6 +34,7 @@ from ..design.dask_frames import (
     sum_arrays,
 )
 from ..inference.covariance import resolve_cov_type
+from ..inference.protocol import ModelProtocol
 from ._glm import (
     GLMFit,
     IRLSPoint,
@@ -195,7 +196,7 @@ class DaskBinaryResults(BinaryResults):
     """
 
 
-class _DaskBinaryModel:
+class _DaskBinaryModel(ModelProtocol):
     """Binary GLM (logit / cloglog / probit) on a Dask collection; see :class:`DaskEventLogit`."""
 
     _name = "EventLogit"
@@ -425,6 +426,7 @@ class DaskEventLogit(_DaskBinaryModel):
     """
 
     _name = "EventLogit"
+    _role_args = ("time", "weights")
 
     def __init__(self, formula: str, data, *, link: str = "logit", duration: str | None = None,
                  time: str = "stop", spline_df: int = 4, knots=None, weights: str | None = None,
@@ -495,6 +497,7 @@ class DaskDyadicLogit(_DaskBinaryModel):
 
     _name = "DyadicLogit"
     _allowed_cov = ("classical", "robust", "cluster", "dyadic")
+    _role_args = ("unit", "partner", "weights")
 
     def __init__(self, formula: str, data, *, unit: str = "unit", partner: str = "partner",
                  link: str = "logit", weights: str | None = None, missing: str = "raise") -> None:

@@ -65,6 +65,7 @@ class DyadicLogit(_BinaryModel):
 
     _name = "DyadicLogit"
     _allowed_cov = ("classical", "robust", "cluster", "dyadic")
+    _role_args = ("unit", "partner", "weights")
 
     def __init__(self, formula: str, data: pd.DataFrame, *, unit: str = "unit", partner: str = "partner",
                  link: Link = "logit", weights=None, missing: Missing = "raise", case_control: str | None = None,
@@ -75,9 +76,6 @@ class DyadicLogit(_BinaryModel):
         _check_dyad_columns(data, unit, partner)
         self._setup(formula, data, link=link, weights=weights, missing=missing, extra=(unit, partner),
                     case_control=case_control, tau=tau)
-        # constructor keywords, for rebuilding the model on other data/formulas (mechanism tools)
-        self._roles = {"unit": unit, "partner": partner, "link": link, "weights": weights, "missing": missing,
-                       "case_control": case_control, "tau": self._cc.get("tau", tau)}
 
     @property
     def unit(self) -> str:

@@ -37,6 +37,7 @@ from ..core.errors import ColumnNotFoundError, DataValidationError, InputError, 
 from ..core.formula import design_matrices
 from ..core.options import CovType, Duration, HCType, Link, Missing, check_option
 from ..inference.covariance import resolve_cov_type
+from ..inference.protocol import ModelProtocol
 from ..inference.results import Results
 from ..output.summary import Summary
 from ._glm import GLMFit, check_binary, check_link, fit_binary_glm, glm_cov
@@ -221,7 +222,7 @@ class BinaryResults(Results):
 
 
 # --------------------------------------------------------------------------- model base
-class _BinaryModel:
+class _BinaryModel(ModelProtocol):
     """Formula + data -> binary GLM; shared by EventLogit and DyadicLogit."""
 
     _name = "EventLogit"
@@ -388,6 +389,9 @@ class _BinaryModel:
     def _info_extra(self) -> dict:
         return {}
 
+    def _resolved_arguments(self) -> dict:
+        return {"tau": self._cc["tau"]} if self._cc else {}  # tau as used (it may come from data.attrs)
+
 
 class EventLogit(_BinaryModel):
     """Discrete-time event-history model (logit, cloglog or probit) for a monadic panel.
@@ -430,6 +434,7 @@ class EventLogit(_BinaryModel):
     """
 
     _name = "EventLogit"
+    _role_args = ("time", "weights")
 
     def __init__(self, formula: str, data: pd.DataFrame, *, link: Link = "logit", duration: Duration | None = None,
                  time: str = "stop", spline_df: int = 4, knots=None, weights=None, missing: Missing = "raise",
@@ -437,10 +442,6 @@ class EventLogit(_BinaryModel):
         _check_duration_args(duration, time, data)
         self._setup(formula, data, link=link, weights=weights, missing=missing,
                     extra=(time,) if duration is not None else (), case_control=case_control, tau=tau)
-        # constructor keywords, for rebuilding the model on other data/formulas (mechanism tools)
-        self._roles = {"link": link, "duration": duration, "time": time, "spline_df": spline_df, "knots": knots,
-                       "weights": weights, "missing": missing, "case_control": case_control,
-                       "tau": self._cc.get("tau", tau)}
         self._duration = duration
         self._time = time
         self._dur_info: dict = {}

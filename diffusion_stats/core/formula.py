@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import os
 import re
+import sys
 import warnings
+from collections import ChainMap
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +18,41 @@ import pandas as pd
 
 from .errors import ColumnNotFoundError, DataValidationError, InputError, RowAccountingWarning, did_you_mean
 
-__all__ = ["Design", "design_matrices"]
+__all__ = ["Design", "design_matrices", "caller_namespace", "current_namespace", "use_namespace"]
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # diffusion_stats/
+_NAMESPACE: contextvars.ContextVar[Mapping[str, Any] | None] = contextvars.ContextVar(
+    "diffusion_stats_formula_namespace", default=None)
+
+
+def caller_namespace() -> Mapping[str, Any]:
+    """Locals and globals of the first frame outside diffusion_stats (the user's line).
+
+    Formulas are evaluated with the data's columns first and this namespace second, so a
+    user-defined function (``"event ~ shifted(x)"``) or module (``np.log(x)``) works, as
+    R's formula environment.
+    """
+    f = sys._getframe(1)
+    while f is not None and os.path.abspath(f.f_code.co_filename).startswith(_PACKAGE):
+        f = f.f_back
+    if f is None:
+        return {}
+    return ChainMap(dict(f.f_locals), f.f_globals)
+
+
+def current_namespace() -> Mapping[str, Any] | None:
+    """The namespace set by :func:`use_namespace` (a model being built), or ``None``."""
+    return _NAMESPACE.get()
+
+
+@contextlib.contextmanager
+def use_namespace(namespace: Mapping[str, Any] | None) -> Iterator[None]:
+    """Evaluate formulas inside the block in ``namespace`` (models record and reuse theirs)."""
+    token = _NAMESPACE.set(namespace)
+    try:
+        yield
+    finally:
+        _NAMESPACE.reset(token)
 
 
 @dataclass(frozen=True)

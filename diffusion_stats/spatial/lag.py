@@ -43,6 +43,7 @@ from ..core.errors import (
 from ..core.formula import design_matrices
 from ..core.options import CovType, Missing, SpatialMethod
 from ..inference.covariance import resolve_cov_type
+from ..inference.protocol import ModelProtocol
 from ..inference.results import Results
 from ..output.summary import Summary, format_number
 from . import _numerics as num
@@ -249,7 +250,7 @@ def spatial_temporal_lag(data: pd.DataFrame, column: str, W: Any, *, unit: str, 
 
 
 # ----------------------------------------------------------------------------- model
-class SpatialLag:
+class SpatialLag(ModelProtocol):
     """Spatial-lag model ``y = rho W y + X beta (+ W X theta) + e``.
 
     Parameters
@@ -325,6 +326,8 @@ class SpatialLag:
     >>> sorted(res.params.index)
     ['Intercept', 'rho', 'x']
     """
+
+    _role_args = ("W", "unit", "time")
 
     def __init__(self, formula: str, data: pd.DataFrame, W: Any, *, unit: str, time: str | None = None,
                  effects: str | None = None, method: SpatialMethod = "ml", durbin: bool = False,

@@ -31,6 +31,7 @@ from ..core.errors import (
 from ..core.formula import Design, design_matrices
 from ..core.options import CovType, Missing, Ties, check_option
 from ..inference.covariance import cluster_meat, group_codes, multiway_meat, resolve_cov_type
+from ..inference.protocol import ModelProtocol
 from ..inference.results import Results
 from ..output.summary import Summary, format_number
 from . import _numerics as cn
@@ -62,7 +63,7 @@ class _Prepared:
     spec: Any = None         # formulaic ModelSpec of the covariates (None: plain column names)
 
 
-class CoxHazard:
+class CoxHazard(ModelProtocol):
     """Cox proportional hazards model for counting-process (start, stop] data.
 
     Parameters
@@ -95,6 +96,8 @@ class CoxHazard:
     >>> round(float(res.params["x"]), 4)
     0.5884
     """
+
+    _role_args = ("start", "stop", "strata", "weights")
 
     def __init__(self, formula: str, data: pd.DataFrame, *, start: str | None = "start",
                  stop: str = "stop", strata: str | list[str] | None = None,

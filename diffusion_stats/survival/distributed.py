@@ -35,6 +35,7 @@ from ..design.dask_frames import (
     sum_arrays,
 )
 from ..inference.covariance import resolve_cov_type
+from ..inference.protocol import ModelProtocol
 from . import _numerics as cn
 from .cox import CoxResults, _check_solution, _check_strata_count, _inv, _tests, _warn_negative_diagonal
 
@@ -174,7 +175,7 @@ class DaskCoxResults(CoxResults):
         self._rows_needed("predict_survival()")
 
 
-class DaskCoxHazard:
+class DaskCoxHazard(ModelProtocol):
     """:class:`~diffusion_stats.CoxHazard` on a ``dask.dataframe`` (same numbers as in memory).
 
     Each stratum must lie inside one partition (a risk set never spans partitions), as
@@ -205,6 +206,8 @@ class DaskCoxHazard:
     >>> bool(np.allclose(mem.params, dsk.params, rtol=1e-10))
     True
     """
+
+    _role_args = ("start", "stop", "strata", "weights")
 
     def __init__(self, formula: str, data, *, start: str | None = "start", stop: str = "stop",
                  strata: str | list[str] | None = None, ties: str = "efron", weights: str | None = None,
