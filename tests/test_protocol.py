@@ -188,3 +188,12 @@ def test_dask_twins_follow_the_protocol(panel, dyads):
               ds.DyadicLogit("event ~ x", dyads.iloc[:200]).fit(cov_type="robust"))
     cox = ds.DaskCoxHazard("event ~ x", ds.partition_by(panel, "g"), strata="g")
     _same_fit(cox.with_formula("event ~ x + z").fit(), ds.CoxHazard("event ~ x + z", panel, strata="g").fit())
+
+
+# --------------------------------------------------------------------------- 3. keyword-only fit
+@pytest.mark.parametrize("name", ["cox", "event_logit", "dyadic_logit", "spatial_lag"])
+def test_fit_rejects_positional_options(panel, dyads, spatial, name):
+    model = _models(panel, dyads, spatial)[name][0]
+    with pytest.raises(TypeError, match=r"fit\(\) takes 1 positional argument but 2 were given"):
+        model.fit("classical")
+    assert model.fit(cov_type="classical").cov_type == "classical"

@@ -235,7 +235,7 @@ class _DaskBinaryModel(ModelProtocol):
     def _duration(self, setup: list[dict]) -> dict:
         return {"kind": None, "names": []}
 
-    def fit(self, cov_type: str | None = None, cluster: str | list[str] | None = None, *, hc_type: str = "HC0",
+    def fit(self, *, cov_type: str | None = None, cluster: str | list[str] | None = None, hc_type: str = "HC0",
             maxiter: int = 100, tol: float = 1e-10, persist: bool = True):
         """Fit by IRLS with partition sums; same options and results as the in-memory model.
 

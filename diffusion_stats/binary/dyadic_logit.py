@@ -109,7 +109,7 @@ class DyadicLogit(_BinaryModel):
     def _info_extra(self) -> dict:
         return {}
 
-    def fit(self, cov_type: CovType | None = None, cluster=None, *, hc_type: HCType = "HC0",
+    def fit(self, *, cov_type: CovType | None = None, cluster=None, hc_type: HCType = "HC0",
             small_sample: str | None = None, maxiter: int = 100, tol: float = 1e-10) -> BinaryResults:
         """Fit by IRLS; ``cov_type`` adds "dyadic" to EventLogit's options (see :meth:`EventLogit.fit`).
 
@@ -126,7 +126,8 @@ class DyadicLogit(_BinaryModel):
         -------
         BinaryResults
         """
-        res = super().fit(cov_type, cluster, hc_type=hc_type, small_sample=small_sample, maxiter=maxiter, tol=tol)
+        res = super().fit(cov_type=cov_type, cluster=cluster, hc_type=hc_type, small_sample=small_sample,
+                          maxiter=maxiter, tol=tol)
         if res.cov_type == "dyadic":
             res._info["Units (dyadic)"] = res.n_clusters[0]
             res._n_clusters = ()

@@ -291,7 +291,7 @@ class _BinaryModel(ModelProtocol):
     def _extra_cov_args(self, cov_type: str) -> dict:
         return {}
 
-    def fit(self, cov_type: CovType | None = None, cluster: str | list[str] | None = None, *,
+    def fit(self, *, cov_type: CovType | None = None, cluster: str | list[str] | None = None,
             hc_type: HCType = "HC0", small_sample: str | None = None, maxiter: int = 100,
             tol: float = 1e-10) -> BinaryResults:
         """Fit by IRLS and compute the chosen variance.

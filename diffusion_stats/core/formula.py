@@ -16,7 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ColumnNotFoundError, DataValidationError, InputError, RowAccountingWarning, did_you_mean
+from .errors import (
+    ColumnNotFoundError,
+    DataValidationError,
+    InputError,
+    RowAccountingWarning,
+    did_you_mean,
+    user_stacklevel,
+)
 
 __all__ = ["Design", "design_matrices", "caller_namespace", "current_namespace", "use_namespace"]
 
@@ -135,7 +142,7 @@ def design_matrices(formula: str, data: pd.DataFrame, *, intercept: bool = True,
                 f"{n_bad} of {len(data)} rows have missing values ({detail}); drop or impute them, "
                 "or pass missing='drop' to exclude them with a warning")
         warnings.warn(f"{n_bad} of {len(data)} rows excluded for missing values ({detail})",
-                      RowAccountingWarning, stacklevel=3)
+                      RowAccountingWarning, stacklevel=user_stacklevel())
     keep = ~bad
     return Design(y=yv[keep], X=Xv[keep], names=[str(c) for c in X.columns], rows=keep,
                   response=response, n_dropped=n_bad, spec=mm.rhs.model_spec)

@@ -39,6 +39,7 @@ from ..core.errors import (
     RowAccountingWarning,
     SpecificationError,
     require_columns,
+    user_stacklevel,
 )
 from ..core.formula import design_matrices
 from ..core.options import CovType, Missing, SpatialMethod
@@ -369,7 +370,7 @@ class SpatialLag(ModelProtocol):
             if n_dropped_lag:
                 warnings.warn(f"SpatialLag: {n_dropped_lag} of {len(data)} rows excluded: no spatio-temporal lag "
                               "W y_(t-1) (first period or neighbours missing at t-1)", RowAccountingWarning,
-                              stacklevel=3)
+                              stacklevel=user_stacklevel())
             data = data.loc[ok]
         intercept = self.effects is None
         form = self.formula + (" + W_y_lag" if self.temporal_lag else "")
@@ -444,7 +445,7 @@ class SpatialLag(ModelProtocol):
             return self.logdet
         return "eigen" if max(B.shape[0] for B in self._layout.blocks) <= 1000 else "LU"
 
-    def fit(self, cov_type: CovType | None = None, cluster: str | Sequence[str] | None = None, *,
+    def fit(self, *, cov_type: CovType | None = None, cluster: str | Sequence[str] | None = None,
             order: int | None = None, n_draws: int = 16, seed: int = 0) -> SpatialLagResults:
         """Estimate the model.
 

@@ -27,6 +27,7 @@ from ..core.errors import (
     SeparationWarning,
     SpecificationError,
     require_columns,
+    user_stacklevel,
 )
 from ..core.formula import Design, design_matrices
 from ..core.options import CovType, Missing, Ties, check_option
@@ -182,7 +183,7 @@ class CoxHazard(ModelProtocol):
             warnings.warn(
                 "covariates not identified by the partial likelihood were dropped: "
                 + "; ".join(f"'{k}' ({v})" for k, v in dropped.items()),
-                IdentificationWarning, stacklevel=4)
+                IdentificationWarning, stacklevel=user_stacklevel())
         if not keep.any():
             raise SpecificationError(
                 "no covariate is identified by the partial likelihood (each is constant within every "
@@ -197,8 +198,8 @@ class CoxHazard(ModelProtocol):
         return self._prep
 
     # -- fitting ----------------------------------------------------------------
-    def fit(self, cov_type: CovType | None = None, cluster: str | list[str] | None = None,
-            small_sample: bool | str = False, *, max_iter: int = 50, tol: float = 1e-12) -> CoxResults:
+    def fit(self, *, cov_type: CovType | None = None, cluster: str | list[str] | None = None,
+            small_sample: bool | str = False, max_iter: int = 50, tol: float = 1e-12) -> CoxResults:
         """Maximise the partial likelihood (Newton-Raphson with step halving).
 
         Parameters

@@ -230,8 +230,8 @@ class DaskCoxHazard(ModelProtocol):
         if not self._spec.names:
             raise SpecificationError(f"formula {formula!r} has no covariates; add terms after '~'")
 
-    def fit(self, cov_type: str | None = None, cluster: str | list[str] | None = None, small_sample: bool = False,
-            *, max_iter: int = 50, tol: float = 1e-12, persist: bool = True):
+    def fit(self, *, cov_type: str | None = None, cluster: str | list[str] | None = None,
+            small_sample: bool = False, max_iter: int = 50, tol: float = 1e-12, persist: bool = True):
         """Newton-Raphson with step halving on partition sums (see :meth:`CoxHazard.fit`).
 
         Parameters
