@@ -197,3 +197,38 @@ def test_fit_rejects_positional_options(panel, dyads, spatial, name):
     with pytest.raises(TypeError, match=r"fit\(\) takes 1 positional argument but 2 were given"):
         model.fit("classical")
     assert model.fit(cov_type="classical").cov_type == "classical"
+
+
+# --------------------------------------------------------------------------- 4. caller's namespace
+def shifted(v):
+    """A user-defined transform living in the caller's module."""
+    return v + 1.0
+
+
+@pytest.mark.parametrize("name", ["cox", "event_logit", "dyadic_logit", "spatial_lag"])
+def test_formula_sees_the_callers_namespace(panel, dyads, spatial, name):
+    model, build, _ = _models(panel, dyads, spatial)[name]
+    data = model.spec().data
+    f = model.spec().formula.replace("~ x", "~ shifted(x) + z")
+    direct = build(f, data).fit()
+    assert "shifted(x)" in direct.params.index
+    plain = build(model.spec().formula.replace("~ x", "~ x + z"), data).fit()
+    np.testing.assert_allclose(direct.params["shifted(x)"], plain.params["x"], rtol=1e-8)
+    # with_formula, with_data and predictions on new data use the namespace the model was built in
+    _same_fit(model.with_formula(f).fit(), direct)
+    kind = "linear" if name == "spatial_lag" else None
+    new = data.iloc[:7]
+    np.testing.assert_allclose(direct.predict(new, kind=kind).to_numpy(), plain.predict(new, kind=kind).to_numpy(),
+                               rtol=1e-8)
+
+
+def test_callers_local_function_and_data_columns_first(panel):
+    def lagged(v):  # a local, not a module global
+        return v * 2.0
+
+    res = ds.EventLogit("event ~ lagged(x)", panel).fit()
+    np.testing.assert_allclose(res.params["lagged(x)"] * 2.0, ds.EventLogit("event ~ x", panel).fit().params["x"])
+    x = np.zeros(len(panel))  # noqa: F841  (a local named like a column: the column wins)
+    _same_fit(ds.EventLogit("event ~ x", panel).fit(), res.model.with_formula("event ~ x").fit())
+    with pytest.raises(ds.ColumnNotFoundError, match="not a column of data"):
+        ds.EventLogit("event ~ not_here", panel)

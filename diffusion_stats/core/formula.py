@@ -79,7 +79,8 @@ class Design:
 
 
 def design_matrices(formula: str, data: pd.DataFrame, *, intercept: bool = True,
-                    missing: str = "raise", extra: tuple[str | None, ...] = ()) -> Design:
+                    missing: str = "raise", extra: tuple[str | None, ...] = (),
+                    namespace: Mapping[str, Any] | None = None) -> Design:
     """Build ``y`` and ``X`` from ``"y ~ x1 + x2"``.
 
     Parameters
@@ -94,6 +95,10 @@ def design_matrices(formula: str, data: pd.DataFrame, *, intercept: bool = True,
         naming the column and count, or are dropped with a :class:`RowAccountingWarning`.
     extra : tuple of column names
         Role columns (start, stop, strata, cluster, ...) that must be complete too.
+    namespace : mapping, optional
+        Names the formula may use besides the data's columns (user-defined functions).
+        Default: the namespace of the model being built (:func:`use_namespace`), else
+        that of the caller outside the package (:func:`caller_namespace`).
     """
     import formulaic
     from formulaic.errors import FormulaicError
@@ -105,7 +110,11 @@ def design_matrices(formula: str, data: pd.DataFrame, *, intercept: bool = True,
     if missing not in ("raise", "drop"):
         raise InputError(f"missing={missing!r}; use 'raise' or 'drop'")
     try:
-        mm = formulaic.model_matrix(formula, data, na_action="ignore")
+        if namespace is None:
+            namespace = current_namespace()
+        if namespace is None:
+            namespace = caller_namespace()
+        mm = formulaic.model_matrix(formula, data, na_action="ignore", context=namespace)
     except FormulaicError as exc:
         m = re.search(r"`([^`]+)` is not present", str(exc))
         if m:
