@@ -188,6 +188,14 @@ def test_dask_twins_follow_the_protocol(panel, dyads):
               ds.DyadicLogit("event ~ x", dyads.iloc[:200]).fit(cov_type="robust"))
     cox = ds.DaskCoxHazard("event ~ x", ds.partition_by(panel, "g"), strata="g")
     _same_fit(cox.with_formula("event ~ x + z").fit(), ds.CoxHazard("event ~ x + z", panel, strata="g").fit())
+    for mod in (m, cox):  # the uniform Results attributes hold on Dask fits too
+        res = mod.fit()
+        assert res.model is mod and res.converged and res.n_iter >= 1
+        assert res.n_events == int(panel["event"].sum())
+    fitted = m.fit().fitted_values.compute()
+    pd.testing.assert_series_equal(fitted, ds.EventLogit("event ~ x", panel).fit().fitted_values)
+    with pytest.raises(ds.SpecificationError, match="in memory"):
+        m.fit().residuals()
 
 
 # --------------------------------------------------------------------------- 3. keyword-only fit
@@ -232,3 +240,43 @@ def test_callers_local_function_and_data_columns_first(panel):
     _same_fit(ds.EventLogit("event ~ x", panel).fit(), res.model.with_formula("event ~ x").fit())
     with pytest.raises(ds.ColumnNotFoundError, match="not a column of data"):
         ds.EventLogit("event ~ not_here", panel)
+
+
+# --------------------------------------------------------------------------- 5. uniform Results
+@pytest.mark.parametrize("name", ["cox", "event_logit", "dyadic_logit", "spatial_lag"])
+def test_uniform_results_attributes(panel, dyads, spatial, name):
+    model = _models(panel, dyads, spatial)[name][0]
+    res = model.fit()
+    data = model.spec().data
+    assert res.model is model
+    assert isinstance(res.converged, bool) and res.converged
+    assert isinstance(res.n_iter, int) and res.n_iter >= 1
+    assert isinstance(res.loglik, float)
+    fv = res.fitted_values
+    assert isinstance(fv, pd.Series) and fv.name == "fitted" and len(fv) == res.nobs
+    assert fv.index.isin(data.index).all() and fv.index.is_unique
+    r = res.residuals()
+    assert isinstance(r, pd.Series) and r.index.equals(fv.index)
+    if name == "spatial_lag":
+        assert res.n_events is None
+        np.testing.assert_allclose(res.residuals(kind="pearson"), r / np.sqrt(res.sigma2))
+        # no fixed effects: residual = y - fitted
+        np.testing.assert_allclose(r, data.loc[r.index, "y"] - fv, atol=1e-10)
+    else:
+        y = data.loc[fv.index, "event"]
+        assert res.n_events == int(y.sum())
+        # observed - fitted: the response residual (logit) or the martingale residual (Cox)
+        np.testing.assert_allclose(r, y - fv, atol=1e-12)
+    with pytest.raises(ds.InputError, match="kind='nope'"):
+        res.residuals(kind="nope")
+
+
+def test_binary_residual_kinds_by_hand(panel):
+    res = ds.EventLogit("event ~ x + z", panel, link="probit").fit()
+    y, mu = panel["event"].to_numpy(float), res.fitted_values.to_numpy()
+    np.testing.assert_allclose(res.residuals(kind="pearson"), (y - mu) / np.sqrt(mu * (1 - mu)))
+    dev = res.residuals(kind="deviance")
+    np.testing.assert_allclose((dev ** 2).sum(), res.deviance, rtol=1e-10)
+    from scipy import stats
+    eta = stats.norm.ppf(mu)
+    np.testing.assert_allclose(res.residuals(kind="working"), (y - mu) / stats.norm.pdf(eta), rtol=1e-8)

@@ -14,6 +14,7 @@ import pandas as pd
 from ..core.errors import (
     DataValidationError,
     InputError,
+    SpecificationError,
 )
 from ..design.dask_frames import (
     PartitionSpec,
@@ -195,6 +196,14 @@ class DaskBinaryResults(BinaryResults):
     like the input partitions): call ``.compute()`` or write it out with ``.to_parquet``.
     """
 
+    @property
+    def fitted_values(self):
+        return self._fitted.copy()
+
+    def residuals(self, kind: str = "response"):
+        raise SpecificationError("residuals() need the rows in memory; compute them from fitted_values (a lazy "
+                                 "dask Series) or refit with ds.EventLogit / ds.DyadicLogit on a pandas frame")
+
 
 class _DaskBinaryModel(ModelProtocol):
     """Binary GLM (logit / cloglog / probit) on a Dask collection; see :class:`DaskEventLogit`."""
@@ -335,7 +344,7 @@ class _DaskBinaryModel(ModelProtocol):
         cov = pd.DataFrame(V, index=names, columns=names)
         fitted = _LazyFitted(self._data, self._spec, roles, dur, beta, self._link)
         res = DaskBinaryResults(fit=glmfit, notes=notes, fitted=fitted, not_psd=facts["not_psd"],
-                            model_name=self._name, params=params, cov=cov, nobs=n, loglik=glmfit.loglik,
+                            model_name=self._name, model=self, params=params, cov=cov, nobs=n, loglik=glmfit.loglik,
                             cov_type=cov_type, cluster=cols, n_clusters=n_clusters, info=info,
                             formula=self._formula)
         return res

@@ -212,8 +212,29 @@ class BinaryResults(Results):
         return self._not_psd
 
     @property
-    def fitted_values(self) -> np.ndarray:
-        return self._fitted.copy()
+    def fitted_values(self) -> pd.Series:
+        """Fitted probabilities of the rows used, labelled by the data's index."""
+        return pd.Series(self._fitted, index=self._rows_index(), name="fitted")
+
+    @property
+    def n_events(self) -> int:
+        return int(self._info["Events"])
+
+    @property
+    def n_iter(self) -> int:
+        return self._fit.iterations
+
+    def residuals(self, kind: str = "response") -> pd.Series:
+        """Residuals of the rows used: "response", "pearson", "deviance" or "working" (R's
+        ``residuals.glm``; see :func:`diffusion_stats.binary.diagnostics.binary_residuals`)."""
+        from .diagnostics import binary_residuals
+        m = self.model
+        return binary_residuals(m._design.y, self._fitted, link=self.link, weights=m._weights, kind=kind,
+                                index=self._rows_index())
+
+    def _rows_index(self) -> pd.Index:
+        m = self.model
+        return m._data.index[m._design.rows] if m is not None else pd.RangeIndex(len(self._fitted))
 
     def summary(self) -> Summary:
         s = super().summary()

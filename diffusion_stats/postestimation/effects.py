@@ -53,7 +53,8 @@ def _family(results: Any) -> str:
     from ..survival.cox import CoxResults
 
     if isinstance(results, BinaryResults):
-        if getattr(results, "model", None) is None:
+        from ..binary.distributed import DaskBinaryResults
+        if getattr(results, "model", None) is None or isinstance(results, DaskBinaryResults):
             raise SpecificationError(f"{type(results).__name__} holds no model to rebuild the design from; "
                                      "predictions need results of EventLogit or DyadicLogit fitted in memory")
         return "binary"

@@ -512,7 +512,7 @@ class SpatialLag(ModelProtocol):
             model=self, params=params, cov=cov, sigma2=fit.sigma2, sigma2_se=float(np.sqrt(V[0, 0])),
             loglik=fit.loglik, loglik_null=ll0, logdet_method=meth, interval=ld.interval,
             residuals=resid_t, fitted=fitted, vc_kind=vc_kind, n_evals=fit.n_evals, cov_type="classical",
-            cluster=(), n_clusters=(), ld=ld, lm_residual=lm_resid)
+            cluster=(), n_clusters=(), ld=ld, lm_residual=lm_resid, converged=not fit.at_bound)
 
     def _instruments(self) -> np.ndarray:
         lay = self._layout
@@ -582,7 +582,7 @@ class SpatialLagResults(Results):
     rho, sigma2 : float
     logdet_method : str or None
         Which log-determinant was used ("eigen", "LU", "chebyshev", "mc"; None for S-2SLS).
-    residuals : Series
+    residuals(kind="response") : method
         ``Q(y - rho W y - X beta)`` (within-transformed with fixed effects), data index.
     fitted_values : Series
         ``rho W y + X beta`` (fixed effects not included), data index.
@@ -597,7 +597,7 @@ class SpatialLagResults(Results):
                  sigma2_se: float | None, loglik: float | None, loglik_null: float | None,
                  logdet_method: str | None, interval, residuals: np.ndarray, fitted: np.ndarray,
                  vc_kind: str, n_evals: int, cov_type: str, cluster, n_clusters, ld, first_stage=None,
-                 lm_residual: dict | None = None) -> None:
+                 lm_residual: dict | None = None, converged: bool = True) -> None:
         lay = model._layout
         info: dict[str, Any] = {
             "Method": "ML" if model.method == "ml" else "S-2SLS (Kelejian-Prucha)",
@@ -629,8 +629,27 @@ class SpatialLagResults(Results):
         #: LM test for residual spatial autocorrelation after the lag model (spatialreg's
         #: ``LMtest``; cross-sections with the "eigen" log-determinant only, else None)
         self.lm_residual = lm_residual
-        self.residuals = pd.Series(residuals, index=model._index, name="residual")
-        self.fitted_values = pd.Series(fitted, index=model._index, name="fitted")
+        self._residuals = pd.Series(residuals, index=model._index, name="residual")
+        self._fitted_values = pd.Series(fitted, index=model._index, name="fitted")
+        self.converged = bool(converged)
+
+    @property
+    def fitted_values(self) -> pd.Series:
+        """``rho W y + X beta`` of the rows used (fixed effects not included), data index."""
+        return self._fitted_values.copy()
+
+    @property
+    def n_iter(self) -> int:
+        """Log-likelihood evaluations of the ML line search in rho (0 for S-2SLS)."""
+        return self.n_evals
+
+    def residuals(self, kind: str = "response") -> pd.Series:
+        """``Q(y - rho W y - X beta)`` (within-transformed with fixed effects), data index;
+        ``kind="pearson"`` divides by ``sigma``."""
+        from ..core.options import check_option
+        check_option("kind", kind, ("response", "pearson"))
+        r = self._residuals.copy()
+        return r if kind == "response" else (r / np.sqrt(self.sigma2)).rename("pearson")
 
     # -- tests ----------------------------------------------------------------------
     def lr_test(self) -> dict[str, float]:

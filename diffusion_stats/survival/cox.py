@@ -404,6 +404,17 @@ class CoxResults(Results):
         return int(self._prep.event.sum())
 
     @property
+    def n_iter(self) -> int:
+        return self.iterations
+
+    @property
+    def fitted_values(self) -> pd.Series:
+        """Expected number of events of each row used: ``event - martingale residual`` (R's
+        ``predict(fit, type = "expected")``), labelled by the data's index."""
+        mart = self.residuals("martingale")
+        return pd.Series(self._prep.event - mart.to_numpy(), index=mart.index, name="fitted")
+
+    @property
     def n_strata(self) -> int:
         return len(self._prep.strata_labels) if self.model.strata else 1
 

@@ -165,6 +165,10 @@ class DaskCoxResults(CoxResults):
     def residuals(self, kind: str = "martingale"):
         self._rows_needed("residuals()")
 
+    @property
+    def fitted_values(self):
+        self._rows_needed("fitted_values")
+
     def cox_zph(self, transform: str = "km", global_test: bool = True):
         self._rows_needed("cox_zph()")
 
@@ -360,7 +364,7 @@ class DaskCoxHazard(ModelProtocol):
         idxn = pd.Index(names)
         info = {"Events": int(round(events)), "Strata": len(strata_labels) if self.strata else 1, "Ties": self.ties,
                 "Partitions": int(self.data.npartitions)}
-        model = SimpleNamespace(ties=self.ties, strata=self.strata, formula=self.formula)
+        model = self
         prepared = SimpleNamespace(event=np.array([int(round(events))]), strata_labels=strata_labels,
                                    dropped=dropped)
         return DaskCoxResults(model=model, prepared=prepared, params=pd.Series(beta, index=idxn, name="coef"),
