@@ -280,3 +280,19 @@ def test_binary_residual_kinds_by_hand(panel):
     from scipy import stats
     eta = stats.norm.ppf(mu)
     np.testing.assert_allclose(res.residuals(kind="working"), (y - mu) / stats.norm.pdf(eta), rtol=1e-8)
+
+
+def test_models_pickle_with_their_namespace(panel):
+    import pickle
+
+    m = ds.EventLogit("event ~ shifted(x)", panel, link="cloglog")
+    assert set(m.spec().namespace) == {"shifted"}  # only the names the formula uses are kept
+    m2 = pickle.loads(pickle.dumps(m))
+    assert m2.spec().options["link"] == "cloglog" and m2.spec().roles == m.spec().roles
+    _same_fit(m2.with_data(panel.iloc[:200]).fit(), ds.EventLogit("event ~ shifted(x)", panel.iloc[:200],
+                                                                  link="cloglog").fit())
+
+    def doubled(v):  # defined after the model: with_formula sees the caller's namespace too
+        return 2.0 * v
+
+    assert "doubled(z)" in m.with_formula("event ~ shifted(x) + doubled(z)").fit().params.index

@@ -162,7 +162,7 @@ class BinaryResults(Results):
     """Results of a binary-response model (EventLogit, DyadicLogit).
 
     Adds ``link``, ``converged``, ``iterations``, ``deviance``, ``null_deviance``, ``aic``,
-    ``fitted_values`` (probabilities for the rows used), ``separation`` (terms flagged)
+    ``fitted_values`` (probabilities of the rows used, a labelled Series), ``separation`` (terms flagged)
     and ``not_psd`` (the variance matrix failed the eigenvalue check) to the common
     interface.
     """

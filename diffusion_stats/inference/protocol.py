@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import functools
 import inspect
+import pickle
+import re
+from collections import ChainMap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -48,6 +51,18 @@ class Specification:
     options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     namespace: Mapping[str, Any] | None = field(default=None, repr=False)
 
+    def __reduce__(self) -> tuple:
+        # plain dicts (mapping proxies do not pickle); namespace entries that cannot be
+        # pickled (modules, lambdas) are left out: formulaic provides ``np`` itself
+        ns = {}
+        for k, v in (self.namespace or {}).items():
+            try:
+                pickle.dumps(v)
+            except Exception:  # noqa: BLE001 - anything unpicklable stays behind
+                continue
+            ns[k] = v
+        return (_specification, (self.model, self.formula, self.data, dict(self.roles), dict(self.options), ns))
+
     @property
     def arguments(self) -> dict[str, Any]:
         """Roles and options together: the keyword arguments of the constructor."""
@@ -58,6 +73,22 @@ class Specification:
                        if isinstance(v, (str, int, float, bool, type(None), list, tuple)))
         shape = getattr(self.data, "shape", None)
         return f"Specification({self.model.__name__}, {self.formula!r}, data{list(shape) if shape else ''}, {kw})"
+
+
+def _specification(model: type, formula: str, data: Any, roles: dict, options: dict,
+                   namespace: dict | None) -> Specification:
+    return Specification(model=model, formula=formula, data=data, roles=MappingProxyType(roles),
+                         options=MappingProxyType(options), namespace=namespace)
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _names_used(namespace: Mapping[str, Any] | None, formula: Any) -> dict[str, Any]:
+    """The entries of ``namespace`` that ``formula`` mentions (the rest is not kept alive)."""
+    if not namespace or not isinstance(formula, str):
+        return {}
+    return {k: namespace[k] for k in set(_NAME.findall(formula)) if k in namespace}
 
 
 def _recording(init: Callable[..., None]) -> Callable[..., None]:
@@ -86,7 +117,7 @@ def _recording(init: Callable[..., None]) -> Callable[..., None]:
             model=type(self), formula=formula, data=data,
             roles=MappingProxyType({k: v for k, v in arguments.items() if k in role_names}),
             options=MappingProxyType({k: v for k, v in arguments.items() if k not in role_names}),
-            namespace=namespace)
+            namespace=_names_used(namespace, formula))
 
     __init__.__protocol_recording__ = True  # type: ignore[attr-defined]
     return __init__
@@ -140,7 +171,10 @@ class ModelProtocol:
             if k not in known:
                 raise InputError(f"{s.model.__name__} has no argument {k}={options[k]!r} (its arguments are "
                                  f"{', '.join(known)}){did_you_mean(k, known)}")
-        with use_namespace(s.namespace):
+        namespace = s.namespace
+        if formula is not None and formula != s.formula:  # a new formula may use the caller's names too
+            namespace = ChainMap(dict(s.namespace or {}), caller_namespace())
+        with use_namespace(namespace):
             return s.model(s.formula if formula is None else formula, s.data if data is None else data,
                            **{**known, **options})
 
