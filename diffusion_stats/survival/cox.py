@@ -98,7 +98,7 @@ class CoxHazard(ModelProtocol):
     0.5884
     """
 
-    _role_args = ("start", "stop", "strata", "weights", "frailty")  # frailty: on main
+    _role_args = ("start", "stop", "strata", "weights", "frailty")
 
     def __init__(self, formula: str, data: pd.DataFrame, *, start: str | None = "start",
                  stop: str = "stop", strata: str | list[str] | None = None,
