@@ -214,7 +214,7 @@ def test_on_event_history_panel_default_time(shared_data):
 
 
 def test_rebuild_keeps_constructor_keywords(lottery):
-    """The mechanism tools rebuild models from _roles: keywords survive, weights are not doubled."""
+    """The mechanism tools rebuild models from the recorded spec: keywords survive, weights are not doubled."""
     from diffusion_stats.mechanisms._protocol import rebuild
 
     keep = (lottery["adopt"] == 1) | ((np.arange(len(lottery)) + 1) % 4 == 0)

@@ -102,8 +102,8 @@ def test_row_order_and_relabelling_invariance(cs):
     r1 = SpatialLag("y ~ x1 + x2", shuffled, W, unit="unit").fit()
     np.testing.assert_allclose(r1.params, r0.params, rtol=1e-10)
     np.testing.assert_allclose(r1.std_errors, r0.std_errors, rtol=1e-8)
-    assert r1.residuals.index.equals(shuffled.index)
-    np.testing.assert_allclose(r1.residuals.loc[d.index], r0.residuals.loc[d.index], atol=1e-9)
+    assert r1.residuals().index.equals(shuffled.index)
+    np.testing.assert_allclose(r1.residuals().loc[d.index], r0.residuals().loc[d.index], atol=1e-9)
     # relabel units (and permute W's label order)
     perm = np.random.default_rng(0).permutation(64)
     new = {f"s{i:02d}": f"z{perm[i]:03d}" for i in range(64)}

@@ -110,10 +110,9 @@ def _irls_weights(eta: np.ndarray, mu: np.ndarray, link: str, w_prior: np.ndarra
 # --------------------------------------------------------------------------- checks
 def check_link(link: str) -> None:
     """Raise :class:`InputError` unless ``link`` is one of :data:`LINKS`."""
-    if link not in LINKS:
-        from ..core.errors import did_you_mean
+    from ..core.options import check_option
 
-        raise InputError(f"link={link!r} is not one of {LINKS}{did_you_mean(str(link), LINKS)}")
+    check_option("link", link, LINKS)
 
 
 def check_binary(y: np.ndarray, response: str) -> None:

@@ -14,6 +14,7 @@ import pandas as pd
 from ..core.errors import (
     DataValidationError,
     InputError,
+    SpecificationError,
 )
 from ..design.dask_frames import (
     PartitionSpec,
@@ -34,6 +35,7 @@ from ..design.dask_frames import (
     sum_arrays,
 )
 from ..inference.covariance import resolve_cov_type
+from ..inference.protocol import ModelProtocol
 from ._glm import (
     GLMFit,
     IRLSPoint,
@@ -194,8 +196,16 @@ class DaskBinaryResults(BinaryResults):
     like the input partitions): call ``.compute()`` or write it out with ``.to_parquet``.
     """
 
+    @property
+    def fitted_values(self):
+        return self._fitted.copy()
 
-class _DaskBinaryModel:
+    def residuals(self, kind: str = "response"):
+        raise SpecificationError("residuals() need the rows in memory; compute them from fitted_values (a lazy "
+                                 "dask Series) or refit with ds.EventLogit / ds.DyadicLogit on a pandas frame")
+
+
+class _DaskBinaryModel(ModelProtocol):
     """Binary GLM (logit / cloglog / probit) on a Dask collection; see :class:`DaskEventLogit`."""
 
     _name = "EventLogit"
@@ -234,7 +244,7 @@ class _DaskBinaryModel:
     def _duration(self, setup: list[dict]) -> dict:
         return {"kind": None, "names": []}
 
-    def fit(self, cov_type: str | None = None, cluster: str | list[str] | None = None, *, hc_type: str = "HC0",
+    def fit(self, *, cov_type: str | None = None, cluster: str | list[str] | None = None, hc_type: str = "HC0",
             maxiter: int = 100, tol: float = 1e-10, persist: bool = True):
         """Fit by IRLS with partition sums; same options and results as the in-memory model.
 
@@ -334,7 +344,7 @@ class _DaskBinaryModel:
         cov = pd.DataFrame(V, index=names, columns=names)
         fitted = _LazyFitted(self._data, self._spec, roles, dur, beta, self._link)
         res = DaskBinaryResults(fit=glmfit, notes=notes, fitted=fitted, not_psd=facts["not_psd"],
-                            model_name=self._name, params=params, cov=cov, nobs=n, loglik=glmfit.loglik,
+                            model_name=self._name, model=self, params=params, cov=cov, nobs=n, loglik=glmfit.loglik,
                             cov_type=cov_type, cluster=cols, n_clusters=n_clusters, info=info,
                             formula=self._formula)
         return res
@@ -425,6 +435,7 @@ class DaskEventLogit(_DaskBinaryModel):
     """
 
     _name = "EventLogit"
+    _role_args = ("time", "weights")
 
     def __init__(self, formula: str, data, *, link: str = "logit", duration: str | None = None,
                  time: str = "stop", spline_df: int = 4, knots=None, weights: str | None = None,
@@ -495,6 +506,7 @@ class DaskDyadicLogit(_DaskBinaryModel):
 
     _name = "DyadicLogit"
     _allowed_cov = ("classical", "robust", "cluster", "dyadic")
+    _role_args = ("unit", "partner", "weights")
 
     def __init__(self, formula: str, data, *, unit: str = "unit", partner: str = "partner",
                  link: str = "logit", weights: str | None = None, missing: str = "raise") -> None:

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import ColumnNotFoundError, DataValidationError, did_you_mean
+from ..core.options import CovType, HCType, Link, Missing
 from .event_logit import BinaryResults, _BinaryModel
 
 __all__ = ["DyadicLogit"]
@@ -64,9 +65,10 @@ class DyadicLogit(_BinaryModel):
 
     _name = "DyadicLogit"
     _allowed_cov = ("classical", "robust", "cluster", "dyadic")
+    _role_args = ("unit", "partner", "weights")
 
     def __init__(self, formula: str, data: pd.DataFrame, *, unit: str = "unit", partner: str = "partner",
-                 link: str = "logit", weights=None, missing: str = "raise", case_control: str | None = None,
+                 link: Link = "logit", weights=None, missing: Missing = "raise", case_control: str | None = None,
                  tau: float | None = None) -> None:
         self._unit, self._partner = unit, partner
         if not isinstance(data, pd.DataFrame):
@@ -74,9 +76,6 @@ class DyadicLogit(_BinaryModel):
         _check_dyad_columns(data, unit, partner)
         self._setup(formula, data, link=link, weights=weights, missing=missing, extra=(unit, partner),
                     case_control=case_control, tau=tau)
-        # constructor keywords, for rebuilding the model on other data/formulas (mechanism tools)
-        self._roles = {"unit": unit, "partner": partner, "link": link, "weights": weights, "missing": missing,
-                       "case_control": case_control, "tau": self._cc.get("tau", tau)}
 
     @property
     def unit(self) -> str:
@@ -110,7 +109,7 @@ class DyadicLogit(_BinaryModel):
     def _info_extra(self) -> dict:
         return {}
 
-    def fit(self, cov_type: str | None = None, cluster=None, *, hc_type: str = "HC0",
+    def fit(self, *, cov_type: CovType | None = None, cluster=None, hc_type: HCType = "HC0",
             small_sample: str | None = None, maxiter: int = 100, tol: float = 1e-10) -> BinaryResults:
         """Fit by IRLS; ``cov_type`` adds "dyadic" to EventLogit's options (see :meth:`EventLogit.fit`).
 
@@ -127,7 +126,8 @@ class DyadicLogit(_BinaryModel):
         -------
         BinaryResults
         """
-        res = super().fit(cov_type, cluster, hc_type=hc_type, small_sample=small_sample, maxiter=maxiter, tol=tol)
+        res = super().fit(cov_type=cov_type, cluster=cluster, hc_type=hc_type, small_sample=small_sample,
+                          maxiter=maxiter, tol=tol)
         if res.cov_type == "dyadic":
             res._info["Units (dyadic)"] = res.n_clusters[0]
             res._n_clusters = ()

@@ -35,7 +35,9 @@ from scipy import sparse
 
 from ..core.errors import ColumnNotFoundError, DataValidationError, InputError, SpecificationError, did_you_mean
 from ..core.formula import design_matrices
+from ..core.options import CovType, Duration, HCType, Link, Missing, check_option
 from ..inference.covariance import resolve_cov_type
+from ..inference.protocol import ModelProtocol
 from ..inference.results import Results
 from ..output.summary import Summary
 from ._glm import GLMFit, check_binary, check_link, fit_binary_glm, glm_cov
@@ -88,10 +90,9 @@ def natural_spline_basis(t: np.ndarray, knots: np.ndarray, boundary: tuple[float
     return basis @ Q[:, 2:]
 
 
-def _check_duration_args(duration: str | None, time: str, data) -> None:
+def _check_duration_args(duration: Duration | None, time: str, data) -> None:
     """``duration=`` is known and its ``time=`` column exists (pandas or Dask frame)."""
-    if duration not in _DURATIONS:
-        raise InputError(f"duration={duration!r} is not one of {_DURATIONS}")
+    check_option("duration", duration, Duration | None)
     if duration is not None and time not in data.columns:
         raise ColumnNotFoundError(f"time column '{time}' not found in data{did_you_mean(time, data.columns)}; "
                                   "pass time='your duration column'")
@@ -161,7 +162,7 @@ class BinaryResults(Results):
     """Results of a binary-response model (EventLogit, DyadicLogit).
 
     Adds ``link``, ``converged``, ``iterations``, ``deviance``, ``null_deviance``, ``aic``,
-    ``fitted_values`` (probabilities for the rows used), ``separation`` (terms flagged)
+    ``fitted_values`` (probabilities of the rows used, a labelled Series), ``separation`` (terms flagged)
     and ``not_psd`` (the variance matrix failed the eigenvalue check) to the common
     interface.
     """
@@ -211,8 +212,29 @@ class BinaryResults(Results):
         return self._not_psd
 
     @property
-    def fitted_values(self) -> np.ndarray:
-        return self._fitted.copy()
+    def fitted_values(self) -> pd.Series:
+        """Fitted probabilities of the rows used, labelled by the data's index."""
+        return pd.Series(self._fitted, index=self._rows_index(), name="fitted")
+
+    @property
+    def n_events(self) -> int:
+        return int(self._info["Events"])
+
+    @property
+    def n_iter(self) -> int:
+        return self._fit.iterations
+
+    def residuals(self, kind: str = "response") -> pd.Series:
+        """Residuals of the rows used: "response", "pearson", "deviance" or "working" (R's
+        ``residuals.glm``; see :func:`diffusion_stats.binary.diagnostics.binary_residuals`)."""
+        from .diagnostics import binary_residuals
+        m = self.model
+        return binary_residuals(m._design.y, self._fitted, link=self.link, weights=m._weights, kind=kind,
+                                index=self._rows_index())
+
+    def _rows_index(self) -> pd.Index:
+        m = self.model
+        return m._data.index[m._design.rows] if m is not None else pd.RangeIndex(len(self._fitted))
 
     def summary(self) -> Summary:
         s = super().summary()
@@ -221,7 +243,7 @@ class BinaryResults(Results):
 
 
 # --------------------------------------------------------------------------- model base
-class _BinaryModel:
+class _BinaryModel(ModelProtocol):
     """Formula + data -> binary GLM; shared by EventLogit and DyadicLogit."""
 
     _name = "EventLogit"
@@ -290,8 +312,8 @@ class _BinaryModel:
     def _extra_cov_args(self, cov_type: str) -> dict:
         return {}
 
-    def fit(self, cov_type: str | None = None, cluster: str | list[str] | None = None, *,
-            hc_type: str = "HC0", small_sample: str | None = None, maxiter: int = 100,
+    def fit(self, *, cov_type: CovType | None = None, cluster: str | list[str] | None = None,
+            hc_type: HCType = "HC0", small_sample: str | None = None, maxiter: int = 100,
             tol: float = 1e-10) -> BinaryResults:
         """Fit by IRLS and compute the chosen variance.
 
@@ -388,6 +410,9 @@ class _BinaryModel:
     def _info_extra(self) -> dict:
         return {}
 
+    def _resolved_arguments(self) -> dict:
+        return {"tau": self._cc["tau"]} if self._cc else {}  # tau as used (it may come from data.attrs)
+
 
 class EventLogit(_BinaryModel):
     """Discrete-time event-history model (logit, cloglog or probit) for a monadic panel.
@@ -430,17 +455,14 @@ class EventLogit(_BinaryModel):
     """
 
     _name = "EventLogit"
+    _role_args = ("time", "weights")
 
-    def __init__(self, formula: str, data: pd.DataFrame, *, link: str = "logit", duration: str | None = None,
-                 time: str = "stop", spline_df: int = 4, knots=None, weights=None, missing: str = "raise",
+    def __init__(self, formula: str, data: pd.DataFrame, *, link: Link = "logit", duration: Duration | None = None,
+                 time: str = "stop", spline_df: int = 4, knots=None, weights=None, missing: Missing = "raise",
                  case_control: str | None = None, tau: float | None = None) -> None:
         _check_duration_args(duration, time, data)
         self._setup(formula, data, link=link, weights=weights, missing=missing,
                     extra=(time,) if duration is not None else (), case_control=case_control, tau=tau)
-        # constructor keywords, for rebuilding the model on other data/formulas (mechanism tools)
-        self._roles = {"link": link, "duration": duration, "time": time, "spline_df": spline_df, "knots": knots,
-                       "weights": weights, "missing": missing, "case_control": case_control,
-                       "tau": self._cc.get("tau", tau)}
         self._duration = duration
         self._time = time
         self._dur_info: dict = {}

@@ -30,6 +30,7 @@ from scipy import stats
 
 from ..core.errors import ColumnNotFoundError, DataValidationError, InputError, SpecificationError, did_you_mean
 from ..core.formula import design_matrices
+from ..inference.protocol import ModelProtocol
 from ..inference.results import Results
 from ..output.summary import Summary, format_number
 from ._glm import _linkinv, check_binary, check_link, fit_binary_glm, user_stacklevel
@@ -297,7 +298,7 @@ class MixedResults(Results):
         return ax
 
 
-class MixedEventLogit:
+class MixedEventLogit(ModelProtocol):
     """Binary GLMM for a pooled event-history panel (lme4's ``glmer``, exactly).
 
     Parameters
@@ -331,6 +332,8 @@ class MixedEventLogit:
     >>> res.var_components.shape
     (1, 2)
     """
+
+    _role_args = ("groups",)
 
     def __init__(self, formula: str, data: pd.DataFrame, *, groups: str = "policy", re: str = "1",
                  link: Literal["logit", "cloglog", "probit"] = "logit",

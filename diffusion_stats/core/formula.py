@@ -2,17 +2,64 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import os
 import re
+import sys
 import warnings
+from collections import ChainMap
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .errors import ColumnNotFoundError, DataValidationError, InputError, RowAccountingWarning, did_you_mean
+from .errors import (
+    ColumnNotFoundError,
+    DataValidationError,
+    InputError,
+    RowAccountingWarning,
+    did_you_mean,
+    user_stacklevel,
+)
 
-__all__ = ["Design", "design_matrices"]
+__all__ = ["Design", "design_matrices", "caller_namespace", "current_namespace", "use_namespace"]
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # diffusion_stats/
+_NAMESPACE: contextvars.ContextVar[Mapping[str, Any] | None] = contextvars.ContextVar(
+    "diffusion_stats_formula_namespace", default=None)
+
+
+def caller_namespace() -> Mapping[str, Any]:
+    """Locals and globals of the first frame outside diffusion_stats (the user's line).
+
+    Formulas are evaluated with the data's columns first and this namespace second, so a
+    user-defined function (``"event ~ shifted(x)"``) or module (``np.log(x)``) works, as
+    R's formula environment.
+    """
+    f = sys._getframe(1)
+    while f is not None and os.path.abspath(f.f_code.co_filename).startswith(_PACKAGE):
+        f = f.f_back
+    if f is None:
+        return {}
+    return ChainMap(dict(f.f_locals), f.f_globals)
+
+
+def current_namespace() -> Mapping[str, Any] | None:
+    """The namespace set by :func:`use_namespace` (a model being built), or ``None``."""
+    return _NAMESPACE.get()
+
+
+@contextlib.contextmanager
+def use_namespace(namespace: Mapping[str, Any] | None) -> Iterator[None]:
+    """Evaluate formulas inside the block in ``namespace`` (models record and reuse theirs)."""
+    token = _NAMESPACE.set(namespace)
+    try:
+        yield
+    finally:
+        _NAMESPACE.reset(token)
 
 
 @dataclass(frozen=True)
@@ -32,7 +79,8 @@ class Design:
 
 
 def design_matrices(formula: str, data: pd.DataFrame, *, intercept: bool = True,
-                    missing: str = "raise", extra: tuple[str | None, ...] = ()) -> Design:
+                    missing: str = "raise", extra: tuple[str | None, ...] = (),
+                    namespace: Mapping[str, Any] | None = None) -> Design:
     """Build ``y`` and ``X`` from ``"y ~ x1 + x2"``.
 
     Parameters
@@ -47,6 +95,10 @@ def design_matrices(formula: str, data: pd.DataFrame, *, intercept: bool = True,
         naming the column and count, or are dropped with a :class:`RowAccountingWarning`.
     extra : tuple of column names
         Role columns (start, stop, strata, cluster, ...) that must be complete too.
+    namespace : mapping, optional
+        Names the formula may use besides the data's columns (user-defined functions).
+        Default: the namespace of the model being built (:func:`use_namespace`), else
+        that of the caller outside the package (:func:`caller_namespace`).
     """
     import formulaic
     from formulaic.errors import FormulaicError
@@ -61,7 +113,11 @@ def design_matrices(formula: str, data: pd.DataFrame, *, intercept: bool = True,
 
     check_formula_inputs(formula, data)
     try:
-        mm = formulaic.model_matrix(formula, data, na_action="ignore")
+        if namespace is None:
+            namespace = current_namespace()
+        if namespace is None:
+            namespace = caller_namespace()
+        mm = formulaic.model_matrix(formula, data, na_action="ignore", context=namespace)
     except FormulaicError as exc:
         m = re.search(r"`([^`]+)` is not present", str(exc))
         if m:
@@ -107,7 +163,7 @@ def design_matrices(formula: str, data: pd.DataFrame, *, intercept: bool = True,
                 f"{n_bad} of {len(data)} rows have missing values ({detail}); drop or impute them, "
                 "or pass missing='drop' to exclude them with a warning")
         warnings.warn(f"{n_bad} of {len(data)} rows excluded for missing values ({detail})",
-                      RowAccountingWarning, stacklevel=3)
+                      RowAccountingWarning, stacklevel=user_stacklevel())
     keep = ~bad
     return Design(y=yv[keep], X=Xv[keep], names=[str(c) for c in X.columns], rows=keep,
                   response=response, n_dropped=n_bad, spec=mm.rhs.model_spec)

@@ -36,10 +36,25 @@ class Results:
     df_terms : pandas.Series or None
         Degrees of freedom per coefficient (Satterthwaite, with ``small_sample="CR2"`` or
         "CR3"): then tests and intervals use Student t with these df.
+    model : the fitted model (``model.spec()`` gives its formula, data, roles and options)
+    n_events : int or None
+        Events in the rows used (``None`` for a model without events, e.g. SpatialLag).
+    converged, n_iter : bool, int
+        Whether the estimator met its tolerance, and its iterations (Newton or IRLS steps;
+        likelihood evaluations of the spatial ML line search; 0 for closed forms).
+    fitted_values : pandas.Series
+        Fitted values of the rows used, labelled by the data's index (probabilities;
+        expected events for Cox; ``rho W y + X beta`` for SpatialLag).
+    residuals(kind=...) : method
+        Residuals of the rows used; the kinds depend on the model.
     """
 
     model_name = "Model"
     stat_name = "z"
+    #: the fitted model (set by each estimator's results)
+    model: Any = None
+    #: whether the estimator met its convergence tolerance (set by each estimator's results)
+    converged: bool | None = None
 
     def __init__(self, *, params: pd.Series, cov: pd.DataFrame, nobs: int,
                  loglik: float | None = None, cov_type: str = "classical",
@@ -130,6 +145,25 @@ class Results:
     @property
     def loglik(self) -> float | None:
         return self._loglik
+
+    @property
+    def n_events(self) -> int | None:
+        """Events in the rows used; ``None`` for a model without events."""
+        return None
+
+    @property
+    def n_iter(self) -> int | None:
+        """Iterations the estimator took (``None`` if it does not say)."""
+        return None
+
+    @property
+    def fitted_values(self) -> pd.Series:
+        """Fitted values of the rows used, labelled by the data's index."""
+        raise SpecificationError(f"{type(self).__name__} has no fitted values")
+
+    def residuals(self, kind: str | None = None) -> pd.Series | pd.DataFrame:
+        """Residuals of the rows used (the kinds depend on the model)."""
+        raise SpecificationError(f"{type(self).__name__} has no residuals")
 
     @property
     def cov_type(self) -> str:

@@ -1,130 +1,57 @@
-"""The small protocol the mechanism tools use to refit any estimator.
+"""How the mechanism tools refit any estimator: through the model protocol.
 
-A *model* is any object with ``formula`` (str), the data it was built on, and
-``fit(**kwargs)`` returning a :class:`~diffusion_stats.inference.results.Results`. To refit with
-another formula or other data the tools rebuild it, in this order of preference:
-
-1. ``model._refit_with(formula=..., data=...)`` if the estimator defines it;
-2. ``type(model)(formula, data, **model._roles)`` if it keeps its constructor keywords
-   in ``_roles``;
-3. ``type(model)(formula, data, *positional, **keywords)`` with the constructor's other
-   arguments read back from same-named public attributes or ``_<name>`` attributes
-   (values that cannot be constructor arguments, e.g. per-row arrays already subset to
-   the rows used, are left at their defaults; a required argument that cannot be read
-   back is an error naming it).
+Every estimator derives from :class:`diffusion_stats.inference.protocol.ModelProtocol`,
+which records the formula, data, column roles and options the model was built with;
+the tools read them with ``model.spec()`` and refit with ``model.replace(formula=,
+data=, **options)`` (the engine of ``with_formula`` / ``with_data`` / ``with_options``).
+Nothing is read back from a model's attributes. A third-party estimator joins by
+inheriting ``ModelProtocol`` (see its docstring).
 """
 
 from __future__ import annotations
 
-import inspect
 import re
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ..core.errors import InputError, SpecificationError
+from ..inference.protocol import ModelProtocol
 
 __all__ = ["is_model", "model_formula", "model_data", "rebuild", "fit_model", "rhs_terms", "drop_terms",
            "add_terms", "channel_names", "fit_results"]
 
-_SIMPLE = (str, int, float, bool, type(None), np.integer, np.floating)
-
 
 def is_model(obj: Any) -> bool:
-    """True for an unfitted model (has fit and a formula), False for a Results."""
-    return callable(getattr(obj, "fit", None)) and model_formula(obj, strict=False) is not None
+    """True for an unfitted model (a :class:`ModelProtocol`), False for a Results."""
+    return isinstance(obj, ModelProtocol)
+
+
+def _protocol(model: Any) -> ModelProtocol:
+    if not isinstance(model, ModelProtocol):
+        raise InputError(f"{type(model).__name__} is not a diffusion_stats model; the mechanism tools need a model "
+                         "built as Model('event ~ ...', data, ...) (an estimator deriving from "
+                         "diffusion_stats.inference.protocol.ModelProtocol)")
+    return model
 
 
 def model_formula(model: Any, *, strict: bool = True) -> str | None:
-    for attr in ("formula", "_formula"):
-        v = getattr(model, attr, None)
-        if isinstance(v, str):
-            return v
-    if strict:
-        raise InputError(f"{type(model).__name__} has no formula; the mechanism tools need a model built as "
-                         "Model('event ~ ...', data, ...)")
-    return None
+    """The formula the model was built with (``None`` for a non-model unless ``strict``)."""
+    if not strict and not isinstance(model, ModelProtocol):
+        return None
+    return _protocol(model).spec().formula
 
 
 def model_data(model: Any) -> pd.DataFrame:
-    for attr in ("data", "_data"):
-        v = getattr(model, attr, None)
-        if isinstance(v, pd.DataFrame):
-            return v
-    raise InputError(f"{type(model).__name__} does not expose the data it was built on (model.data); "
-                     "pass the model's data explicitly")
-
-
-def _read_back(model: Any, name: str, n_rows: int) -> tuple[bool, Any]:
-    for attr in (name, f"_{name}"):
-        if attr in ("data", "formula"):
-            continue
-        try:
-            v = inspect.getattr_static(model, attr)
-        except AttributeError:
-            continue
-        if isinstance(v, property):
-            try:
-                v = getattr(model, attr)
-            except Exception:  # noqa: BLE001 - a failing property is simply not readable
-                continue
-        elif callable(v):
-            continue
-        if isinstance(v, _SIMPLE):
-            return True, v
-        if isinstance(v, (tuple, list)) and all(isinstance(x, _SIMPLE) for x in v):
-            return True, (v[0] if len(v) == 1 and name in ("strata", "cluster") else list(v))
-        if hasattr(v, "aligned") and hasattr(v, "labels"):  # a Weights (SpatialLag's W)
-            return True, v
-        if isinstance(v, np.ndarray) and v.ndim == 1 and len(v) == n_rows:
-            return True, v
-    return False, None
+    """The data the model was built on."""
+    return _protocol(model).spec().data
 
 
 def rebuild(model: Any, formula: str | None = None, data: pd.DataFrame | None = None,
             **overrides: Any) -> Any:
-    """A new model like ``model`` with another formula and/or data (see module docstring)."""
-    formula = formula if formula is not None else model_formula(model)
-    data = data if data is not None else model_data(model)
-    refit = getattr(model, "_refit_with", None)
-    if callable(refit):
-        return refit(formula=formula, data=data, **overrides)
-    cls = type(model)
-    roles = getattr(model, "_roles", None)
-    if isinstance(roles, Mapping):
-        kw = {**dict(roles), **overrides}
-        return cls(formula, data, **kw)
-    sig = inspect.signature(cls.__init__)
-    params = list(sig.parameters.values())[1:]  # drop self
-    args: list[Any] = []
-    kwargs: dict[str, Any] = {}
-    n_rows = len(model_data(model))
-    for i, p in enumerate(params):
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            continue
-        if i == 0 or p.name == "formula":
-            value: Any = formula
-        elif i == 1 or p.name == "data":
-            value = data
-        elif p.name in overrides:
-            value = overrides[p.name]
-        else:
-            ok, value = _read_back(model, p.name, n_rows)
-            if not ok or (isinstance(value, np.ndarray) and len(value) != len(data)):
-                if p.default is inspect.Parameter.empty:
-                    raise SpecificationError(
-                        f"cannot rebuild {cls.__name__}: its argument '{p.name}' cannot be read back from the model; "
-                        f"give the estimator a _roles dict or _refit_with(), or pass results instead of the model")
-                continue
-        if p.kind == p.POSITIONAL_ONLY or (p.kind == p.POSITIONAL_OR_KEYWORD and i < 2):
-            args.append(value)
-        elif p.kind == p.POSITIONAL_OR_KEYWORD and p.default is inspect.Parameter.empty:
-            args.append(value)
-        else:
-            kwargs[p.name] = value
-    return cls(*args, **kwargs)
+    """A new model like ``model`` with another formula, data and/or constructor keywords."""
+    return _protocol(model).replace(formula=formula, data=data, **overrides)
 
 
 def fit_model(model: Any, fit_kwargs: Mapping[str, Any] | None) -> Any:

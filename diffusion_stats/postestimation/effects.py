@@ -53,7 +53,8 @@ def _family(results: Any) -> str:
     from ..survival.cox import CoxResults
 
     if isinstance(results, BinaryResults):
-        if getattr(results, "model", None) is None:
+        from ..binary.distributed import DaskBinaryResults
+        if getattr(results, "model", None) is None or isinstance(results, DaskBinaryResults):
             raise SpecificationError(f"{type(results).__name__} holds no model to rebuild the design from; "
                                      "predictions need results of EventLogit or DyadicLogit fitted in memory")
         return "binary"
@@ -134,7 +135,7 @@ def _design(results: Any, fam: str, data: pd.DataFrame, names: list[str]) -> np.
         with warnings.catch_warnings():
             warnings.filterwarnings("error", message=".*categories outside of the nominated levels.*")
             try:
-                mm = spec.get_model_matrix(data, na_action="ignore")
+                mm = spec.get_model_matrix(data, na_action="ignore", context=_namespace(m))
             except Warning as exc:  # formulaic's DataMismatchWarning, raised as an error above
                 raise DataValidationError(f"newdata has a categorical level the model was not fitted with: {exc}; "
                                           "predictions exist only for levels seen in the fit") from None
@@ -167,6 +168,13 @@ def _design(results: Any, fam: str, data: pd.DataFrame, names: list[str]) -> np.
         raise DataValidationError(f"{int(bad.any(axis=1).sum())} of {len(data)} rows of newdata have missing "
                                   f"values in the terms ({per}); drop or fill them before predicting")
     return X
+
+
+def _namespace(model: Any) -> Any:
+    """The caller's namespace the model's formula was evaluated in (user-defined functions)."""
+    from ..inference.protocol import ModelProtocol
+
+    return model.spec().namespace if isinstance(model, ModelProtocol) else None
 
 
 def _numeric_column(col: pd.Series, name: str) -> np.ndarray:

@@ -39,9 +39,12 @@ from ..core.errors import (
     RowAccountingWarning,
     SpecificationError,
     require_columns,
+    user_stacklevel,
 )
 from ..core.formula import design_matrices
+from ..core.options import CovType, Missing, SpatialMethod
 from ..inference.covariance import resolve_cov_type
+from ..inference.protocol import ModelProtocol
 from ..inference.results import Results
 from ..output.summary import Summary, format_number
 from . import _numerics as num
@@ -252,7 +255,7 @@ def spatial_temporal_lag(data: pd.DataFrame, column: str, W: Any, *, unit: str, 
 
 
 # ----------------------------------------------------------------------------- model
-class SpatialLag:
+class SpatialLag(ModelProtocol):
     """Spatial-lag model ``y = rho W y + X beta (+ W X theta) + e``.
 
     Parameters
@@ -329,10 +332,12 @@ class SpatialLag:
     ['Intercept', 'rho', 'x']
     """
 
+    _role_args = ("W", "unit", "time")
+
     def __init__(self, formula: str, data: pd.DataFrame, W: Any, *, unit: str, time: str | None = None,
-                 effects: str | None = None, method: str = "ml", durbin: bool = False,
+                 effects: str | None = None, method: SpatialMethod = "ml", durbin: bool = False,
                  temporal_lag: bool = False, logdet: str = "auto", standardize: str | None = "row",
-                 missing: str = "raise") -> None:
+                 missing: Missing = "raise") -> None:
         if not isinstance(data, pd.DataFrame):
             raise InputError(f"data must be a pandas DataFrame, got {type(data).__name__}")
         if effects not in EFFECTS:
@@ -369,7 +374,7 @@ class SpatialLag:
             if n_dropped_lag:
                 warnings.warn(f"SpatialLag: {n_dropped_lag} of {len(data)} rows excluded: no spatio-temporal lag "
                               "W y_(t-1) (first period or neighbours missing at t-1)", RowAccountingWarning,
-                              stacklevel=3)
+                              stacklevel=user_stacklevel())
             data = data.loc[ok]
         intercept = self.effects is None
         form = self.formula + (" + W_y_lag" if self.temporal_lag else "")
@@ -455,7 +460,7 @@ class SpatialLag:
             out[a:b] = solvers[keys[num._block_key(B)]](Wv[a:b])
         return self._tr(out)
 
-    def fit(self, cov_type: str | None = None, cluster: str | Sequence[str] | None = None, *,
+    def fit(self, *, cov_type: CovType | None = None, cluster: str | Sequence[str] | None = None,
             order: int | None = None, n_draws: int | None = None, seed: int = 0,
             information: str = "expected", traces: str = "auto", n_probes: int | None = None,
             interval: tuple[float, float] | None = None, small_sample: str | None = None) -> SpatialLagResults:
@@ -596,7 +601,8 @@ class SpatialLag:
             model=self, params=params, cov=cov, sigma2=fit.sigma2, sigma2_se=float(np.sqrt(V[0, 0])),
             loglik=fit.loglik, loglik_null=ll0, logdet_method=meth, interval=ld.interval,
             residuals=resid_t, fitted=fitted, vc_kind=vc_kind, n_evals=fit.n_evals, cov_type="classical",
-            cluster=(), n_clusters=(), ld=ld, lm_residual=lm_resid, extra_info=extra)
+            cluster=(), n_clusters=(), ld=ld, lm_residual=lm_resid, extra_info=extra,
+            converged=not fit.at_bound)
 
     def _instruments(self) -> np.ndarray:
         lay = self._layout
@@ -682,7 +688,7 @@ class SpatialLagResults(Results):
     rho, sigma2 : float
     logdet_method : str or None
         Which log-determinant was used ("eigen", "LU", "chebyshev", "mc"; None for S-2SLS).
-    residuals : Series
+    residuals(kind="response") : method
         ``Q(y - rho W y - X beta)`` (within-transformed with fixed effects), data index.
     fitted_values : Series
         ``rho W y + X beta`` (fixed effects not included), data index.
@@ -697,7 +703,8 @@ class SpatialLagResults(Results):
                  sigma2_se: float | None, loglik: float | None, loglik_null: float | None,
                  logdet_method: str | None, interval, residuals: np.ndarray, fitted: np.ndarray,
                  vc_kind: str, n_evals: int, cov_type: str, cluster, n_clusters, ld, first_stage=None,
-                 lm_residual: dict | None = None, df_terms=None, extra_info: dict | None = None) -> None:
+                 lm_residual: dict | None = None, df_terms=None, extra_info: dict | None = None,
+                 converged: bool = True) -> None:
         lay = model._layout
         info: dict[str, Any] = {
             "Method": "ML" if model.method == "ml" else "S-2SLS (Kelejian-Prucha)",
@@ -752,8 +759,27 @@ class SpatialLagResults(Results):
         #: LM test for residual spatial autocorrelation after the lag model (spatialreg's
         #: ``LMtest``; cross-sections with the "eigen" log-determinant only, else None)
         self.lm_residual = lm_residual
-        self.residuals = pd.Series(residuals, index=model._index, name="residual")
-        self.fitted_values = pd.Series(fitted, index=model._index, name="fitted")
+        self._residuals = pd.Series(residuals, index=model._index, name="residual")
+        self._fitted_values = pd.Series(fitted, index=model._index, name="fitted")
+        self.converged = bool(converged)
+
+    @property
+    def fitted_values(self) -> pd.Series:
+        """``rho W y + X beta`` of the rows used (fixed effects not included), data index."""
+        return self._fitted_values.copy()
+
+    @property
+    def n_iter(self) -> int:
+        """Log-likelihood evaluations of the ML line search in rho (0 for S-2SLS)."""
+        return self.n_evals
+
+    def residuals(self, kind: str = "response") -> pd.Series:
+        """``Q(y - rho W y - X beta)`` (within-transformed with fixed effects), data index;
+        ``kind="pearson"`` divides by ``sigma``."""
+        from ..core.options import check_option
+        check_option("kind", kind, ("response", "pearson"))
+        r = self._residuals.copy()
+        return r if kind == "response" else (r / np.sqrt(self.sigma2)).rename("pearson")
 
     # -- tests ----------------------------------------------------------------------
     def lr_test(self) -> dict[str, float]:

@@ -27,9 +27,12 @@ from ..core.errors import (
     SeparationWarning,
     SpecificationError,
     require_columns,
+    user_stacklevel,
 )
 from ..core.formula import Design, design_matrices
+from ..core.options import CovType, Missing, Ties, check_option
 from ..inference.covariance import cluster_meat, group_codes, multiway_meat, resolve_cov_type
+from ..inference.protocol import ModelProtocol
 from ..inference.results import Results
 from ..output.summary import Summary, format_number
 from . import _numerics as cn
@@ -61,7 +64,7 @@ class _Prepared:
     spec: Any = None         # formulaic ModelSpec of the covariates (None: plain column names)
 
 
-class CoxHazard:
+class CoxHazard(ModelProtocol):
     """Cox proportional hazards model for counting-process (start, stop] data.
 
     Parameters
@@ -100,12 +103,15 @@ class CoxHazard:
     0.5884
     """
 
+    _role_args = ("start", "stop", "strata", "weights", "frailty")
+
     def __init__(self, formula: str, data: pd.DataFrame, *, start: str | None = "start",
                  stop: str = "stop", strata: str | list[str] | None = None,
-                 ties: str = "efron", weights: str | None = None, missing: str = "raise",
+                 ties: Ties = "efron", weights: str | None = None, missing: Missing = "raise",
                  frailty: str | None = None) -> None:
         if not isinstance(data, pd.DataFrame):
             raise InputError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+        check_option("missing", missing, Missing)
         if ties not in TIES:
             raise SpecificationError(f"ties={ties!r} is not one of {TIES}; R's default is 'efron'")
         strata_cols = [] if strata is None else ([strata] if isinstance(strata, str) else list(strata))
@@ -191,7 +197,7 @@ class CoxHazard:
             warnings.warn(
                 "covariates not identified by the partial likelihood were dropped: "
                 + "; ".join(f"'{k}' ({v})" for k, v in dropped.items()),
-                IdentificationWarning, stacklevel=4)
+                IdentificationWarning, stacklevel=user_stacklevel())
         if not keep.any():
             raise SpecificationError(
                 "no covariate is identified by the partial likelihood (each is constant within every "
@@ -206,8 +212,8 @@ class CoxHazard:
         return self._prep
 
     # -- fitting ----------------------------------------------------------------
-    def fit(self, cov_type: str | None = None, cluster: str | list[str] | None = None,
-            small_sample: bool | str = False, *, max_iter: int = 50, tol: float = 1e-12) -> CoxResults:
+    def fit(self, *, cov_type: CovType | None = None, cluster: str | list[str] | None = None,
+            small_sample: bool | str = False, max_iter: int = 50, tol: float = 1e-12) -> CoxResults:
         """Maximise the partial likelihood (Newton-Raphson with step halving).
 
         Parameters
@@ -431,6 +437,17 @@ class CoxResults(Results):
     @property
     def n_events(self) -> int:
         return int(self._prep.event.sum())
+
+    @property
+    def n_iter(self) -> int:
+        return self.iterations
+
+    @property
+    def fitted_values(self) -> pd.Series:
+        """Expected number of events of each row used: ``event - martingale residual`` (R's
+        ``predict(fit, type = "expected")``), labelled by the data's index."""
+        mart = self.residuals("martingale")
+        return pd.Series(self._prep.event - mart.to_numpy(), index=mart.index, name="fitted")
 
     @property
     def n_strata(self) -> int:

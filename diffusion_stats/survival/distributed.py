@@ -35,6 +35,7 @@ from ..design.dask_frames import (
     sum_arrays,
 )
 from ..inference.covariance import resolve_cov_type
+from ..inference.protocol import ModelProtocol
 from . import _numerics as cn
 from .cox import CoxResults, _check_solution, _check_strata_count, _inv, _tests, _warn_negative_diagonal
 
@@ -165,6 +166,10 @@ class DaskCoxResults(CoxResults):
     def residuals(self, kind: str = "martingale"):
         self._rows_needed("residuals()")
 
+    @property
+    def fitted_values(self):
+        self._rows_needed("fitted_values")
+
     def cox_zph(self, transform: str = "km", global_test: bool = True):
         self._rows_needed("cox_zph()")
 
@@ -175,7 +180,7 @@ class DaskCoxResults(CoxResults):
         self._rows_needed("predict_survival()")
 
 
-class DaskCoxHazard:
+class DaskCoxHazard(ModelProtocol):
     """:class:`~diffusion_stats.CoxHazard` on a ``dask.dataframe`` (same numbers as in memory).
 
     Each stratum must lie inside one partition (a risk set never spans partitions), as
@@ -207,6 +212,8 @@ class DaskCoxHazard:
     True
     """
 
+    _role_args = ("start", "stop", "strata", "weights")
+
     def __init__(self, formula: str, data, *, start: str | None = "start", stop: str = "stop",
                  strata: str | list[str] | None = None, ties: str = "efron", weights: str | None = None,
                  missing: str = "raise") -> None:
@@ -228,8 +235,8 @@ class DaskCoxHazard:
         if not self._spec.names:
             raise SpecificationError(f"formula {formula!r} has no covariates; add terms after '~'")
 
-    def fit(self, cov_type: str | None = None, cluster: str | list[str] | None = None, small_sample: bool = False,
-            *, max_iter: int = 50, tol: float = 1e-12, persist: bool = True):
+    def fit(self, *, cov_type: str | None = None, cluster: str | list[str] | None = None,
+            small_sample: bool = False, max_iter: int = 50, tol: float = 1e-12, persist: bool = True):
         """Newton-Raphson with step halving on partition sums (see :meth:`CoxHazard.fit`).
 
         Parameters
@@ -372,7 +379,7 @@ class DaskCoxHazard:
                 "Partitions": int(self.data.npartitions)}
         if weights_note:
             info["variance note"] = weights_note
-        model = SimpleNamespace(ties=self.ties, strata=self.strata, formula=self.formula)
+        model = self
         prepared = SimpleNamespace(event=np.array([int(round(events))]), strata_labels=strata_labels,
                                    dropped=dropped)
         return DaskCoxResults(model=model, prepared=prepared, params=pd.Series(beta, index=idxn, name="coef"),
