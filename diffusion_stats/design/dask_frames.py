@@ -104,6 +104,10 @@ def build_spec(formula: str, data, *, intercept: bool) -> PartitionSpec:
         uniq = dask.compute(*[data[c].dropna().unique() for c in unknown])
         for c, u in zip(unknown, uniq, strict=True):
             vals = pd.Index(np.asarray(u)).unique()
+            if c not in in_c and not isinstance(meta[c].dtype, pd.CategoricalDtype):  # numbers stored as text
+                from ..core.validate import check_formula_inputs
+
+                check_formula_inputs(formula, pd.DataFrame({c: pd.Series(np.asarray(u), dtype=object)}))
             levels[c] = pd.CategoricalDtype(vals.sort_values())
     sample = data._meta_nonempty[used].copy() if used else data._meta_nonempty.iloc[:, :0].copy()
     for c, dt in levels.items():
@@ -141,6 +145,13 @@ def design_part(pdf: pd.DataFrame, spec: PartitionSpec,
         X = X.drop(columns="Intercept")
     y = np.asarray(mm.lhs.iloc[:, 0], dtype=float)
     Xv = np.asarray(X, dtype=float)
+    if np.isinf(Xv).any() or np.isinf(y).any():  # as the in-memory design: never "not identified"
+        cols = ([spec.response] if np.isinf(y).any() else []) + [
+            nm for j, nm in enumerate(spec.names) if np.isinf(Xv[:, j]).any()]
+        raise DataValidationError(
+            f"{int((np.isinf(Xv).any(axis=1) | np.isinf(y)).sum())} rows (in one partition) have an infinite value "
+            f"in {cols}; an infinite covariate has no estimate: replace it (e.g. df.replace([np.inf, -np.inf], "
+            "np.nan), then drop or impute) or transform the term")
     bad = np.isnan(y) | np.isnan(Xv).any(axis=1)
     per: dict[str, int] = {}
     if bad.any():
