@@ -399,3 +399,71 @@ def test_variance_component_standard_errors(fits):
     assert se.iloc[0] == pytest.approx(2 * th * np.sqrt(res._theta_cov[0, 0]), rel=1e-12)
     assert 0 < se.iloc[0] < res.var_components["variance"].iloc[0]
     assert fits("spid_rs")[1].var_components_se.notna().all()
+
+
+def test_fast_design_path_equals_formulaic(govops):
+    """Plain 'y ~ a + b' / re='1 + a' are built without formulaic: same arrays as formulaic's."""
+    fast = ds.MixedEventLogit("event ~ share + lt", govops, groups="policy", re="1 + share")
+    slow = ds.MixedEventLogit("event ~ share + I(lt)", govops, groups="policy", re="1 + I(share)")
+    np.testing.assert_array_equal(fast._X, slow._X)
+    np.testing.assert_array_equal(fast._Z, slow._Z)
+    assert fast.exog_names == ["Intercept", "share", "lt"] and fast.re_terms == ["Intercept", "share"]
+    z = ds.MixedEventLogit("event ~ share", govops, groups="policy", re="0 + share")
+    assert z.re_terms == ["share"]
+
+
+def test_singular_fit_three_policies(smoking):
+    """Random intercept by the three smoking laws: the variance goes to zero (glmer: a
+    'boundary (singular) fit', theta = 0); the log-likelihood is the pooled one."""
+    f = "pooleddv ~ poolednei + smk + healthorgslobby + tobaccolobby + profess + yr"
+    res = ds.MixedEventLogit(f, smoking, groups="policynum", re="1").fit()
+    assert res.singular and abs(float(res.theta.iloc[0])) < 1e-5
+    assert res.loglik == pytest.approx(res.lr_test()["pooled_loglik"], abs=1e-8)
+    assert res.lr_test()["pvalue"] == 1.0
+    assert any("singular" in n for n in res.summary().notes)
+    assert res.var_components_se.isna().all()
+
+
+# --------------------------------------------------------------------------- crossed random effects
+@pytest.fixture(scope="module")
+def crossed(govops):
+    m = ds.MixedEventLogit(SPID_F, govops, groups="policy", re="1 + share", crossed="unit")
+    return m, m.fit()
+
+
+def _r_to_ours(R):
+    """glmer orders its terms by decreasing number of levels (state before policy)."""
+    names = R["theta_names"]
+    pol = [i for i, n in enumerate(names) if n.startswith("policy")]
+    st = [i for i, n in enumerate(names) if n.startswith("state")]
+    return pol + st
+
+
+def test_crossed_objective_and_estimates_equal_glmer(crossed, ref):
+    m, res = crossed
+    R = ref["crossed_govops"]
+    perm = _r_to_ours(R)
+    nt = len(perm)
+    P = m.problem()
+    probe = np.asarray(R["probe_pars"])
+    probe = np.r_[probe[:nt][perm], probe[nt:]]
+    assert P.deviance(probe) == pytest.approx(R["probe_dev"], rel=1e-8)
+    at_r = np.r_[R["theta_policy"], np.atleast_1d(R["theta_state"]), R["beta"]]
+    assert P.deviance(at_r) == pytest.approx(R["opt_dev"], rel=1e-8)
+    assert res.loglik >= R["loglik"] - 1e-6
+    assert res.loglik == pytest.approx(R["loglik"], rel=1e-8)
+    np.testing.assert_allclose(res.params, R["beta"], rtol=RTOL_OPT)
+    np.testing.assert_allclose(res.theta, at_r[:nt], rtol=RTOL_OPT)
+    np.testing.assert_allclose(res.std_errors, R["se"], rtol=5e-3)  # both numerical Hessians
+    assert res.aic == pytest.approx(R["aic"], rel=1e-8)
+    cr = res.crossed
+    np.testing.assert_allclose(cr["ranef"].loc[R["levels_state"]].to_numpy(), R["ranef_state"], rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(cr["ranef_var"].loc[R["levels_state"]].to_numpy(), R["condvar_state"], rtol=1e-3)
+    lev = [str(v) for v in R["levels_policy"]]
+    got = res.ranef.set_axis([str(v) for v in res.ranef.index]).loc[lev].to_numpy()
+    np.testing.assert_allclose(got, np.asarray(R["ranef_policy"]), rtol=1e-3, atol=1e-4)
+    cv = res.ranef_var.set_axis([str(v) for v in res.ranef_var.index]).loc[lev].to_numpy()
+    np.testing.assert_allclose(cv, np.asarray(R["condvar_policy"]), rtol=1e-3)
+    assert "(1 | unit)" in str(res.summary()) and "unit Intercept" in str(res.summary())
+    with pytest.raises(ds.SpecificationError, match="Laplace"):
+        m.fit(n_agq=5)

@@ -41,7 +41,7 @@ import numpy as np
 from ..core.errors import ConvergenceError
 from ._glm import _linkinv, _mu_eta
 
-__all__ = ["MixedProblem", "gh_rule", "theta_bounds", "lambda_from_theta"]
+__all__ = ["MixedProblem", "CrossedProblem", "gh_rule", "theta_bounds", "lambda_from_theta"]
 
 
 def gh_rule(k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -401,13 +401,14 @@ class MixedProblem:
     def _reflect(self, x: np.ndarray) -> np.ndarray:
         """Negate each column of Lambda whose diagonal is negative (Lambda Lambda' is unchanged)."""
         x = x.copy()
-        Lam = lambda_from_theta(x[:self.n_theta], self.q)
+        nt = self.q * (self.q + 1) // 2
+        Lam = lambda_from_theta(x[:nt], self.q)
         neg = np.diag(Lam) < 0
         if neg.any():
             Lam[:, neg] *= -1
             rows, cols = np.tril_indices(self.q)
             order = np.lexsort((rows, cols))
-            x[:self.n_theta] = Lam[rows[order], cols[order]]
+            x[:nt] = Lam[rows[order], cols[order]]
         return x
 
     def _newton(self, x: np.ndarray, n_agq: int, maxiter: int, tol: float, total: dict):
@@ -501,3 +502,134 @@ class MixedProblem:
         C = np.einsum("ab,jbc->jac", Lam.T, C)
         S = XtWX - np.einsum("jap,jaq->pq", C, np.linalg.solve(st.H, C))
         return np.linalg.inv(S)
+
+
+class CrossedProblem(MixedProblem):
+    """A second, crossed grouping factor with a random intercept (lme4's
+    ``(re | g1) + (1 | g2)``), Laplace approximation only.
+
+    theta = (theta of the first term, lambda2), ``u2 ~ N(0, I_J2)``, b2 = lambda2 u2. The
+    system ``Lambda' Z' W Z Lambda + I`` is solved by block elimination: the first
+    factor's q x q blocks (batched), then the dense J2 x J2 Schur complement, so
+    ``log |L|^2 = sum_j log |H11_j| + log |S|``. Gradients by central differences.
+    """
+
+    def __init__(self, y, X, Z, g, n_groups, g2, n_groups2, *, link="logit", offset=None) -> None:
+        super().__init__(y, X, Z, g, n_groups, link=link, offset=offset)
+        self.g2 = np.asarray(g2, dtype=np.intp)[self.order]
+        self.J2 = int(n_groups2)
+        self.n_theta1 = self.n_theta
+        self.n_theta = self.n_theta1 + 1
+        self._cell = self.g * self.J2 + self.g2
+        self._u2 = np.zeros(self.J2)
+
+    def _pieces(self, theta):
+        return lambda_from_theta(theta[:self.n_theta1], self.q), float(theta[self.n_theta1])
+
+    def _eta2(self, fixed, Lam, lam2, u1, u2):
+        return self._eta(fixed, Lam, u1) + lam2 * u2[self.g2]
+
+    def _system(self, Lam, lam2, wt):
+        eye = np.eye(self.q)
+        H11 = Lam.T @ self._ztwz(wt) @ Lam + eye
+        H22 = lam2 * lam2 * np.bincount(self.g2, weights=wt, minlength=self.J2) + 1.0
+        C = np.stack([np.bincount(self._cell, weights=wt * self.Z[:, a], minlength=self.J * self.J2)
+                      .reshape(self.J, self.J2) for a in range(self.q)], axis=1)  # (J, q, J2)
+        H12 = lam2 * np.einsum("ba,jbk->jak", Lam, C)
+        Xs = np.linalg.solve(H11, H12)  # H11^{-1} H12
+        S = np.diag(H22) - np.einsum("jak,jal->kl", H12, Xs)
+        return H11, H12, Xs, S
+
+    def crossed_modes(self, theta, beta, *, tol: float | None = None, maxiter: int = 100):
+        """Conditional modes (u1, u2) and the Laplace deviance."""
+        tol = (1e-8 if self.link == "logit" else 1e-12) if tol is None else tol
+        Lam, lam2 = self._pieces(theta)
+        fixed = self._fixed(beta)
+        u1, u2 = self._u.copy(), self._u2.copy()
+
+        def pdev(a, b):
+            eta = self._eta2(fixed, Lam, lam2, a, b)
+            mu, me, var = self._local(eta)
+            return float(_dev_resid(self.y, mu).sum() + (a * a).sum() + (b * b).sum()), mu, me, var
+
+        f, mu, me, var = pdev(u1, u2)
+        for _ in range(maxiter):
+            wt = me * me / var
+            r = (self.y - mu) * me / var
+            g1 = self._zt(r) @ Lam - u1
+            g2 = lam2 * np.bincount(self.g2, weights=r, minlength=self.J2) - u2
+            H11, H12, Xs, S = self._system(Lam, lam2, wt)
+            y1 = np.linalg.solve(H11, g1[:, :, None])[:, :, 0]
+            d2 = np.linalg.solve(S, g2 - np.einsum("jak,ja->k", H12, y1))
+            d1 = y1 - np.einsum("jak,k->ja", Xs, d2)
+            big = max(float(np.abs(d1).max()), float(np.abs(d2).max()))
+            t = 1.0
+            for _h in range(30):
+                fn, mun, men, varn = pdev(u1 + t * d1, u2 + t * d2)
+                if big < tol or fn <= f + 1e-10 * (1 + abs(f)):
+                    break
+                t /= 2
+            u1, u2, f, mu, me, var = u1 + t * d1, u2 + t * d2, fn, mun, men, varn
+            if big < tol:
+                break
+        wt = me * me / var
+        H11, H12, Xs, S = self._system(Lam, lam2, wt)
+        logdet = float(np.linalg.slogdet(H11)[1].sum() + np.linalg.slogdet(S)[1])
+        self._u, self._u2 = u1, u2
+        return u1, u2, f + logdet, H11, S
+
+    def deviance(self, params, n_agq: int = 1) -> float:
+        if n_agq > 1:
+            raise ValueError("crossed random effects: Laplace only")
+        return float(self.crossed_modes(params[:self.n_theta], params[self.n_theta:])[2])
+
+    def _fd_grad(self, x):
+        u1, u2 = self._u.copy(), self._u2.copy()
+        h = self._steps(x)
+        lower = np.array([b[0] if b[0] is not None else -np.inf for b in theta_bounds(self.q)] + [0.0]
+                         + [-np.inf] * self.p)
+        g = np.empty(len(x))
+        f0 = None
+        for k in range(len(x)):
+            up, dn = x.copy(), x.copy()
+            up[k] += h[k]
+            dn[k] -= h[k]
+            self._u, self._u2 = u1, u2
+            fu = self.deviance(up)
+            self._u, self._u2 = u1, u2
+            if dn[k] < lower[k]:
+                if f0 is None:
+                    f0 = self.deviance(x)
+                    self._u, self._u2 = u1, u2
+                g[k] = (fu - f0) / h[k]
+            else:
+                g[k] = (fu - self.deviance(dn)) / (2 * h[k])
+        self._u, self._u2 = u1, u2
+        return g
+
+    def _grad(self, x, n_agq):
+        return self._fd_grad(x)
+
+    def _fg(self, x, n_agq):
+        f = self.deviance(x)
+        return f, self._fd_grad(x)
+
+    def hessian(self, params, n_agq: int = 1, *, central: bool = True, grad0=None):
+        d = len(params)
+        h = self._steps(params) * 10
+        g0 = self._fd_grad(params) if grad0 is None else grad0
+        Hm = np.empty((d, d))
+        for k in range(d):
+            up = params.copy()
+            up[k] += h[k]
+            Hm[:, k] = (self._fd_grad(up) - g0) / h[k]
+        return (Hm + Hm.T) / 2
+
+    def _diag_index(self):
+        return super()._diag_index() + [self.n_theta1]
+
+    def _reflect(self, x):
+        x = x.copy()
+        x[:self.n_theta1] = MixedProblem._reflect(self, x)[:self.n_theta1]
+        x[self.n_theta1] = abs(x[self.n_theta1])
+        return x

@@ -88,18 +88,29 @@ class MixedResults(Results):
         self._notes = notes
         terms = model.re_terms
         q = len(terms)
-        Lam = lambda_from_theta(theta, q)
+        nt1 = q * (q + 1) // 2
+        Lam = lambda_from_theta(theta[:nt1], q)
         self._Sigma = Lam @ Lam.T
         b = modes.u @ Lam.T
         levels = model.group_levels
         self._ranef = pd.DataFrame(b, index=pd.Index(levels, name=model.groups), columns=terms)
-        Hinv = np.linalg.inv(modes.H)
+        Hinv = modes.Hinv if hasattr(modes, "Hinv") else np.linalg.inv(modes.H)
         self._ranef_cov = Lam @ Hinv @ Lam.T
+        self._crossed = None
+        if model._crossed is not None:
+            lam2 = float(theta[nt1])
+            idx = pd.Index(model._levels2, name=model._crossed)
+            self._crossed = {"name": model._crossed, "variance": lam2 * lam2,
+                             "ranef": pd.Series(lam2 * modes.u2, index=idx, name="Intercept"),
+                             "ranef_var": pd.Series(lam2 * lam2 * modes.var2, index=idx, name="Intercept")}
 
     # -- variance components
     @property
     def theta(self) -> pd.Series:
-        return pd.Series(self._theta, index=_theta_names(self._model.re_terms), name="theta")
+        names = _theta_names(self._model.re_terms)
+        if self._model._crossed is not None:
+            names.append(f"theta[{self._model._crossed}:Intercept]")
+        return pd.Series(self._theta, index=names, name="theta")
 
     @property
     def re_cov(self) -> pd.DataFrame:
@@ -145,6 +156,12 @@ class MixedResults(Results):
         return self._ranef.copy()
 
     @property
+    def crossed(self) -> dict | None:
+        """The crossed random intercept (``crossed=``): its ``name``, ``variance``, conditional
+        modes ``ranef`` and conditional variances ``ranef_var``; None without one."""
+        return None if self._crossed is None else dict(self._crossed)
+
+    @property
     def ranef_var(self) -> pd.DataFrame:
         d = np.diagonal(self._ranef_cov, axis1=1, axis2=2)
         return pd.DataFrame(d, index=self._ranef.index, columns=self._ranef.columns)
@@ -168,8 +185,10 @@ class MixedResults(Results):
     @property
     def singular(self) -> bool:
         """A variance at zero or a perfect correlation (lme4's ``isSingular``, tol 1e-4)."""
-        L = lambda_from_theta(self._theta, len(self._model.re_terms))
-        return bool(np.any(np.abs(np.diag(L)) < 1e-4))
+        q = len(self._model.re_terms)
+        L = lambda_from_theta(self._theta[:q * (q + 1) // 2], q)
+        return bool(np.any(np.abs(np.diag(L)) < 1e-4) or (self._crossed is not None and
+                                                           abs(self._theta[-1]) < 1e-4))
 
     @property
     def deviance(self) -> float:
@@ -237,6 +256,9 @@ class MixedResults(Results):
         for k in range(len(C) - 1):
             out[f"Corr[{k + 1}]"] = [C[i, k] if i > k else np.nan for i in range(len(C))]
         out.index = [f"{self._model.groups} {t}" for t in out.index]
+        if self._crossed is not None:
+            v = self._crossed["variance"]
+            out.loc[f"{self._crossed['name']} Intercept"] = [v, np.sqrt(v)] + [np.nan] * (out.shape[1] - 2)
         return out
 
     def summary(self) -> Summary:
@@ -245,7 +267,8 @@ class MixedResults(Results):
         title = f"Generalized linear mixed model fit by maximum likelihood ({how}) [{self.model_name}]"
         m = self._model
         header = [("Family", f"binomial ( {m.link} )"),
-                  ("Formula", f"{m.formula} + ({m.re} | {m.groups})"),
+                  ("Formula", f"{m.formula} + ({m.re} | {m.groups})"
+                              + (f" + (1 | {m._crossed})" if m._crossed else "")),
                   ("AIC", format_number(self.aic)), ("BIC", format_number(self.bic)),
                   ("logLik", format_number(float(self._loglik))), ("deviance", format_number(self.deviance)),
                   ("df.resid", format_number(int(self._nobs - self.n_params))),
@@ -316,6 +339,10 @@ class MixedEventLogit(ModelProtocol):
         Random-effect terms by group, lme4's left of the bar: ``"1"`` (random
         intercept), ``"1 + border"`` (correlated intercept and border slope), ``"0 +
         border"`` (slope only).
+    crossed : str, optional
+        A second, crossed grouping column with a random intercept (lme4's ``(re | groups)
+        + (1 | crossed)``, e.g. ``"unit"`` for a shared state effect across policies);
+        Laplace approximation, Hessian standard errors.
     link : {"logit", "cloglog", "probit"}
     missing : {"raise", "drop"}
 
@@ -336,7 +363,7 @@ class MixedEventLogit(ModelProtocol):
     _role_args = ("groups",)
 
     def __init__(self, formula: str, data: pd.DataFrame, *, groups: str = "policy", re: str = "1",
-                 link: Literal["logit", "cloglog", "probit"] = "logit",
+                 crossed: str | None = None, link: Literal["logit", "cloglog", "probit"] = "logit",
                  missing: Literal["raise", "drop"] = "raise") -> None:
         check_link(link)
         if not isinstance(data, pd.DataFrame):
@@ -346,12 +373,25 @@ class MixedEventLogit(ModelProtocol):
         if groups not in data.columns:
             raise ColumnNotFoundError(f"groups column '{groups}' not found in data"
                                       f"{did_you_mean(groups, data.columns)}")
+        if crossed is not None and (not isinstance(crossed, str) or crossed not in data.columns
+                                    or crossed == groups):
+            raise ColumnNotFoundError(f"crossed={crossed!r} must be a column of data other than groups="
+                                      f"'{groups}'{did_you_mean(str(crossed), data.columns)}")
         if not isinstance(re, str) or "~" in re or "|" in re:
             raise InputError(f"re={re!r} must be the left side of lme4's bar, e.g. '1' or '1 + border'")
         self._formula, self._data, self._groups, self._re, self._link = formula, data, groups, re, link
         re_vars = [v for v in re_split(re) if v in data.columns]
-        self._design = design_matrices(formula, data, intercept=True, missing=missing,
-                                       extra=(groups, *re_vars))
+        from ..core.formula import Design
+        from ..survival.cox import _fast_design
+
+        extra = (groups, *re_vars) + ((crossed,) if crossed else ())
+        fast = _fast_design(formula, data, extra)  # plain 'y ~ a + b': no formulaic pass
+        if fast is not None:
+            self._design = Design(y=fast.y, X=np.column_stack([np.ones(len(fast.y)), fast.X]),
+                                  names=["Intercept", *fast.names], rows=fast.rows, response=fast.response,
+                                  n_dropped=0)
+        else:
+            self._design = design_matrices(formula, data, intercept=True, missing=missing, extra=extra)
         rows = self._design.rows
         check_binary(self._design.y, self._design.response)
         self._X = self._design.X
@@ -363,12 +403,31 @@ class MixedEventLogit(ModelProtocol):
         if len(levels) < 2:
             raise SpecificationError(f"groups='{groups}' has {len(levels)} level in the rows used; "
                                      "a random effect needs at least two groups")
+        self._crossed = crossed
+        if crossed is not None:
+            c2, lev2 = pd.factorize(data.loc[rows, crossed], sort=True)
+            self._codes2, self._levels2 = c2.astype(np.intp), lev2
+            if len(lev2) < 2:
+                raise SpecificationError(f"crossed='{crossed}' has {len(lev2)} level in the rows used")
 
     # -- design of the random part
     def _re_matrix(self, frame: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
         import formulaic
         from formulaic.errors import FormulaicError
 
+        toks = [t.strip() for t in self._re.split("+")]
+        simple = [t for t in toks if t not in ("0", "1")]
+        if (all(t in frame.columns and pd.api.types.is_numeric_dtype(frame[t]) for t in simple)
+                and len(set(toks)) == len(toks) and not ("0" in toks and "1" in toks)):
+            cols = ([] if "0" in toks else [np.ones(len(frame))]) + [frame[t].to_numpy(dtype=float) for t in simple]
+            names = ([] if "0" in toks else ["Intercept"]) + simple
+            if not cols:
+                raise SpecificationError(f"re={self._re!r} has no terms; use e.g. re='1'")
+            Z = np.column_stack(cols)
+            if np.isnan(Z).any():
+                raise DataValidationError(f"re={self._re!r}: {int(np.isnan(Z).any(axis=1).sum())} rows have "
+                                          "missing values in the random-effect terms; drop or impute them")
+            return Z, names
         try:
             mm = formulaic.model_matrix("~ " + self._re.strip(), frame, na_action="ignore")
         except FormulaicError as exc:
@@ -436,6 +495,10 @@ class MixedEventLogit(ModelProtocol):
 
     def problem(self) -> MixedProblem:
         """The numerical problem (objective, gradient) behind the model."""
+        if self._crossed is not None:
+            from ._mixed_numerics import CrossedProblem
+            return CrossedProblem(self._design.y, self._X, self._Z, self._codes, len(self._levels), self._codes2,
+                                  len(self._levels2), link=self._link)
         return MixedProblem(self._design.y, self._X, self._Z, self._codes, len(self._levels), link=self._link)
 
     def fit(self, *, n_agq: int = 1, cov_type: Literal["hessian", "pirls", "cluster"] = "hessian",
@@ -469,6 +532,10 @@ class MixedEventLogit(ModelProtocol):
         if not isinstance(n_agq, (int, np.integer)) or not 1 <= n_agq <= 100:
             raise InputError(f"n_agq must be an integer from 1 to 100, got {n_agq!r}")
         q = len(self._re_terms)
+        if self._crossed is not None and (n_agq > 1 or cov_type != "hessian"):
+            raise SpecificationError(f"crossed='{self._crossed}' (a second grouping factor) is fitted by the Laplace "
+                                     "approximation with Hessian standard errors only: use n_agq=1, "
+                                     "cov_type='hessian'")
         if n_agq > 1 and q > 1:
             raise SpecificationError(f"n_agq={n_agq} (adaptive quadrature) needs a single scalar random effect; "
                                      f"re={self._re!r} has {q} terms; use n_agq=1 (Laplace)")
@@ -477,7 +544,8 @@ class MixedEventLogit(ModelProtocol):
         P = self.problem()
         nt = P.n_theta
         if start is None:
-            x0 = np.concatenate([np.eye(q)[np.tril_indices(q)][np.lexsort(np.tril_indices(q))], pooled.params])
+            th0 = np.eye(q)[np.tril_indices(q)][np.lexsort(np.tril_indices(q))]
+            x0 = np.concatenate([th0, [1.0] if self._crossed else [], pooled.params])
         else:
             x0 = np.concatenate([np.asarray(start["theta"], dtype=float), np.asarray(start["beta"], dtype=float)])
             if len(x0) != nt + X.shape[1]:
@@ -495,7 +563,7 @@ class MixedEventLogit(ModelProtocol):
             notes.append(f"WARNING: optimiser did not converge ({out['message']}).")
         self._theta_cov = None
         V = self._cov(P, x, n_agq, cov_type)
-        modes = P.modes(theta, beta)
+        modes = P.modes(theta, beta) if self._crossed is None else _crossed_modes(P, theta, beta)
         params = pd.Series(beta, index=self._names, name="coef")
         info = {"Link": self._link, "Events": int(y.sum()), "Groups": f"{self._groups} ({len(self._levels)})"}
         res = MixedResults(model=self, fit=out, theta=theta, beta=beta, modes=modes, n_agq=n_agq,
@@ -531,6 +599,20 @@ class MixedEventLogit(ModelProtocol):
         V = Hinv @ meat @ Hinv
         V = V[nt:, nt:]
         return (V + V.T) / 2
+
+
+def _crossed_modes(P, theta, beta):
+    """Modes and conditional variances of the crossed fit (diagonal blocks of the inverse
+    of the joint system, by block elimination)."""
+    from types import SimpleNamespace
+
+    u1, u2, _, H11, S = P.crossed_modes(theta, beta)
+    Lam, lam2 = P._pieces(theta)
+    mu, me, var = P._local(P._eta2(P._fixed(beta), Lam, lam2, u1, u2))
+    H11, H12, Xs, S = P._system(Lam, lam2, me * me / var)
+    Sinv = np.linalg.inv(S)
+    Hinv11 = np.linalg.inv(H11) + np.einsum("jak,kl,jbl->jab", Xs, Sinv, Xs)
+    return SimpleNamespace(u=u1, u2=u2, Hinv=Hinv11, var2=np.diag(Sinv).copy())
 
 
 def re_split(re_spec: str) -> list[str]:

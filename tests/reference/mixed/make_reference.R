@@ -1,9 +1,9 @@
 # Reference values for diffusion_stats.MixedEventLogit (tests/test_mixed.py): lme4::glmer.
 #
-# Run from the repository root:  Rscript tests/reference/mixed/make_reference.R [frailty]
+# Run from the repository root:  Rscript tests/reference/mixed/make_reference.R [frailty] [crossed]
 # Writes tests/reference/mixed/reference.json (full precision). Needs ../shared/data.
-# With the argument "frailty" only section 3 (gamma frailty Cox) is recomputed and
-# merged into the existing file.
+# With arguments, only those sections (3: gamma frailty Cox, 4: crossed random effects)
+# are recomputed and merged into the existing file.
 #
 # Designs (data read from ../shared/data, never copied into the repo):
 #   * DHB 2015 smoking risk sets (dhb2015/smoking.tab, Shipan & Volden 2006): three
@@ -22,7 +22,8 @@
 # stores glmer's deviance function evaluated at a fixed probe point (theta, beta), so the
 # objective itself can be compared exactly.
 suppressPackageStartupMessages({library(lme4); library(jsonlite); library(survival)})
-only_frailty <- "frailty" %in% commandArgs(trailingOnly = TRUE)
+only <- commandArgs(trailingOnly = TRUE)  # "frailty" / "crossed": recompute those sections only
+only_frailty <- length(only) > 0
 args <- commandArgs(trailingOnly = FALSE)
 here <- dirname(normalizePath(sub("^--file=", "", args[grep("^--file=", args)])))
 repo <- normalizePath(file.path(here, "..", "..", ".."))
@@ -31,7 +32,11 @@ source(file.path(here, "spid_panel.R"))
 ctl <- glmerControl(optimizer = "bobyqa", calc.derivs = TRUE, tolPwrss = 1e-13,
                     optCtrl = list(rhoend = 1e-10, maxfun = 1e5))
 # each fit is restarted once from its own optimum (bobyqa's trust region is rebuilt)
-refit <- function(fit) update(fit, start = list(theta = getME(fit, "theta"), fixef = fixef(fit)))
+refit <- function(fit) {
+  cl <- getCall(fit)
+  cl$start <- list(theta = getME(fit, "theta"), fixef = fixef(fit))  # the values, not a name
+  eval(cl, globalenv())
+}
 
 pack <- function(fit, probe_theta, probe_beta) {
   fit <- refit(fit)
@@ -121,6 +126,7 @@ ffit <- function(th) coxph(Surv(start, stop, event) ~ share + strata(policy) +
 fpack <- function(f) list(coef = unname(coef(f)), var = unname(f$var[1, 1]), loglik = f$loglik,
                           c_loglik = f$history[[1]]$c.loglik, theta = f$history[[1]]$theta,
                           frail = f$frail, levels = sort(unique(G$state)))
+if (length(only) == 0 || "frailty" %in% only) {
 Fr <- list()
 fdef <- coxph(Surv(start, stop, event) ~ share + strata(policy) + frailty(state, distribution = "gamma"), data = G)
 Fr$survival_default <- fpack(fdef)
@@ -128,6 +134,30 @@ Fr$fixed_0.5 <- fpack(ffit(0.5))
 opt <- optimize(function(s) ffit(s^2)$history[[1]]$c.loglik, c(0.01, 2), maximum = TRUE, tol = 1e-10)
 Fr$optimum <- fpack(ffit(opt$maximum^2))
 res$frailty_govops <- Fr
+}
+
+# ---------------------------------------------------------------- 4. crossed random effects
+# SPID Government Operations: (1 + share | policy) + (1 | state), Laplace.
+if (length(only) == 0 || "crossed" %in% only) {
+  G$lt <- log(G$stop)
+  fc0 <- glmer(event ~ share + lt + (1 + share | policy) + (1 | state), data = G, family = binomial,
+               control = ctl)
+  fc <- refit(fc0)
+  dd <- update(fc, devFunOnly = TRUE)
+  g1 <- glm(event ~ share + lt, data = G, family = binomial)
+  re <- ranef(fc, condVar = TRUE)
+  th <- getME(fc, "theta")
+  res$crossed_govops <- list(
+    theta_policy = unname(th[grep("^policy", names(th))]), theta_state = unname(th[grep("^state", names(th))]),
+    beta = unname(fixef(fc)), loglik = as.numeric(logLik(fc)), aic = AIC(fc), bic = BIC(fc),
+    se = unname(sqrt(diag(as.matrix(vcov(fc))))),
+    ranef_state = unname(re$state[, 1]), levels_state = rownames(re$state),
+    condvar_state = unname(attr(re$state, "postVar")[1, 1, ]),
+    ranef_policy = unname(as.matrix(re$policy)), levels_policy = rownames(re$policy),
+    condvar_policy = unname(t(apply(attr(re$policy, "postVar"), 3, diag))),
+    theta_names = names(th), probe_pars = c(th * 0.9, unname(coef(g1))),
+    probe_dev = dd(c(th * 0.9, unname(coef(g1)))), opt_dev = dd(c(th, fixef(fc))))
+}
 
 res$versions <- list(R = R.version.string, lme4 = as.character(packageVersion("lme4")))
 write_json(res, file.path(here, "reference.json"), digits = NA, auto_unbox = TRUE, pretty = TRUE,
