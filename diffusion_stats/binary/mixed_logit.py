@@ -382,7 +382,7 @@ class MixedEventLogit(ModelProtocol):
         self._formula, self._data, self._groups, self._re, self._link = formula, data, groups, re, link
         re_vars = [v for v in re_split(re) if v in data.columns]
         from ..core.formula import Design
-        from ..survival.cox import _fast_design
+        from ..survival.cox import fast_design as _fast_design
 
         extra = (groups, *re_vars) + ((crossed,) if crossed else ())
         fast = _fast_design(formula, data, extra)  # plain 'y ~ a + b': no formulaic pass

@@ -668,3 +668,7 @@ def _tests(beta: np.ndarray, e: cn.Evaluation, e0: cn.Evaluation, cov: np.ndarra
     if robust_score is not None:
         stats_.append(("robust_score", robust_score))
     return {name: {"statistic": s, "df": p, "pvalue": float(stats.chi2.sf(s, p))} for name, s in stats_}
+
+
+# the plain-formula fast path, shared with binary.mixed_logit
+fast_design = _fast_design
