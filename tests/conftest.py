@@ -43,3 +43,41 @@ def raw_igo_state_year(shared_data):
     import pyreadr
 
     return pyreadr.read_r(str(shared_data / "cow_igo" / "state_year_format3.rda"))["state_year_format3"]
+
+
+# -- CSP (csp/csp.rda, 5.5M rows): read once per session, the extracts the tests use cached
+# as Parquet in pytest's cache (never committed); the first read takes ~1 min.
+CSP_SPATIAL_VARS = ["taxes_inc", "pc_inc_ann", "nonwhite", "pop_annual"]
+
+
+def _csp_extracts(shared: Path, cache_dir: Path | None) -> dict:
+    import pandas as pd
+
+    names = {"binary01": "csp_binary_v1.parquet", "states_2000_2010": "csp_states_2000_2010_v1.parquet"}
+    if cache_dir is not None and all((cache_dir / f).exists() for f in names.values()):
+        return {k: pd.read_parquet(cache_dir / f) for k, f in names.items()}
+    import pyreadr
+
+    csp = next(iter(pyreadr.read_r(str(_need(shared / "csp" / "csp.rda"))).values()))
+    sub = csp.loc[csp["variable"].isin(CSP_SPATIAL_VARS) & csp["year"].between(2000, 2010),
+                  ["year", "st", "variable", "value"]]
+    wide = sub.pivot_table(index=["year", "st"], columns="variable", values="value").reset_index()
+    wide.columns.name = None
+    csp = csp.loc[csp["value"].notna(), ["year", "st", "variable", "value"]]
+    is01 = csp.groupby("variable")["value"].agg(lambda v: bool(v.isin([0.0, 1.0]).all()))
+    binary = csp.loc[csp["variable"].isin(is01.index[is01])].reset_index(drop=True)
+    binary["year"] = binary["year"].astype("int64")
+    del csp
+    out = {"binary01": binary, "states_2000_2010": wide}
+    if cache_dir is not None:
+        for k, f in names.items():
+            out[k].to_parquet(cache_dir / f)
+    return out
+
+
+@pytest.fixture(scope="session")
+def csp_extracts(request) -> dict:
+    """``{"binary01": rows of every 0/1 CSP variable, "states_2000_2010": the spatial tests'
+    variables by state-year, 2000-2010}`` from one read of the raw file."""
+    cache = getattr(request.config, "cache", None)  # absent with -p no:cacheprovider
+    return _csp_extracts(SHARED, cache.mkdir("diffusion_stats_csp") if cache is not None else None)

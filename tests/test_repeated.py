@@ -28,24 +28,9 @@ def ref(reference_dir):
 
 
 @pytest.fixture(scope="session")
-def csp01(shared_data, request):
-    """CSP rows of every 0/1 variable with a value: year, st, variable, value (cached)."""
-    pytest_cache = getattr(request.config, "cache", None)
-    cache_dir = pytest_cache.mkdir("diffusion_stats_repeated") if pytest_cache is not None else None
-    cache = cache_dir / "csp_binary_v1.parquet" if cache_dir else None
-    if cache is not None and cache.exists():
-        return pd.read_parquet(cache)
-    import pyreadr
-
-    csp = next(iter(pyreadr.read_r(str(shared_data / "csp" / "csp.rda")).values()))
-    csp = csp.loc[csp["value"].notna(), ["year", "st", "variable", "value"]]
-    is01 = csp.groupby("variable")["value"].agg(lambda v: bool(v.isin([0.0, 1.0]).all()))
-    out = csp.loc[csp["variable"].isin(is01.index[is01])].reset_index(drop=True)
-    out["year"] = out["year"].astype("int64")
-    del csp
-    if cache is not None:
-        out.to_parquet(cache)
-    return out
+def csp01(csp_extracts):
+    """CSP rows of every 0/1 variable with a value: year, st, variable, value (conftest reads CSP once)."""
+    return csp_extracts["binary01"]
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from diffusion_stats.spatial.lag import SpatialLag
 REF_RTOL_EST = 1e-6
 REF_RTOL_SE = 1e-5
 
-CSP_VARS = ["taxes_inc", "pc_inc_ann", "nonwhite", "pop_annual"]
+CSP_VARS = ["taxes_inc", "pc_inc_ann", "nonwhite", "pop_annual"]  # as conftest.CSP_SPATIAL_VARS
 
 
 @pytest.fixture(scope="module")
@@ -38,24 +38,9 @@ def us_W():
 
 
 @pytest.fixture(scope="module")
-def csp_wide(shared_data, request):
-    """CSP variables, all states, 2000-2010 (cached as parquet in pytest's cache dir, never committed)."""
-    pytest_cache = getattr(request.config, "cache", None)  # absent with -p no:cacheprovider
-    cache_dir = pytest_cache.mkdir("diffusion_stats_spatial") if pytest_cache is not None else None
-    cache = cache_dir / "csp_states_2000_2010.parquet" if cache_dir else None
-    if cache is not None and cache.exists():
-        wide = pd.read_parquet(cache)
-    else:
-        import pyreadr
-
-        csp = next(iter(pyreadr.read_r(str(shared_data / "csp" / "csp.rda")).values()))
-        sub = csp.loc[csp["variable"].isin(CSP_VARS) & csp["year"].between(2000, 2010), ["year", "st", "variable",
-                                                                                          "value"]]
-        del csp
-        wide = sub.pivot_table(index=["year", "st"], columns="variable", values="value").reset_index()
-        wide.columns.name = None
-        if cache is not None:
-            wide.to_parquet(cache)
+def csp_wide(csp_extracts):
+    """CSP variables, all states, 2000-2010 (conftest reads CSP once per session)."""
+    wide = csp_extracts["states_2000_2010"].copy()
     wide["year"] = wide["year"].astype(int)
     wide["lincome"] = np.log(wide["pc_inc_ann"])
     wide["lpop"] = np.log(wide["pop_annual"])
