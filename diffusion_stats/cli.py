@@ -369,10 +369,11 @@ def run_pipeline(adoptions, *, weights: list[tuple[str, Any]], out: str, title: 
         rep.heading("Figures")
         pols = list(adoptions["policy"].astype(str).value_counts().index)
         study = sorted(panel["unit"].astype(str).unique())
-        ev_years = panel.loc[panel["event"] == 1, "year"]
-        first = int(ev_years.min()) if len(ev_years) else None  # not the 1700 of one early adoption
+        first, trimmed = _curve_start(panel)
         rep.figure(plots.adoption_curves(adoptions, n_units=len(study), max_labels=10, start=first),
-                   "Cumulative share of units at risk that have adopted, by policy.", name="adoption_curves")
+                   "Cumulative share of units at risk that have adopted, by policy"
+                   + (f", from {first} (the first 1% of the panel's events are spread over the centuries before; "
+                      "earlier adoptions count in the levels)." if trimmed else "."), name="adoption_curves")
         if _us_units(study):
             top = pols[0]
             rep.figure(plots.tile_map(adoptions, top, units=study),
@@ -419,6 +420,21 @@ def run_pipeline(adoptions, *, weights: list[tuple[str, Any]], out: str, title: 
     echo(f"wrote {paths['report']} ({len(rep.figure_names)} figures, {len(rep.latex)} LaTeX tables in "
          f"{Path(out) / 'tables'})")
     return paths
+
+
+def _curve_start(panel) -> tuple[int | None, bool]:
+    """First year of the adoption-curve axis: the panel's first year with events, or the
+    year of its first percentile of events when the first 1% of events are spread over
+    more than a quarter of the years (SPID: a few adoptions from 1691 on)."""
+    import numpy as np
+
+    ev = np.sort(panel.loc[panel["event"] == 1, "year"].to_numpy())
+    if len(ev) == 0:
+        return None, False
+    first, q = int(ev[0]), int(ev[int(0.01 * len(ev))])
+    if q - first > 0.25 * (int(ev[-1]) - first):
+        return q, True
+    return first, False
 
 
 def _channel_diagnostics(rep, panel, exposures: list[str], joint) -> None:

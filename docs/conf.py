@@ -71,10 +71,12 @@ napoleon_use_rtype = False
 napoleon_use_ivar = True  # Attributes sections as fields: no duplicate object descriptions
 napoleon_preprocess_types = False
 
-# notebooks: executed at build time, cached in docs/_build/.jupyter_cache (a re-build with
-# unchanged notebooks does not run them again); each must finish within the timeout
+# notebooks: executed at build time and cached; the cache is keyed by the notebooks' code
+# (jupyter-cache) and here also by the package's sources, so that a change to the package
+# runs them again and the rendered outputs are always those of this version. Each must
+# finish within the timeout. DIFFUSION_STATS_DOCS_EXECUTE=off renders without executing.
 nb_execution_mode = os.environ.get("DIFFUSION_STATS_DOCS_EXECUTE", "cache")
-nb_execution_cache_path = str(HERE / "_build" / ".jupyter_cache")
+nb_execution_cache_path = str(HERE / "_build" / ".jupyter_cache" / generate.source_hash(ROOT / "diffusion_stats"))
 nb_execution_timeout = 300
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True

@@ -141,6 +141,7 @@ def test_contiguity_restrict_to_states(states):
 
 
 # ------------------------------------------------------------------ IGO, distance, capabilities, trade
+@pytest.mark.slow  # > 10 s
 def test_igo_weights_match_raw(shared_data):
     raw = pyreadr.read_r(str(shared_data / "cow" / "cow_igo_ndy.rda"))["cow_igo_ndy"]
     W = C.read_cow_igo(years=(1995, 2005))

@@ -160,6 +160,7 @@ def test_dyadic_logit(study):
     assert res.params["contiguity"] > 0
 
 
+@pytest.mark.slow  # > 10 s
 def test_identification_check_runs(study):
     ic = ds.identification_check(study["panel"], study["canon"], study["channels"],
                                  {"contiguity": 1.0, "igo": 10.0}, n_sim=8, confusion=False, seed=1,

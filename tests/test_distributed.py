@@ -137,6 +137,7 @@ def test_partition_by_keeps_groups(monadic):
 
 # --------------------------------------------------------------------------- estimators
 @pytest.mark.filterwarnings("ignore:the two-way clustered variance")
+@pytest.mark.slow  # > 10 s
 def test_event_logit_classical_and_cluster(client, monadic):
     ddf = ds.partition_by(monadic, "policy", partition_rows=6_000)
     f = "event ~ nb + initial + C(era)"
@@ -184,6 +185,7 @@ def test_cox_cluster(client, monadic):
 
 
 # --------------------------------------------------------------------------- errors
+@pytest.mark.slow  # > 10 s
 def test_errors(client, monadic):
     ddf = ds.partition_by(monadic, "policy", partition_rows=20_000)
     with pytest.raises(ds.SpecificationError, match="spans partitions"):
@@ -243,6 +245,7 @@ def synth():
 
 
 @pytest.mark.filterwarnings("ignore:the two-way clustered variance")
+@pytest.mark.slow  # > 10 s
 def test_options_equal_in_memory(client, synth):
     ddf = ds.partition_by(synth, "policy", partition_rows=1_000)
     f = "event ~ x + g"
@@ -260,6 +263,7 @@ def test_options_equal_in_memory(client, synth):
         _same(mem, dsk)
 
 
+@pytest.mark.slow  # > 10 s
 def test_worker_processes(dyad_args, dyads_mem):
     """Two worker processes: the plan, specs and partition arrays travel pickled."""
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")

@@ -49,6 +49,7 @@ def test_spid_all_sources_size_without_building(spid):
     assert chunks.n_rows == 28_536_473 == 582_377 * 49
 
 
+@pytest.mark.slow  # > 10 s
 def test_spid_all_sources_built(spid):
     ad, meta = spid
     d = quiet(ds.dyads, ad, windows=meta, sources="all")

@@ -194,6 +194,7 @@ def test_sparse_dummies_equal_dense_factor_coding(lottery):
         np.testing.assert_allclose(a.std_errors.to_numpy(), b.std_errors.to_numpy(), rtol=1e-8)
 
 
+@pytest.mark.slow  # > 10 s
 def test_on_event_history_panel_default_time(shared_data):
     """The default time='stop' column of ds.event_history drives the duration terms."""
     with warnings.catch_warnings():

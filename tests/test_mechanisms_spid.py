@@ -82,6 +82,7 @@ def test_horse_race_cox_matches_r(spid, ref):
     assert hr.effects.loc["learning_network", "mechanism"] == "learning"
 
 
+@pytest.mark.slow  # > 10 s
 def test_galton_year_effects_match_r(spid, ref):
     model = ds.EventLogit("event ~ border + learning_network", spid["panel"])
     g = ds.galton_check(model, spid["chans"], fit_kwargs={"cluster": "unit"})

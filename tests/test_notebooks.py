@@ -37,8 +37,8 @@ def _run(path: Path, timeout: int = 240) -> float:
     return time.perf_counter() - t0
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n.startswith(("02", "05", "06")) else n
-                                  for n in MINE])
+@pytest.mark.slow  # each notebook starts a kernel: 10-30 s
+@pytest.mark.parametrize("name", MINE)
 def test_notebook_executes(name, request):
     path = NOTEBOOKS / name
     if not path.exists():

@@ -209,3 +209,14 @@ def test_demo_same_cox_number_in_terminal_html_and_latex(tmp_path, capsys):
     assert "(1 specification)" in term
     full = Path(tmp_path / "out" / "tables" / "model_Cox.tex").read_text()
     assert "Pr(\\textgreater{}\\textbar{}z\\textbar{})" in full and "$\\sim$" in full
+
+
+def test_report_curve_starts_where_the_events_are():
+    from diffusion_stats.cli import _curve_start
+
+    years = np.r_[[1691, 1700, 1750], np.arange(1900, 2000).repeat(3)]
+    panel = pd.DataFrame({"year": years, "event": 1})
+    assert _curve_start(panel) == (1900, True)  # a few early adoptions do not stretch the axis
+    demo = pd.DataFrame({"year": np.arange(1980, 2020).repeat(10), "event": 1})
+    assert _curve_start(demo) == (1980, False)
+    assert _curve_start(demo.assign(event=0)) == (None, False)

@@ -280,7 +280,7 @@ def event_history(adoptions: pd.DataFrame, *, start: int | None = None, end: int
       units: 3
       adoptions: 2
       unit-policy pairs at risk: 3
-      adoptions by outcome: {'event': 2}
+      adoptions by outcome: event: 2
       nothing excluded
     """
     if repeated is not None:

@@ -36,6 +36,17 @@ _EXTRA = {"Results objects": ["diffusion_stats.inference.results.Results",
                               "diffusion_stats.spatial.lag.SpatialLagResults"]}
 
 
+def source_hash(package: Path) -> str:
+    """Short hash of the package's Python sources (the key of the notebook cache)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for p in sorted(package.rglob("*.py")):
+        h.update(str(p.relative_to(package)).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists() or path.read_text(encoding="utf-8") != text:
