@@ -397,3 +397,41 @@ def test_bootstrap_sparse_duration_dummies_equal_dense(lottery, divisions):
     tb = ds.wild_bootstrap(b, "neighbor", conf_int=False).table.loc["neighbor"]
     close(ta["statistic"], tb["statistic"], 1e-8)
     assert ta["pvalue"] == tb["pvalue"]
+
+
+# --------------------------------------------------------------------------- contrasts and effects
+@pytest.fixture(scope="module")
+def contrast_ref(reference_dir):
+    return json.loads((reference_dir / "fewclusters" / "contrast_reference.json").read_text())
+
+
+@pytest.mark.parametrize("kind", ["CR2", "CR3"])
+def test_contrast_df_equals_linear_contrast(lottery, contrast_ref, kind):
+    """Satterthwaite df of linear contrasts = clubSandwich::linear_contrast (test = "Satterthwaite")."""
+    r = contrast_ref
+    res = ds.EventLogit(F_LOGIT, lottery).fit(cluster="state", small_sample=kind, tol=1e-14)
+    C = np.array(r["contrasts"], dtype=float).reshape(r["n_contrasts"], -1)
+    est = C @ res.params.to_numpy()
+    se = np.sqrt(np.einsum("ij,jk,ik->i", C, res.cov.to_numpy(), C))
+    close(est, np.array(r[kind]["estimate"], dtype=float), RTOL_B)
+    close(se, np.array(r[kind]["se"], dtype=float), RTOL_SE)
+    close(res.contrast_df(C), np.array(r[kind]["df"], dtype=float), 1e-6)
+    # one coefficient at a time: the per-term df exactly
+    np.testing.assert_allclose(res.contrast_df(np.eye(len(res.params))), res.df_terms.to_numpy(), rtol=1e-12)
+
+
+def test_effects_and_predictions_carry_the_satterthwaite_df(lottery):
+    res = ds.EventLogit(F_LOGIT, lottery).fit(cluster="state", small_sample="CR2", tol=1e-14)
+    eff = ds.effects(res, "neighbor")  # probability scale: the gradient is the contrast
+    assert "df" in eff.columns and np.all(eff["df"] > 1) and np.all(eff["df"] < 48)
+    from scipy import stats
+    q = stats.t.ppf(0.975, eff["df"].to_numpy())
+    np.testing.assert_allclose(eff["upper"] - eff["estimate"], q * eff["std_error"], rtol=1e-10)
+    lin = ds.effects(res, "neighbor", scale="linear")  # d eta / d neighbor = the coefficient
+    np.testing.assert_allclose(lin["df"], res.df_terms["neighbor"], rtol=1e-10)
+    pr = res.predict(lottery.head(5), kind="linear", se=True)
+    X = np.column_stack([np.ones(5), lottery.head(5)[F_LOGIT.split("~")[1].replace(" ", "").split("+")].to_numpy()])
+    np.testing.assert_allclose(pr["df"], res.contrast_df(X), rtol=1e-12)
+    # without CR2/CR3: normal intervals, no df column
+    plain = ds.EventLogit(F_LOGIT, lottery).fit(cluster="state")
+    assert plain.contrast_df(np.eye(len(plain.params))) is None and "df" not in ds.effects(plain, "neighbor")

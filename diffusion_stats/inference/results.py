@@ -73,6 +73,8 @@ class Results:
         self.formula = formula
         self._df_terms = None if df_terms is None else pd.Series(
             np.asarray(df_terms, dtype=float), index=self._params.index, name="df")
+        # CR2/CR3: the pieces of the Satterthwaite df, for any contrast (see contrast_df)
+        self._satterthwaite = getattr(df_terms, "pieces", None)
         if self._df_terms is not None:
             self.stat_name = "t"
 
@@ -98,6 +100,19 @@ class Results:
     def bse(self) -> pd.Series:
         """Alias of ``std_errors`` (statsmodels spelling)."""
         return self.std_errors
+
+    def contrast_df(self, C: Any) -> np.ndarray | None:
+        """Satterthwaite degrees of freedom of the contrasts ``C @ params`` (one row of ``C`` a
+        contrast, e.g. an effect's gradient) after ``small_sample="CR2"|"CR3"``; ``None`` for
+        other variance estimators (normal reference distribution)."""
+        if self._satterthwaite is None:
+            return None
+        from .small_sample import contrast_df
+
+        C = np.atleast_2d(np.asarray(C, dtype=float))
+        if C.shape[1] != len(self._params):
+            return None
+        return contrast_df(self._satterthwaite, C)
 
     @property
     def df_terms(self) -> pd.Series | None:

@@ -39,13 +39,16 @@ which is clubSandwich's ``coef_test(..., test = "Satterthwaite")`` (its ``P_arra
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy import sparse
 
 from ..core.errors import InputError, SpecificationError
 
-__all__ = ["SMALL_SAMPLE", "DENSE_CR2_MAX", "check_small_sample", "describe", "cluster_order",
-           "kspace_adjust", "glm_cr", "cox_cluster_information", "kspace_cr", "iv_cr", "satterthwaite_df"]
+__all__ = ["SatterthwaiteDF", "contrast_df", "SMALL_SAMPLE", "DENSE_CR2_MAX", "check_small_sample", "describe",
+           "cluster_order", "kspace_adjust", "glm_cr", "cox_cluster_information", "kspace_cr", "iv_cr",
+           "satterthwaite_df"]
 
 SMALL_SAMPLE = ("CR2", "CR3")
 DENSE_CR2_MAX = 1500  # rows per cluster for the dense binary-GLM CR2 (quadrature above)
@@ -130,10 +133,50 @@ def satterthwaite_df(M: np.ndarray, K: np.ndarray, N: np.ndarray) -> np.ndarray:
         return tr * tr / tr2
 
 
+class SatterthwaiteDF(np.ndarray):
+    """Per-coefficient Satterthwaite df that keep their pieces ``(M, K_j, N_j)``, so that the
+    df of any contrast ``c'beta`` (an effect's gradient) can be computed later
+    (:func:`contrast_df`); behaves as the plain array of df otherwise."""
+
+    pieces: tuple[np.ndarray, np.ndarray, np.ndarray] | None
+
+    def __new__(cls, df: np.ndarray, M: np.ndarray, K: np.ndarray, N: np.ndarray) -> SatterthwaiteDF:
+        obj = np.asarray(df, dtype=float).view(cls)
+        obj.pieces = (M, K, N)
+        return obj
+
+    def __array_finalize__(self, obj: Any) -> None:
+        self.pieces = getattr(obj, "pieces", None)
+
+
+def contrast_df(pieces: tuple[np.ndarray, np.ndarray, np.ndarray], C: np.ndarray,
+                chunk: int = 2000) -> np.ndarray:
+    """Satterthwaite df of the contrasts ``C @ beta`` (rows of ``C``), as clubSandwich's
+    ``linear_contrast(test = "Satterthwaite")``: the single-coefficient formula of
+    :func:`satterthwaite_df` with ``a = M c`` in place of ``M e_i``. Rows are taken in
+    chunks (memory ~ chunk x G^2)."""
+    M, K, N = pieces
+    C = np.atleast_2d(np.asarray(C, dtype=float))
+    out = np.empty(C.shape[0])
+    for i in range(0, C.shape[0], chunk):
+        A = M @ C[i:i + chunk].T                          # (k, m)
+        g2 = np.einsum("li,jlm,mi->ij", A, K, A)
+        v = np.einsum("jlm,li->ijm", N, A)
+        H = np.einsum("ijm,mn,iln->ijl", v, M, v)
+        P = -H
+        idx = np.arange(K.shape[0])
+        P[:, idx, idx] += g2
+        tr = np.einsum("ijj->i", P)
+        tr2 = np.einsum("ijl,ijl->i", P, P)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[i:i + chunk] = tr * tr / tr2
+    return out
+
+
 def _finish(M: np.ndarray, St: np.ndarray, K: np.ndarray, N: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     MS = St @ M
     V = MS.T @ MS
-    return (V + V.T) / 2, satterthwaite_df(M, K, N)
+    return (V + V.T) / 2, SatterthwaiteDF(satterthwaite_df(M, K, N), M, K, N)
 
 
 # --------------------------------------------------------------------------- binary GLM

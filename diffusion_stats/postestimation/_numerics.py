@@ -41,13 +41,21 @@ def link_derivative(eta: np.ndarray, link: str) -> np.ndarray:
     return e * np.exp(-e)
 
 
-def wald_frame_columns(est: np.ndarray, se: np.ndarray, alpha: float) -> dict[str, np.ndarray]:
-    """estimate, std_error, z, pvalue, lower, upper (normal-theory Wald interval)."""
-    q = stats.norm.ppf(1 - alpha / 2)
+def wald_frame_columns(est: np.ndarray, se: np.ndarray, alpha: float,
+                       df: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """estimate, std_error, z, pvalue, lower, upper: normal-theory Wald interval, or t with
+    ``df`` degrees of freedom per row (CR2/CR3 Satterthwaite df; then a ``df`` column too)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, est / se, np.nan)
-    p = 2 * stats.norm.sf(np.abs(z))
-    return {"estimate": est, "std_error": se, "z": z, "pvalue": p, "lower": est - q * se, "upper": est + q * se}
+    if df is None:
+        q = stats.norm.ppf(1 - alpha / 2)
+        p = 2 * stats.norm.sf(np.abs(z))
+        return {"estimate": est, "std_error": se, "z": z, "pvalue": p, "lower": est - q * se,
+                "upper": est + q * se}
+    q = stats.t.ppf(1 - alpha / 2, df)
+    p = 2 * stats.t.sf(np.abs(z), df)
+    return {"estimate": est, "std_error": se, "z": z, "df": df, "pvalue": p, "lower": est - q * se,
+            "upper": est + q * se}
 
 
 def group_means(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:

@@ -264,15 +264,24 @@ def _cox_strata_of(results: Any, data: pd.DataFrame) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- predictions
+def _contrast_df(results: Any, G: np.ndarray | None) -> np.ndarray | None:
+    """Satterthwaite df of each gradient row after small_sample="CR2"/"CR3", else None."""
+    fn = getattr(results, "contrast_df", None)
+    return None if fn is None or G is None else fn(G)
+
+
 def _frame(index: pd.Index, est: np.ndarray, G: np.ndarray | None, V: np.ndarray, se: bool, alpha: float,
-           name: str, extra: dict | None = None) -> pd.Series | pd.DataFrame:
+           name: str, extra: dict | None = None, results: Any = None) -> pd.Series | pd.DataFrame:
     if not se:
         if extra:
             return pd.DataFrame({**extra, name: est}, index=index)
         return pd.Series(est, index=index, name=name)
     s = en.delta_se(G, V)
-    cols = en.wald_frame_columns(est, s, alpha)
+    df = _contrast_df(results, G)
+    cols = en.wald_frame_columns(est, s, alpha, df)
     out = {**(extra or {}), "estimate": est, "std_error": s, "lower": cols["lower"], "upper": cols["upper"]}
+    if df is not None:
+        out["df"] = df
     return pd.DataFrame(out, index=index)
 
 
@@ -346,18 +355,18 @@ def predict(results: Any, newdata: pd.DataFrame | None = None, *, kind: str | No
     eta = X @ b
     if fam == "binary":
         if kind == "linear":
-            return _frame(data.index, eta, X, V, se, alpha, "linear")
+            return _frame(data.index, eta, X, V, se, alpha, "linear", results=results)
         mu = en.link_value(eta, results.link)
         G = en.link_derivative(eta, results.link)[:, None] * X if se else None
-        return _frame(data.index, mu, G, V, se, alpha, "response")
+        return _frame(data.index, mu, G, V, se, alpha, "response", results=results)
     # Cox
     if kind in ("linear", "risk"):
         Xc = X - results._prep.means if reference == "sample" else X
         lp = Xc @ b
         if kind == "linear":
-            return _frame(data.index, lp, Xc, V, se, alpha, "linear")
+            return _frame(data.index, lp, Xc, V, se, alpha, "linear", results=results)
         r = np.exp(lp)
-        return _frame(data.index, r, r[:, None] * Xc if se else None, V, se, alpha, "risk")
+        return _frame(data.index, r, r[:, None] * Xc if se else None, V, se, alpha, "risk", results=results)
     codes = _cox_strata_of(results, data)
     # (row, time) pairs: requested times, or every distinct stop time of the row's stratum
     P = results._prep
@@ -385,7 +394,7 @@ def predict(results: Any, newdata: pd.DataFrame | None = None, *, kind: str | No
     extra: dict[str, Any] = {"row": np.asarray(data.index)[rows_idx], "time": tt}
     if results.model.strata:
         extra["strata"] = np.asarray(P.strata_labels, dtype=object)[sc]
-    return _frame(pd.RangeIndex(len(tt)), est, G, V, se, alpha, kind, extra)
+    return _frame(pd.RangeIndex(len(tt)), est, G, V, se, alpha, kind, extra, results=results)
 
 
 def _predict_spatial(results: Any, newdata: pd.DataFrame | None, kind: str, se: bool, alpha: float
@@ -405,12 +414,12 @@ def _predict_spatial(results: Any, newdata: pd.DataFrame | None, kind: str, se: 
         X = _design(results, "spatial", newdata, list(results.params.index[1:]))
         Xb = X @ p[1:]
         G = np.column_stack([np.zeros(len(X)), X])
-        return _frame(newdata.index, Xb, G, Vfull, se, alpha, "linear")
+        return _frame(newdata.index, Xb, G, Vfull, se, alpha, "linear", results=results)
     X = m._X
     Xb = X @ p[1:]
     idx = m._index
     if kind == "linear":
-        return _frame(idx, Xb, np.column_stack([np.zeros(len(X)), X]), Vfull, se, alpha, "linear")
+        return _frame(idx, Xb, np.column_stack([np.zeros(len(X)), X]), Vfull, se, alpha, "linear", results=results)
     lay = m._layout
     y = num.solve_blocks(lay.blocks, lay.offsets, rho, Xb)
     G = None
@@ -418,7 +427,7 @@ def _predict_spatial(results: Any, newdata: pd.DataFrame | None, kind: str, se: 
         SX = num.solve_blocks(lay.blocks, lay.offsets, rho, X)
         dr = num.solve_blocks(lay.blocks, lay.offsets, rho, _lag(lay, y))  # d/d rho: S W S X b
         G = np.column_stack([dr, SX])
-    return _frame(idx, y, G, Vfull, se, alpha, "response")
+    return _frame(idx, y, G, Vfull, se, alpha, "response", results=results)
 
 
 # --------------------------------------------------------------------------- effects
@@ -606,7 +615,7 @@ def effects(results: Any, variables: str | list[str] | None = None, *, at: dict 
     out = pd.DataFrame(rows)
     if interval == "delta":
         se = en.delta_se(G, V)
-        cols = en.wald_frame_columns(est, se, alpha)
+        cols = en.wald_frame_columns(est, se, alpha, _contrast_df(results, G))
     else:
         S = np.vstack(sims)  # (effects, draws)
         se = S.std(axis=1, ddof=1)
