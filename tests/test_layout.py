@@ -81,3 +81,12 @@ def test_public_names_resolve_and_modules_do_not_shadow_functions():
         importlib.import_module(ds._LAZY[name])
         assert callable(getattr(ds, name)) and not isinstance(getattr(ds, name), type(ds))
     assert not hasattr(type(ds), "__setattr__") or type(ds) is type(importlib)
+
+
+def test_warnings_point_at_the_user_line():
+    """No hard-coded ``stacklevel=<n>``: every warning uses ``core.errors.user_stacklevel()``."""
+    import re
+
+    bad = [f"{p.relative_to(PKG.parent)}:{i}" for p in sorted(PKG.rglob("*.py"))
+           for i, line in enumerate(p.read_text().splitlines(), 1) if re.search(r"stacklevel=\d", line)]
+    assert bad == []

@@ -13,7 +13,7 @@ import sys
 import warnings
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .errors import InputError, RowAccountingWarning
+from .errors import InputError, RowAccountingWarning, user_stacklevel
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -134,7 +134,7 @@ class Accounting(dict):
         ex = Exclusion(count, str(reason), str(what), tuple(to_plain(list(examples)[:10])))
         self.exclusions.append(ex)
         if warn:
-            warnings.warn(f"{self.builder}: {ex}", RowAccountingWarning, stacklevel=3)
+            warnings.warn(f"{self.builder}: {ex}", RowAccountingWarning, stacklevel=user_stacklevel())
 
     @property
     def n_excluded(self) -> int:

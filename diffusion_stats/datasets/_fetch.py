@@ -20,7 +20,14 @@ import warnings
 from pathlib import Path
 from urllib.request import urlopen  # module global so tests can monkeypatch it
 
-from ..core.errors import DataNotAvailableError, DataValidationError, DiffusionStatsWarning, InputError, did_you_mean
+from ..core.errors import (
+    DataNotAvailableError,
+    DataValidationError,
+    DiffusionStatsWarning,
+    InputError,
+    did_you_mean,
+    user_stacklevel,
+)
 from ._registry import REGISTRY, url_of
 
 __all__ = ["fetch", "cache_dir", "sha256_of"]
@@ -118,7 +125,7 @@ def fetch(name: str, *, download: bool = True) -> Path:
         moved = (f"{cached} did not match the published SHA-256 of '{name}' (expected {digest}, got {got}); "
                  f"it was moved aside to {aside} (not deleted)")
         warnings.warn(moved + ("; downloading a fresh copy" if download else ""), DiffusionStatsWarning,
-                      stacklevel=2)
+                      stacklevel=user_stacklevel())
     if not download:
         raise DataNotAvailableError(f"data file '{name}' is not available locally and download=False"
                                     f"{'; ' + moved if moved else ''}; {_how_to(name)}")

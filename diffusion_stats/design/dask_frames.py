@@ -24,6 +24,7 @@ from ..core.errors import (
     RowAccountingWarning,
     SpecificationError,
     did_you_mean,
+    user_stacklevel,
 )
 
 __all__: list[str] = []
@@ -218,7 +219,7 @@ def check_missing(setup: list[dict], missing: str) -> None:
             f"{n_bad} of {n_in} rows have missing values ({detail}); drop or impute them, "
             "or pass missing='drop' to exclude them with a warning")
     warnings.warn(f"{n_bad} of {n_in} rows excluded for missing values ({detail})",
-                  RowAccountingWarning, stacklevel=3)
+                  RowAccountingWarning, stacklevel=user_stacklevel())
 
 
 def check_cluster_na(setup: list[dict], cols: Sequence[str]) -> None:

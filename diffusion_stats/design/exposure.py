@@ -24,7 +24,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..core.accounting import Accounting, to_plain
-from ..core.errors import DataValidationError, InputError, RowAccountingWarning, require_columns
+from ..core.errors import DataValidationError, InputError, RowAccountingWarning, require_columns, user_stacklevel
 from ..weights.core import Weights, factorize_labels
 
 __all__ = ["exposure", "ExposureReport"]
@@ -346,4 +346,4 @@ def _warn(r: ExposureReport) -> None:
                     f"(see attrs['exposure']['{r.name}'].year_map)")
     if msgs:
         warnings.warn(f"exposure '{r.name}' (W '{r.weights}'): " + "; ".join(msgs), RowAccountingWarning,
-                      stacklevel=3)
+                      stacklevel=user_stacklevel())

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.accounting import Accounting
-from ..core.errors import DataValidationError, InputError, RowAccountingWarning, require_columns
+from ..core.errors import DataValidationError, InputError, RowAccountingWarning, require_columns, user_stacklevel
 from .adoptions import as_adoptions, labels_to_str, years_to_int
 
 __all__ = ["event_history", "PANEL_COLUMNS"]
@@ -179,7 +179,7 @@ def _merge_covariates(panel: pd.DataFrame, covariates: pd.DataFrame, unit_labels
         if shown:
             parts.append(f"missing values per column: {shown}")
         warnings.warn(f"event_history: {'; '.join(parts)}; rows kept with NaN (none dropped)",
-                      RowAccountingWarning, stacklevel=3)
+                      RowAccountingWarning, stacklevel=user_stacklevel())
     return out
 
 
@@ -318,7 +318,8 @@ def event_history(adoptions: pd.DataFrame, *, start: int | None = None, end: int
                     f"event_history: {len(lost):,} of the {len(source_units):,} units of the adoptions' source never "
                     f"adopt any policy in these adoptions and are left out of the risk set (e.g. "
                     f"{', '.join(lost[:8])}{', ...' if len(lost) > 8 else ''}); to keep them at risk pass "
-                    "units=adoptions.attrs['units'] (or the full list of units)", RowAccountingWarning, stacklevel=2)
+                    "units=adoptions.attrs['units'] (or the full list of units)",
+                    RowAccountingWarning, stacklevel=user_stacklevel())
         u_first = np.full(len(unit_labels), _LO, dtype="int64")
         u_last = np.full(len(unit_labels), _HI, dtype="int64")
     else:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..core.errors import DiffusionStatsError, DiffusionStatsWarning
+from ..core.errors import DiffusionStatsError, DiffusionStatsWarning, user_stacklevel
 from ..output.summary import Summary, format_number
 from ._protocol import channel_names, drop_terms, fit_results, model_data, model_formula, rebuild
 
@@ -213,7 +213,7 @@ def horse_race(model_or_results: Any, channels: Any, *, fit_kwargs: dict | None 
                     ll0 = r0.loglik
                 except DiffusionStatsError as exc:
                     warnings.warn(f"horse_race: refit without '{n}' failed ({exc}); its drop-one test is NaN",
-                                  DiffusionStatsWarning, stacklevel=2)
+                                  DiffusionStatsWarning, stacklevel=user_stacklevel())
                     ll0 = np.nan
                     r0 = None
                 if r0 is not None and r0.nobs != res.nobs:

@@ -32,7 +32,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from scipy import optimize
 
-from ..core.errors import ConvergenceWarning, InputError, SpecificationError
+from ..core.errors import ConvergenceWarning, InputError, SpecificationError, user_stacklevel
 
 __all__ = ["LogDet", "maximise_concentrated", "lag_information", "observed_information",
            "LOGDET_METHODS"]
@@ -463,7 +463,7 @@ def maximise_concentrated(ytil: np.ndarray, wytil: np.ndarray, Xtil: np.ndarray,
             if done:
                 break
     if not res.success:
-        warnings.warn(f"rho search did not converge ({res.message})", ConvergenceWarning, stacklevel=3)
+        warnings.warn(f"rho search did not converge ({res.message})", ConvergenceWarning, stacklevel=user_stacklevel())
     width = hi - lo
     at_bound = (rho - lo) < 1e-5 * width or (hi - rho) < 1e-5 * width
     beta = np.linalg.solve(R, Qx.T @ (ytil - rho * wytil))

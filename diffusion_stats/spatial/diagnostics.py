@@ -20,7 +20,14 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
-from ..core.errors import DataValidationError, DiffusionStatsWarning, InputError, SpecificationError, require_columns
+from ..core.errors import (
+    DataValidationError,
+    DiffusionStatsWarning,
+    InputError,
+    SpecificationError,
+    require_columns,
+    user_stacklevel,
+)
 from ..core.formula import design_matrices
 from .lag import spatial_layout
 
@@ -91,7 +98,7 @@ def _moran_variable(x: np.ndarray, W: sp.csr_matrix, *, randomisation: bool, alt
         warnings.warn(f"Moran's I: the variance under {'randomisation' if randomisation else 'normality'} is "
                       f"negative ({VI:.3g}; the variable's kurtosis is too high, e.g. a rare binary outcome), so "
                       "the z-test is undefined (NaN, as spdep); use randomisation=False or a permutation test",
-                      DiffusionStatsWarning, stacklevel=3)
+                      DiffusionStatsWarning, stacklevel=user_stacklevel())
         zi = np.nan
         pv = np.nan
     else:
@@ -277,5 +284,5 @@ def yearly_moran(data: pd.DataFrame, W: Any, *, column: str, unit: str, time: st
     if n_nan:
         warnings.warn(f"yearly_moran: {n_nan} of {len(out)} period(s) without a Moran's I or its z-test "
                       f"({out.loc[out['note'] != '', 'note'].value_counts().to_dict()})", DiffusionStatsWarning,
-                      stacklevel=2)
+                      stacklevel=user_stacklevel())
     return out

@@ -201,7 +201,7 @@ def _within(v: np.ndarray, ucodes: np.ndarray | None, nu: int, tcodes: np.ndarra
             return new
         out = new
     warnings.warn("two-way within transformation did not converge in 10,000 sweeps", ConvergenceWarning,
-                  stacklevel=4)
+                  stacklevel=user_stacklevel())
     return out
 
 
@@ -250,7 +250,8 @@ def spatial_temporal_lag(data: pd.DataFrame, column: str, W: Any, *, unit: str, 
     n_nan = int(np.isnan(col).sum())
     if n_nan:
         warnings.warn(f"spatial_temporal_lag: {n_nan} of {len(col)} rows have no '{name}' (first period or a "
-                      f"neighbour without a previous-period '{column}')", RowAccountingWarning, stacklevel=2)
+                      f"neighbour without a previous-period '{column}')",
+                      RowAccountingWarning, stacklevel=user_stacklevel())
     return res
 
 
@@ -551,7 +552,7 @@ class SpatialLag(ModelProtocol):
         if fit.at_bound:
             warnings.warn(f"rho = {fit.rho:.6g} is at the boundary of its interval {ld.interval}; the estimate "
                           "and its standard error should not be used (is W appropriate?)", ConvergenceWarning,
-                          stacklevel=3)
+                          stacklevel=user_stacklevel())
         Xb = self._X @ fit.beta
         extra: dict[str, Any] = {}
         # expected (analytical) information by default, as spatialreg::lagsarlm(method="eigen"):

@@ -286,7 +286,7 @@ class CoxHazard(ModelProtocol):
             else:
                 warnings.warn(
                     f"risk-set sums may have lost precision (ratio {e.precision:.2g}); consider centring or "
-                    "rescaling covariates with extreme values", ConvergenceWarning, stacklevel=2)
+                    "rescaling covariates with extreme values", ConvergenceWarning, stacklevel=user_stacklevel())
         # polish / separation check: one more Newton step at the final point
         from ..core.validate import check_flat_likelihood
 
@@ -629,7 +629,7 @@ def _check_solution(beta: np.ndarray, e: cn.Evaluation, names: list[str], conver
     if sep_names and not plateau:
         warnings.warn(f"Newton-Raphson did not converge in {it} iterations (the log-likelihood still changed "
                       f"by {change:.3g} at the last step, next step {np.max(np.abs(last_step)):.3g}); this is "
-                      "not separation: raise max_iter", ConvergenceWarning, stacklevel=3)
+                      "not separation: raise max_iter", ConvergenceWarning, stacklevel=user_stacklevel())
         return False
     if sep_names:
         warnings.warn(
@@ -638,13 +638,13 @@ def _check_solution(beta: np.ndarray, e: cn.Evaluation, names: list[str], conver
             f"{', '.join(f'{b:.3g}' for b, f in zip(beta, infinite, strict=True) if f)}); "
             "the estimate is infinite. "
             "Check for a covariate that perfectly predicts events in the risk sets",
-            SeparationWarning, stacklevel=3)
+            SeparationWarning, stacklevel=user_stacklevel())
         return False
     if not converged:
         warnings.warn(f"Newton-Raphson did not converge in {it} iterations "
                       f"(last log-likelihood change {change:.3g}, last step "
                       f"{np.max(np.abs(last_step)):.3g}); raise max_iter",
-                      ConvergenceWarning, stacklevel=3)
+                      ConvergenceWarning, stacklevel=user_stacklevel())
     return converged
 
 
@@ -654,7 +654,7 @@ def _warn_negative_diagonal(cov: np.ndarray, names: list[str]) -> None:
             "the two-way clustered variance (V1 + V2 - V12) has a negative diagonal entry for "
             f"{[nm for nm, v in zip(names, np.diag(cov), strict=True) if v < 0]}; its standard "
             "error is reported as 0. Cluster on one dimension or use small_sample=True",
-            DiffusionStatsWarning, stacklevel=3)
+            DiffusionStatsWarning, stacklevel=user_stacklevel())
 
 
 def _tests(beta: np.ndarray, e: cn.Evaluation, e0: cn.Evaluation, cov: np.ndarray,

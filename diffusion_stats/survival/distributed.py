@@ -17,6 +17,7 @@ from ..core.errors import (
     IdentificationWarning,
     InputError,
     SpecificationError,
+    user_stacklevel,
 )
 from ..design.dask_frames import (
     PartitionSpec,
@@ -322,7 +323,7 @@ class DaskCoxHazard(ModelProtocol):
         if dropped:
             warnings.warn("covariates not identified by the partial likelihood were dropped: "
                           + "; ".join(f"'{k_}' ({v})" for k_, v in dropped.items()), IdentificationWarning,
-                          stacklevel=2)
+                          stacklevel=user_stacklevel())
         if not keep.any():
             raise SpecificationError("no covariate is identified by the partial likelihood (each is constant "
                                      "within every risk set or collinear); nothing can be estimated")

@@ -18,7 +18,14 @@ import scipy.sparse as sp
 
 from ..core.accounting import Accounting
 from ..core.bundled import bundled_path
-from ..core.errors import DataValidationError, InputError, RowAccountingWarning, did_you_mean, require_columns
+from ..core.errors import (
+    DataValidationError,
+    InputError,
+    RowAccountingWarning,
+    did_you_mean,
+    require_columns,
+    user_stacklevel,
+)
 
 __all__ = ["as_labels", "factorize_labels", "long_to_mats", "coordinate_pairs", "inverse_distance_mats",
            "distance_table_pairs", "us_border_edges"]
@@ -129,7 +136,7 @@ def _note(acc: Accounting, count: int, reason: str, *, examples: Sequence[Any]) 
     """Record an exclusion and warn pointing at the caller of the public constructor."""
     acc.exclude(count, reason, what="rows", examples=examples, warn=False)
     ex = f" (e.g. {', '.join(map(str, list(examples)[:5]))})" if len(examples) else ""
-    warnings.warn(f"{acc.builder}: {count:,} rows {reason}{ex}", RowAccountingWarning, stacklevel=4)
+    warnings.warn(f"{acc.builder}: {count:,} rows {reason}{ex}", RowAccountingWarning, stacklevel=user_stacklevel())
 
 
 def _pick_column(df: pd.DataFrame, candidates: Sequence[str]) -> str:

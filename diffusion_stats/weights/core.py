@@ -30,6 +30,7 @@ from ..core.errors import (
     RowAccountingWarning,
     did_you_mean,
     require_columns,
+    user_stacklevel,
 )
 from ._build import (
     _check_weights,
@@ -361,7 +362,8 @@ class Weights:
             out._accounting.exclude(len(iso_total), reason, what="isolated units", examples=sorted(iso_total),
                                     warn=False)
             warnings.warn(f"Weights '{self.name}'.row_standardize: {len(iso_total)} unit(s) "
-                          f"({_examples(sorted(iso_total))}) {reason}", RowAccountingWarning, stacklevel=2)
+                          f"({_examples(sorted(iso_total))}) {reason}",
+                          RowAccountingWarning, stacklevel=user_stacklevel())
         return out
 
     def binarize(self) -> Weights:
