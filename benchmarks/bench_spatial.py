@@ -263,8 +263,8 @@ def _run(cmd: list[str], timeout: float = LIMIT_S) -> tuple[str, dict | None]:
         return f"> {timeout:.0f} s (stopped)", None
     if out.returncode != 0:
         err = (out.stderr.strip().splitlines() or ["?"])[-1]
-        if "MemoryError" in out.stderr or "cannot allocate" in out.stderr:
-            err = "out of memory"
+        if any(k in out.stderr for k in ("MemoryError", "cannot allocate", "dmemory.c", "Not enough memory")):
+            err = "out of memory (8 GB address-space limit)"
         return f"failed: {err[:80]}", None
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
     res = json.loads(lines[-1])
