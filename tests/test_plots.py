@@ -246,3 +246,37 @@ def test_adoption_curve_values():
     x, y = ax.get_lines()[0].get_xdata(), ax.get_lines()[0].get_ydata()
     assert list(zip(x, y, strict=True)) == [(2000, 0.0), (2000, 0.25), (2002, 0.75), (2002, 0.75)]
     plt.close(ax.figure)
+
+
+def _strat_cox():
+    rng = np.random.default_rng(7)
+    n = 120
+    df = pd.DataFrame({"stop": rng.integers(1, 15, n).astype(float), "event": (rng.random(n) < 0.7).astype(int),
+                       "x": rng.normal(size=n), "g": np.where(rng.random(n) < 0.5, "a", "b")})
+    return ds.CoxHazard("event ~ x", df, start=None, strata="g").fit()
+
+
+def test_survival_plot_by_stratum(outdir):
+    res = _strat_cox()
+    bh = res.baseline_hazard()
+    ax = plots.survival(res, kind="cumulative_hazard")
+    lines = ax.get_lines()
+    assert len(lines) == 2
+    for line, s in zip(lines, ["a", "b"], strict=True):
+        b = bh[bh["strata"] == s]
+        np.testing.assert_allclose(line.get_ydata()[1:], b["hazard"].to_numpy())
+        np.testing.assert_allclose(line.get_xdata()[1:], b["time"].to_numpy())
+    ax.figure.savefig(outdir / "cumhaz.png")
+    ax2 = plots.survival(res, strata=["b"])
+    (ln,) = ax2.get_lines()
+    np.testing.assert_allclose(ln.get_ydata()[1:], np.exp(-bh[bh["strata"] == "b"]["hazard"].to_numpy()))
+    ax2.figure.savefig(outdir / "survival.png")
+    nd = pd.DataFrame({"x": [0.0, 1.0], "g": ["a", "a"]})
+    ax3 = plots.survival(res, nd)
+    sv = res.predict_survival(nd)
+    np.testing.assert_allclose(ax3.get_lines()[1].get_ydata()[1:], sv.iloc[:, 1].to_numpy())
+    with pytest.raises(ds.InputError):
+        plots.survival(res, strata=["zz"])
+    with pytest.raises(ds.InputError):
+        plots.survival(res, kind="hazard")
+    plt.close("all")

@@ -11,7 +11,8 @@ Axes it drew on, so figures compose and can be restyled:
 - :func:`weight_sensitivity` - estimates across alternative weight matrices;
 - :func:`schoenfeld` - scaled Schoenfeld residuals of a Cox model against time;
 - :func:`network_graph` - a directed (inferred) diffusion network for one year.
-- :func:`counterfactual` - observed, fitted and counterfactual adoption curves.
+- :func:`counterfactual` - observed, fitted and counterfactual adoption curves;
+- :func:`survival` - survival or cumulative-hazard curves of a Cox model by stratum.
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ from ._plot_effects import (  # noqa: F401
     weight_sensitivity,
 )
 from ._plot_network import network_graph
+from ._plot_survival import survival
 
 __all__ = [
     "adoption_curves", "tile_map", "exposure_hazard", "forest", "identification",
     "weight_sensitivity", "schoenfeld", "counterfactual", "US_TILES", "network_graph",
+    "survival",
 ]
