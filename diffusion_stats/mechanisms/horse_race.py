@@ -251,8 +251,6 @@ def horse_race(model_or_results: Any, channels: Any, *, fit_kwargs: dict | None 
 def _moderated(res: Any, eff: pd.DataFrame, inter: dict[str, list[str]], moderator_at: dict | None,
                alpha: float) -> pd.DataFrame | None:
     """Warn about channels in interactions; their average and conditional effects (in place on ``eff``)."""
-    from ..core.errors import user_stacklevel
-
     moderated = {n: ts for n, ts in inter.items() if ts}
     if not moderated:
         return None
