@@ -186,3 +186,30 @@ def test_covariance_helpers():
     with pytest.raises(ds.SpecificationError, match="one-way"):
         resolve_small_sample("CR2", "cluster", ("a", "b"), model="M", default={},
                              supported={"cluster": ("CR2",)})
+
+
+def test_dask_twins_take_the_vocabulary_and_equal_memory():
+    pytest.importorskip("dask")
+    rng = np.random.default_rng(11)
+    n = 600
+    df = pd.DataFrame({"policy": np.repeat([f"p{k}" for k in range(6)], n // 6),
+                       "unit": rng.choice([f"u{k}" for k in range(25)], n), "x": rng.normal(size=n),
+                       "stop": rng.integers(1, 12, n).astype(float)})
+    df["event"] = (rng.random(n) < 0.3).astype(int)
+    df["start"] = df["stop"] - 1
+    ddf = ds.partition_by(df, "policy", partition_rows=200)
+    pairs = ((ds.DaskEventLogit("event ~ x", ddf), ds.EventLogit("event ~ x", df), ("none", "CR1", "HC1")),
+             (ds.DaskCoxHazard("event ~ x", ddf, strata="policy"), ds.CoxHazard("event ~ x", df, strata="policy"),
+              ("none", "CR1")))
+    for dsk, mem, ok in pairs:
+        for kw in ({"cov_type": "robust"}, {"cluster": "unit"}):
+            for s in (None, True, False, *ok):
+                np.testing.assert_allclose(dsk.fit(small_sample=s, **kw).cov, mem.fit(small_sample=s, **kw).cov,
+                                           rtol=1e-10)
+            with pytest.raises(ds.SpecificationError, match="small_sample='CR2'"):
+                dsk.fit(small_sample="CR2", **kw)
+    with pytest.raises(ds.SpecificationError, match="small_sample='HC1'"):
+        pairs[1][0].fit(cluster="unit", small_sample="HC1")
+    with pytest.warns(FutureWarning, match="hc_type"):
+        old = pairs[0][0].fit(cluster="unit", hc_type="HC1")
+    np.testing.assert_array_equal(old.cov, pairs[0][0].fit(cluster="unit", small_sample="HC1").cov)

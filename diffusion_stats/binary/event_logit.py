@@ -331,7 +331,7 @@ class _BinaryModel(ModelProtocol):
             G/(G-1) per clustering for "cluster" (R ``sandwich::vcovHC``/``vcovCL``
             defaults for a glm, ``type = "HC0"``, ``cadjust = TRUE``). "HC1" multiplies by
             n/(n-k) (robust) or (n-1)/(n-k) (cluster; ``type = "HC1"``, Stata's
-            ``vce(cluster)``); "none" drops G/(G-1) (``cadjust = FALSE``); "CR1" (= ``True``)
+            ``regress, vce(cluster)``); "none" drops G/(G-1) (``cadjust = FALSE``); "CR1" (= ``True``)
             is G/(G-1) per clustering, n/(n-1) for robust. "CR2" (bias-reduced
             linearisation) or "CR3" (cluster jackknife) for one-way ``cov_type="cluster"``,
             with Satterthwaite degrees of freedom for t-tests and intervals

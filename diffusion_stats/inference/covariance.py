@@ -18,12 +18,13 @@ value      "robust"                          "cluster" (factor per clustering)
 =========  ================================  ===========================================
 "none"     HC0: no factor                    CR0: no factor
 "CR1"      n/(n-1) (each row a cluster)      G/(G-1)
-"HC1"      n/(n-k)                           G/(G-1) x (n-1)/(n-k) (Stata vce(cluster))
+"HC1"      n/(n-k)                           G/(G-1) x (n-1)/(n-k) (Stata regress)
 "CR2"      -                                 bias-reduced linearisation (one-way)
 "CR3"      -                                 cluster jackknife (one-way)
-``None``   the estimator's default (its R counterpart's default, see each ``fit``)
-``True``   synonym of "CR1";  ``False``: synonym of "none"
 =========  ================================  ===========================================
+
+``None`` (unset) is the estimator's default, its R counterpart's (see each ``fit``);
+``True`` is a synonym of "CR1", ``False`` of "none".
 """
 
 from __future__ import annotations

@@ -502,7 +502,7 @@ class SpatialLag(ModelProtocol):
         small_sample : {None, "none", "HC1", "CR2", "CR3", False}, optional
             The package-wide finite-sample vocabulary (:mod:`diffusion_stats.inference.covariance`).
             Unset: none for ML, classical and "robust"; "HC1" for "cluster", i.e.
-            G/(G-1) x (n-1)/(n-k) (Stata's ``vce(cluster)``, ``linearmodels`` ``debiased``).
+            G/(G-1) x (n-1)/(n-k) (Stata's ``regress, vce(cluster)`` factor, ``linearmodels``' ``debiased``).
             "CR2"/"CR3": S-2SLS with ``cov_type="cluster"`` and no fixed effects, with
             Satterthwaite df (``clubSandwich::vcovCR`` on ``AER::ivreg``). Other
             combinations raise.

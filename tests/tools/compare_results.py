@@ -4,7 +4,8 @@
 
 Matches results by (test node id, call counter). Prints one line per result that differs
 (max absolute and relative difference per array), results present in one dump only, and a
-summary; ``--all`` prints equal results too. Exit status 1 when anything differs.
+summary; ``--all`` prints equal results too. Exit status 1 when a result differs or is
+missing after (results of new tests, only after, are listed but do not fail).
 """
 
 from __future__ import annotations
@@ -74,16 +75,19 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"EQUAL {tag}")
     only_b = sorted(set(before) - set(after))
     only_a = sorted(set(after) - set(before))
-    for k in only_b:
-        print(f"ONLY BEFORE  {k[0]} [#{k[1]}]")
-    for k in only_a:
-        print(f"ONLY AFTER   {k[0]} [#{k[1]}]")
+    for label, keys in (("ONLY BEFORE", only_b), ("ONLY AFTER ", only_a)):
+        per_test: dict[str, int] = {}
+        for node, _ in keys:
+            per_test[node] = per_test.get(node, 0) + 1
+        for node, count in per_test.items():
+            print(f"{label} {node}: {count} result(s)")
     for e in eb["errors"] + ea["errors"]:
         print(f"RECORDER ERROR {e}")
     tests = {k[0] for k in set(before) | set(after)}
     print(f"\n{len(before)} results before, {len(after)} after, in {len(tests)} tests: "
-          f"{n_equal} bitwise equal, {n_diff} differ, {len(only_b)} only before, {len(only_a)} only after")
-    return int(bool(n_diff or only_b or only_a))
+          f"{n_equal} bitwise equal, {n_diff} differ, {len(only_b)} only before, {len(only_a)} only after "
+          "(results of tests added or removed between the runs)")
+    return int(bool(n_diff or only_b))
 
 
 if __name__ == "__main__":
