@@ -141,7 +141,7 @@ def test_partition_by_keeps_groups(monadic):
 def test_event_logit_classical_and_cluster(client, monadic):
     ddf = ds.partition_by(monadic, "policy", partition_rows=6_000)
     f = "event ~ nb + initial + C(era)"
-    for kw in (dict(cov_type="classical"), dict(cluster="unit"), dict(cluster=["unit", "year"], hc_type="HC1")):
+    for kw in (dict(cov_type="classical"), dict(cluster="unit"), dict(cluster=["unit", "year"], small_sample="HC1")):
         mem = ds.EventLogit(f, monadic, duration="spline", link="cloglog").fit(**kw)
         dsk = ds.DaskEventLogit(f, ddf, duration="spline", link="cloglog").fit(**kw)
         _same(mem, dsk)
@@ -249,7 +249,7 @@ def synth():
 def test_options_equal_in_memory(client, synth):
     ddf = ds.partition_by(synth, "policy", partition_rows=1_000)
     f = "event ~ x + g"
-    for kw, fk in ((dict(link="probit", weights="w"), dict(cov_type="robust", hc_type="HC1")),
+    for kw, fk in ((dict(link="probit", weights="w"), dict(cov_type="robust", small_sample="HC1")),
                    (dict(duration="dummies"), dict(cluster="policy")),
                    (dict(duration="cubic", link="cloglog"), dict(cluster=["unit", "policy"]))):
         _same(ds.EventLogit(f, synth, **kw).fit(**fk), ds.DaskEventLogit(f, ddf, **kw).fit(**fk))

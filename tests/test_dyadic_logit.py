@@ -64,10 +64,10 @@ def test_design_counts_equal_R(design, ref):
 @pytest.mark.parametrize("kw,key", [
     ({}, "classical"),
     ({"cov_type": "robust"}, "HC0"),
-    ({"cov_type": "robust", "hc_type": "HC1"}, "HC1"),
+    ({"cov_type": "robust", "small_sample": "HC1"}, "HC1"),
     ({"cluster": "unit"}, "CL_unit"),
     ({"cluster": ["unit", "partner"]}, "CL_unit_partner"),
-    ({"cluster": ["unit", "partner"], "hc_type": "HC1"}, "CL_unit_partner_HC1"),
+    ({"cluster": ["unit", "partner"], "small_sample": "HC1"}, "CL_unit_partner_HC1"),
     ({"cov_type": "dyadic"}, "dyadic"),
 ])
 def test_logit_variances_equal_R(design, ref, kw, key):
@@ -126,17 +126,17 @@ def test_dyadic_meat_equals_pairwise_sum():
     np.testing.assert_allclose(dyadic_meat(S, u, p), _pairwise_meat(S, u, p), rtol=1e-10, atol=1e-12)
     V, facts = glm_cov(y, X, fit, "dyadic", unit_codes=u, partner_codes=p)
     np.testing.assert_allclose(V, fit.cov_unscaled @ _pairwise_meat(S, u, p) @ fit.cov_unscaled, rtol=1e-10)
-    import diffusion_stats.binary._glm as glm
+    import diffusion_stats.inference.covariance as cv
 
-    old = glm._DENSE_PAIRS
+    old = cv._DENSE_PAIRS
     try:  # the path for many units (pair codes by factorisation)
-        glm._DENSE_PAIRS = 0
+        cv._DENSE_PAIRS = 0
         V2, _ = glm_cov(y, X, fit, "dyadic", unit_codes=u, partner_codes=p)
     finally:
-        glm._DENSE_PAIRS = old
+        cv._DENSE_PAIRS = old
     np.testing.assert_allclose(V2, V, rtol=1e-12)
     Ssp = glm_scores(y, sparse.csr_matrix(X), fit)  # sparse scores (duration dummies)
-    np.testing.assert_allclose(glm._dyadic(Ssp, u, p, 7), _pairwise_meat(S, u, p), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(cv.dyadic_meat_rows(Ssp, u, p, 7), _pairwise_meat(S, u, p), rtol=1e-10, atol=1e-12)
     # via the public model, with string labels and a relabelling/permutation invariance
     lab = np.array(list("ABCDEFG"))
     df = pd.DataFrame({"unit": lab[u], "partner": lab[p], "x": X[:, 1], "z": X[:, 2], "event": y})
@@ -173,8 +173,8 @@ def test_errors(design):
     m = ds.DyadicLogit("event ~ partner_adopted", design)
     with pytest.raises(ds.SpecificationError, match="contradicts"):
         m.fit(cov_type="dyadic", cluster="unit")
-    with pytest.raises(ds.SpecificationError, match="hc_type"):
-        m.fit(cov_type="dyadic", hc_type="HC1")
+    with pytest.raises(ds.SpecificationError, match="small_sample"):
+        m.fit(cov_type="dyadic", small_sample="HC1")
     bad = design[design["policy"] == design["policy"].iloc[0]].astype({"unit": str, "partner": str})
     bad = bad.reset_index(drop=True)
     bad.loc[0, "partner"] = bad.loc[0, "unit"]

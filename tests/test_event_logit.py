@@ -49,11 +49,11 @@ def test_lottery_all_variances_match_R(lottery, ref, link):
     assert res.nobs == r["nobs"] and res.converged
     cases = [
         ({"cov_type": "robust"}, "HC0"),
-        ({"cov_type": "robust", "hc_type": "HC1"}, "HC1"),
+        ({"cov_type": "robust", "small_sample": "HC1"}, "HC1"),
         ({"cluster": "state"}, "CL_state"),
-        ({"cluster": "state", "hc_type": "HC1"}, "CL_state_HC1"),
+        ({"cluster": "state", "small_sample": "HC1"}, "CL_state_HC1"),
         ({"cluster": ["state", "year"]}, "CL_state_year"),
-        ({"cov_type": "cluster", "cluster": ["state", "year"], "hc_type": "HC1"}, "CL_state_year_HC1"),
+        ({"cov_type": "cluster", "cluster": ["state", "year"], "small_sample": "HC1"}, "CL_state_year_HC1"),
     ]
     for kw, key in cases:
         with warnings.catch_warnings():
@@ -186,7 +186,7 @@ def test_sparse_dummies_equal_dense_factor_coding(lottery):
     sub = lottery[lottery["t"].isin(lottery.loc[lottery["adopt"] == 1, "t"].unique())].reset_index(drop=True)
     sparse_m = ds.EventLogit(F, sub, duration="dummies", time="t")
     dense_m = ds.EventLogit(F + " + C(t)", sub)
-    for kw in ({}, {"cov_type": "robust", "hc_type": "HC1"}, {"cluster": "state"}, {"cluster": ["state", "year"]}):
+    for kw in ({}, {"cov_type": "robust", "small_sample": "HC1"}, {"cluster": "state"}, {"cluster": ["state", "year"]}):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ds.DiffusionStatsWarning)
             a, b = sparse_m.fit(**kw), dense_m.fit(**kw)

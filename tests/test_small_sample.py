@@ -196,7 +196,7 @@ def test_errors(lottery, lottery_cp):
     with pytest.raises(ds.SpecificationError, match="one-way"):
         m.fit(cluster=["state", "year"], small_sample="CR2")
     with pytest.raises(ds.InputError, match="small_sample"):
-        m.fit(cluster="state", small_sample=True)
+        m.fit(cluster="state", small_sample="CR9")
     c = ds.CoxHazard(F_COX, lottery_cp, start="start", stop="stop", ties="exact")
     with pytest.raises(ds.SpecificationError, match="exact"):
         c.fit(cluster="state", small_sample="CR2")

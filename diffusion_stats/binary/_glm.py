@@ -2,20 +2,21 @@
 
 Iteratively reweighted least squares (Fisher scoring, as R's ``glm.fit``) for a 0/1
 response with a logit, complementary log-log or probit link, optional prior weights and
-offset; per-observation scores (R's ``sandwich::estfun.glm``), and every sandwich the
-package offers, with R's finite-sample factors:
+offset; per-observation scores (R's ``sandwich::estfun.glm``), and the meat pieces of
+every sandwich, which :func:`diffusion_stats.inference.covariance.sandwich` assembles with
+R's finite-sample factors (``small_sample=``: unset = "none" for robust, "CR1" for cluster):
 
 =================  ==================================================================
 ``classical``      ``A^{-1}``, A = X'WX (W = IRLS working weights; dispersion 1) =
                    ``vcov(glm)``
-``robust`` HC0     ``A^{-1} (sum_i s_i s_i') A^{-1}`` = ``sandwich::vcovHC(type="HC0")``
-``robust`` HC1     HC0 x n / (n - k)                  = ``vcovHC(type="HC1")``
-``cluster`` 1-way  ``A^{-1} [G/(G-1) sum_g S_g S_g'] A^{-1}``; HC1 adds (n-1)/(n-k)
+``robust`` none    ``A^{-1} (sum_i s_i s_i') A^{-1}`` = ``sandwich::vcovHC(type="HC0")``
+``robust`` "HC1"   HC0 x n / (n - k)                  = ``vcovHC(type="HC1")``
+``cluster`` 1-way  ``A^{-1} [G/(G-1) sum_g S_g S_g'] A^{-1}``; "HC1" adds (n-1)/(n-k)
                    = ``vcovCL(cluster=~g, type="HC0"|"HC1")`` (cadjust=TRUE; R's
                    default type for a glm is "HC0")
 ``cluster`` 2-way  meat = G1/(G1-1) M(g1) + G2/(G2-1) M(g2) - G12/(G12-1) M(g1 x g2)
                    (each term its own cadjust; G12 = number of non-empty g1 x g2
-                   cells); HC1 adds (n-1)/(n-k) = ``vcovCL(cluster=~g1+g2)``
+                   cells); "HC1" adds (n-1)/(n-k) = ``vcovCL(cluster=~g1+g2)``
 ``dyadic``         ``A^{-1} D A^{-1}`` with D = sum_u S_u S_u' - sum_{u<v} S_uv S_uv'
                    (:func:`diffusion_stats.inference.covariance.dyadic_meat`), no finite-sample
                    factor
@@ -40,22 +41,28 @@ from ..core.errors import (
     ConvergenceError,
     ConvergenceWarning,
     DataValidationError,
-    DiffusionStatsWarning,
     InputError,
     SeparationWarning,
     SpecificationError,
     user_stacklevel,
 )
-from ..inference.covariance import cluster_meat, group_codes
+from ..inference.covariance import (
+    cluster_pieces,
+    dyadic_meat_rows,
+    group_codes,
+    resolve_small_sample,
+    sandwich,
+    small_sample_from_hc_type,
+)
 
 __all__ = ["LINKS", "GLMFit", "IRLSPoint", "irls", "block_point", "null_deviance", "fit_binary_glm", "glm_scores",
-           "glm_cov", "glm_sandwich", "check_hc_type", "separation_stats", "separation_flags", "check_binary"]
+           "glm_cov", "resolve_glm_small_sample", "SMALL_SAMPLE_DEFAULT",
+           "SMALL_SAMPLE_SUPPORTED", "separation_stats", "separation_flags", "check_binary"]
 
 LINKS = ("logit", "cloglog", "probit")
 _EPS = np.finfo(float).eps
 _PROBIT_THRESH = -stats.norm.ppf(_EPS)
 _WARM_N = 1_000_000  # above this many rows, IRLS starts from a subsample fit
-_DENSE_PAIRS = 4_000_000  # up to this many unit x unit cells, pair codes come from a dense table
 
 
 # --------------------------------------------------------------------------- links
@@ -445,50 +452,6 @@ def _gram(X, wt: np.ndarray, z: np.ndarray | None) -> tuple[np.ndarray, np.ndarr
     return Xw.T @ X, (None if z is None else Xw.T @ z)
 
 
-def _indicator(codes: np.ndarray, n_groups: int) -> sparse.csr_matrix:
-    n = len(codes)
-    return sparse.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(n_groups, n))
-
-
-def _meat(S, codes: np.ndarray, n_groups: int) -> np.ndarray:
-    """Cluster meat for dense or sparse scores."""
-    if sparse.issparse(S):
-        g = (_indicator(codes, n_groups) @ S).toarray()
-        return g.T @ g
-    return cluster_meat(S, codes, n_groups)
-
-
-def _dyadic(S, u: np.ndarray, p: np.ndarray, n_units: int) -> np.ndarray:
-    """Dyadic meat (as :func:`~diffusion_stats.inference.covariance.dyadic_meat`) in one pass over the rows.
-
-    Every row belongs to exactly one unordered pair {u, v}, so the unit sums are sums of
-    pair sums: S_u = sum_v S_uv. Only the pair sums touch the n rows.
-    """
-    lo = np.minimum(u, p).astype(np.int64)
-    hi = np.maximum(u, p).astype(np.int64)
-    if n_units * n_units <= _DENSE_PAIRS:
-        key = lo * n_units + hi
-        present = np.flatnonzero(np.bincount(key, minlength=n_units * n_units))
-        pair = np.searchsorted(present, key)
-        plo, phi = present // n_units, present % n_units
-    else:
-        pair, n_pairs = group_codes(lo * n_units + hi)
-        first = np.zeros(n_pairs, dtype=np.int64)
-        first[pair[::-1]] = np.arange(len(pair))[::-1]
-        plo, phi = lo[first], hi[first]
-    n_pairs = len(plo)
-    if sparse.issparse(S):
-        sp = (_indicator(pair, n_pairs) @ S).toarray()
-    else:
-        sp = np.empty((n_pairs, S.shape[1]))
-        for j in range(S.shape[1]):
-            sp[:, j] = np.bincount(pair, weights=S[:, j], minlength=n_pairs)
-    su = np.zeros((n_units, sp.shape[1]))
-    np.add.at(su, plo, sp)
-    np.add.at(su, phi, sp)
-    return su.T @ su - sp.T @ sp
-
-
 def glm_scores(y: np.ndarray, X: np.ndarray, fit: GLMFit, weights: np.ndarray | None = None) -> np.ndarray:
     """Per-observation score contributions (R's ``sandwich::estfun`` for a binomial glm)."""
     mu = fit.mu
@@ -501,98 +464,42 @@ def glm_scores(y: np.ndarray, X: np.ndarray, fit: GLMFit, weights: np.ndarray | 
     return X * r[:, None]
 
 
-def _not_psd_warning(V: np.ndarray, what: str) -> bool:
-    ev = np.linalg.eigvalsh((V + V.T) / 2)
-    if ev.min() < -1e-12 * max(abs(ev.max()), 1e-300):
-        warnings.warn(
-            f"the {what} variance matrix is not positive definite (smallest eigenvalue {ev.min():.3g}); "
-            "some standard errors or tests may be invalid (few units/clusters relative to terms?)",
-            DiffusionStatsWarning, stacklevel=user_stacklevel())
-        return True
-    return False
+#: ``small_sample`` of the binary GLMs: the default for each ``cov_type`` (R's vcovHC/vcovCL
+#: ``type = "HC0"``, ``cadjust = TRUE``) and what each computes
+SMALL_SAMPLE_DEFAULT = {"robust": "none", "cluster": "CR1"}
+SMALL_SAMPLE_SUPPORTED = {"classical": ("none",), "robust": ("none", "CR1", "HC1"),
+                          "cluster": ("none", "CR1", "HC1", "CR2", "CR3"), "dyadic": ("none",)}
 
 
-def check_hc_type(hc_type: str, cov_type: str) -> None:
-    """Raise unless ``hc_type`` is "HC0"/"HC1" and applies to ``cov_type``."""
-    if hc_type not in ("HC0", "HC1"):
-        raise InputError(f"hc_type={hc_type!r}; use 'HC0' (no n/(n-k) factor) or 'HC1'")
-    if hc_type != "HC0" and cov_type in ("classical", "dyadic"):
-        raise SpecificationError(f"hc_type={hc_type!r} applies to cov_type 'robust' or 'cluster' only; "
-                                 f"cov_type={cov_type!r} has no finite-sample factor: drop hc_type")
+def resolve_glm_small_sample(small_sample: Any, hc_type: Any, cov_type: str | None, cluster: tuple[str, ...], *,
+                             model: str, cr23: bool = True) -> str:
+    """The binary GLMs' ``small_sample=`` (with the deprecated ``hc_type=`` alias) as one of
+    :data:`~diffusion_stats.inference.covariance.SMALL_SAMPLE_KINDS`."""
+    name = "hc_type" if hc_type is not None and small_sample is None else "small_sample"
+    small_sample = small_sample_from_hc_type(hc_type, small_sample)
+    supported = dict(SMALL_SAMPLE_SUPPORTED)
+    if not cr23:
+        supported["cluster"] = ("none", "CR1", "HC1")
+    return resolve_small_sample(small_sample, cov_type, cluster, model=model, default=SMALL_SAMPLE_DEFAULT,
+                                supported=supported, name=name)
 
 
-def glm_sandwich(bread: np.ndarray, cov_type: str, *, hc_type: str, n: int, k: int,
-                 meat: np.ndarray | None = None, cluster_meats: tuple[tuple[np.ndarray, int], ...] = (),
-                 n_units: int = 0) -> tuple[np.ndarray, dict]:
-    """Variance from the bread ``A^{-1}`` and the meat pieces, with R's finite-sample factors
-    (module docstring); shared by :func:`glm_cov` and the Dask models, which sum the
-    pieces over partitions.
-
-    ``meat``: ``sum_i s_i s_i'`` ("robust") or the dyadic meat ("dyadic", over ``n_units``
-    units); ``cluster_meats``: ``((M, G),)`` one-way or ``((M1, G1), (M2, G2), (M12, G12))``
-    two-way, ``M = sum_g S_g S_g'`` over the ``G`` non-empty clusters (cells).
-    Returns ``(V, facts)`` as :func:`glm_cov`.
-    """
-    facts: dict = {"n_clusters": (), "not_psd": False}
-    if cov_type == "classical":
-        facts["adjustment"] = "model-based (inverse Fisher information)"
-        return bread.copy(), facts
-    hc1 = (n - 1) / (n - k) if hc_type == "HC1" else 1.0
-    if cov_type == "robust":
-        f = n / (n - k) if hc_type == "HC1" else 1.0
-        facts["adjustment"] = f"{hc_type}" + (" (n/(n-k))" if hc_type == "HC1" else " (none)")
-        V = f * bread @ meat @ bread
-    elif cov_type == "cluster":
-        if len(cluster_meats) == 1:
-            M, G = cluster_meats[0]
-            if G < 2:
-                raise SpecificationError("cov_type='cluster' needs at least 2 clusters; the cluster column is constant")
-            from ..core.validate import MIN_CLUSTERS
-            if G < MIN_CLUSTERS:
-                warnings.warn(f"only {G} clusters (< {MIN_CLUSTERS}): the cluster-robust variance is unreliable "
-                              "with so few; consider a wild cluster bootstrap or a coarser model",
-                              DiffusionStatsWarning, stacklevel=user_stacklevel())
-            cmeat = G / (G - 1) * M
-            facts["n_clusters"] = (G,)
-        else:
-            (M1, g1), (M2, g2), (M12, g12) = cluster_meats
-            if min(g1, g2) < 2:
-                raise SpecificationError("two-way clustering needs at least 2 clusters in each dimension")
-            cmeat = (g1 / (g1 - 1) * M1 + g2 / (g2 - 1) * M2
-                     - (g12 / (g12 - 1) * M12 if g12 > 1 else 0.0))
-            facts["n_clusters"] = (g1, g2)
-        facts["adjustment"] = "G/(G-1) per clustering" + (" x (n-1)/(n-k)" if hc_type == "HC1" else "")
-        V = hc1 * bread @ cmeat @ bread
-        if len(cluster_meats) == 3:
-            facts["not_psd"] = _not_psd_warning(V, "two-way clustered")
-    elif cov_type == "dyadic":
-        V = bread @ meat @ bread
-        facts["n_clusters"] = (n_units,)
-        facts["adjustment"] = "none"
-        facts["not_psd"] = _not_psd_warning(V, "dyadic-robust")
-    else:  # pragma: no cover - resolve_cov_type guards this
-        raise SpecificationError(f"unknown cov_type {cov_type!r}")
-    V = (V + V.T) / 2
-    return V, facts
-
-
-def glm_cov(y: np.ndarray, X: np.ndarray, fit: GLMFit, cov_type: str, *, hc_type: str = "HC0",
+def glm_cov(y: np.ndarray, X: np.ndarray, fit: GLMFit, cov_type: str, *, small_sample: str = "none",
             weights: np.ndarray | None = None, clusters: tuple[np.ndarray, ...] = (),
-            unit_codes: np.ndarray | None = None, partner_codes: np.ndarray | None = None,
-            small_sample: str | None = None) -> tuple[np.ndarray, dict]:
+            unit_codes: np.ndarray | None = None, partner_codes: np.ndarray | None = None
+            ) -> tuple[np.ndarray, dict]:
     """Variance matrix of the estimates for every ``cov_type`` (see module docstring): the
-    meat pieces from the scores of the rows, then :func:`glm_sandwich`.
+    meat pieces from the scores of the rows, then
+    :func:`diffusion_stats.inference.covariance.sandwich`. ``small_sample`` is resolved
+    (:func:`resolve_glm_small_sample`).
 
     Returns ``(V, facts)`` where ``facts`` holds ``n_clusters``, ``adjustment`` (text) and
     ``not_psd`` (bool); with ``small_sample="CR2"|"CR3"`` (one-way "cluster", see
-    :mod:`._small_sample`) also ``df``, the Satterthwaite degrees of freedom per coefficient.
+    :mod:`diffusion_stats.inference.small_sample`) also ``df``, the Satterthwaite degrees of
+    freedom per coefficient.
     """
-    check_hc_type(hc_type, cov_type)
-    if small_sample is not None:
+    if small_sample in ("CR2", "CR3"):
         from ..inference.small_sample import describe, glm_cr
-        if hc_type != "HC0":
-            raise SpecificationError(f"hc_type={hc_type!r} and small_sample={small_sample!r} are two finite-sample "
-                                     "corrections; pass one of them")
         codes, G = group_codes(clusters[0])
         if G < 2:
             raise SpecificationError("cov_type='cluster' needs at least 2 clusters; the cluster column is constant")
@@ -602,29 +509,21 @@ def glm_cov(y: np.ndarray, X: np.ndarray, fit: GLMFit, cov_type: str, *, hc_type
     n, k = X.shape
     bread = fit.cov_unscaled
     if cov_type == "classical":
-        return glm_sandwich(bread, cov_type, hc_type=hc_type, n=n, k=k)
+        return sandwich(bread, cov_type, kind=small_sample, n=n, k=k)
     S = glm_scores(y, X, fit, weights)
     if cov_type == "robust":
         meat = S.T @ S
         if sparse.issparse(meat):
             meat = meat.toarray()
-        return glm_sandwich(bread, cov_type, hc_type=hc_type, n=n, k=k, meat=meat)
+        return sandwich(bread, cov_type, kind=small_sample, n=n, k=k, meat=meat)
     if cov_type == "cluster":
-        if len(clusters) == 1:
-            codes, G = group_codes(clusters[0])
-            pieces = ((_meat(S, codes, G), G),)
-        else:
-            c1, g1 = group_codes(clusters[0])
-            c2, g2 = group_codes(clusters[1])
-            c12, g12 = group_codes(c1 * g2 + c2)
-            pieces = ((_meat(S, c1, g1), g1), (_meat(S, c2, g2), g2),
-                      (_meat(S, c12, g12) if g12 > 1 else 0.0, g12))
-        return glm_sandwich(bread, cov_type, hc_type=hc_type, n=n, k=k, cluster_meats=pieces)
+        pieces = cluster_pieces(S, [group_codes(c) for c in clusters])
+        return sandwich(bread, cov_type, kind=small_sample, n=n, k=k, cluster_meats=pieces)
     if cov_type == "dyadic":
         if unit_codes is None or partner_codes is None:
             raise SpecificationError("cov_type='dyadic' needs unit and partner columns")
         n_units = int(max(unit_codes.max(), partner_codes.max())) + 1
-        meat = _dyadic(S, unit_codes, partner_codes, n_units)
+        meat = dyadic_meat_rows(S, unit_codes, partner_codes, n_units)
         present = (np.bincount(unit_codes, minlength=n_units) + np.bincount(partner_codes, minlength=n_units)) > 0
-        return glm_sandwich(bread, cov_type, hc_type=hc_type, n=n, k=k, meat=meat, n_units=int(present.sum()))
+        return sandwich(bread, cov_type, kind=small_sample, n=n, k=k, meat=meat, n_units=int(present.sum()))
     raise SpecificationError(f"unknown cov_type {cov_type!r}")  # pragma: no cover - resolve_cov_type guards this

@@ -34,19 +34,18 @@ from ..design.dask_frames import (
     reduce_frames,
     sum_arrays,
 )
-from ..inference.covariance import resolve_cov_type
+from ..inference.covariance import SmallSample, dyadic_meat_from_sums, resolve_cov_type, sandwich
 from ..inference.protocol import ModelProtocol
 from ._glm import (
     GLMFit,
     IRLSPoint,
     _linkinv,
     block_point,
-    check_hc_type,
     check_link,
-    glm_sandwich,
     glm_scores,
     irls,
     null_deviance,
+    resolve_glm_small_sample,
     separation_flags,
     separation_stats,
     subsample_start,
@@ -244,15 +243,19 @@ class _DaskBinaryModel(ModelProtocol):
     def _duration(self, setup: list[dict]) -> dict:
         return {"kind": None, "names": []}
 
-    def fit(self, *, cov_type: str | None = None, cluster: str | list[str] | None = None, hc_type: str = "HC0",
-            maxiter: int = 100, tol: float = 1e-10, persist: bool = True):
+    def fit(self, *, cov_type: str | None = None, cluster: str | list[str] | None = None,
+            small_sample: SmallSample = None, hc_type: str | None = None, maxiter: int = 100, tol: float = 1e-10,
+            persist: bool = True):
         """Fit by IRLS with partition sums; same options and results as the in-memory model.
 
         Parameters
         ----------
         cov_type : {"classical", "robust", "cluster", "dyadic"}, optional
         cluster : str or list of str, optional
-        hc_type : {"HC0", "HC1"}
+        small_sample : {None, "none", "CR1", "HC1", True, False}
+            Finite-sample factor, as :meth:`EventLogit.fit` (CR2/CR3 need the rows in memory).
+        hc_type : {"HC0", "HC1"}, optional
+            Deprecated alias of ``small_sample`` (FutureWarning).
         maxiter, tol : IRLS limits (relative deviance change, R's rule).
         persist : bool
             Keep the design arrays of every partition in worker memory for the IRLS
@@ -265,7 +268,7 @@ class _DaskBinaryModel(ModelProtocol):
         """
         cov_type, cols = resolve_cov_type(cov_type, cluster, allowed=self._allowed_cov, default="classical")
         check_columns(self._data, cols, "cluster")
-        check_hc_type(hc_type, cov_type)
+        kind = resolve_glm_small_sample(small_sample, hc_type, cov_type, cols, model=type(self).__name__, cr23=False)
         dask, _ = import_dask()
         roles = self._roles(cols, cov_type)
         parts = [dask.delayed(_glm_make_part, pure=False)(p, self._spec, roles) for p in self._data.to_delayed()]
@@ -317,7 +320,7 @@ class _DaskBinaryModel(ModelProtocol):
         n1, n0 = wysum, wsum - wysum
         null_dev = null_deviance(n1, n0, ybar)
         sep, n_perfect = separation_flags(fin, beta, inv, names, n)
-        V, facts = self._cov(fins, inv, cov_type, hc_type, n, k, cols)
+        V, facts = self._cov(fins, inv, cov_type, kind, n, k, cols)
         glmfit = GLMFit(params=beta, cov_unscaled=inv, eta=np.zeros(0), mu=np.zeros(0), loglik=-dev / 2,
                         deviance=dev, null_deviance=null_dev, iterations=n_iter, converged=converged,
                         link=self._link, separation=sep, n_perfect=n_perfect)
@@ -367,13 +370,13 @@ class _DaskBinaryModel(ModelProtocol):
         return subsample_start(y, X, link=self._link, weights=w, offset=None, names=names)
 
     @staticmethod
-    def _cov(fins: list[dict], bread: np.ndarray, cov_type: str, hc_type: str, n: int, k: int,
+    def _cov(fins: list[dict], bread: np.ndarray, cov_type: str, kind: str, n: int, k: int,
              cols: tuple[str, ...]) -> tuple[np.ndarray, dict]:
-        """:func:`diffusion_stats.binary._glm.glm_sandwich` from meat pieces reduced over partitions."""
+        """:func:`diffusion_stats.inference.covariance.sandwich` from meat pieces reduced over partitions."""
         if cov_type == "classical":
-            return glm_sandwich(bread, cov_type, hc_type=hc_type, n=n, k=k)
+            return sandwich(bread, cov_type, kind=kind, n=n, k=k)
         if cov_type == "robust":
-            return glm_sandwich(bread, cov_type, hc_type=hc_type, n=n, k=k, meat=sum_arrays(fins, "meat"))
+            return sandwich(bread, cov_type, kind=kind, n=n, k=k, meat=sum_arrays(fins, "meat"))
         if cov_type == "cluster":
             sums = reduce_frames([f["clu"] for f in fins])
             if len(cols) == 1:
@@ -384,11 +387,10 @@ class _DaskBinaryModel(ModelProtocol):
                 s2 = sums.groupby(level=1, sort=False).sum().to_numpy()
                 s12 = sums.to_numpy()
                 pieces = ((s1.T @ s1, len(s1)), (s2.T @ s2, len(s2)), (s12.T @ s12, len(s12)))
-            return glm_sandwich(bread, cov_type, hc_type=hc_type, n=n, k=k, cluster_meats=pieces)
+            return sandwich(bread, cov_type, kind=kind, n=n, k=k, cluster_meats=pieces)
         su = reduce_frames([f["su"] for f in fins]).to_numpy()
         sp = reduce_frames([f["sp"] for f in fins]).to_numpy()
-        return glm_sandwich(bread, cov_type, hc_type=hc_type, n=n, k=k, meat=su.T @ su - sp.T @ sp,
-                            n_units=len(su))
+        return sandwich(bread, cov_type, kind=kind, n=n, k=k, meat=dyadic_meat_from_sums(su, sp), n_units=len(su))
 
 
 class DaskEventLogit(_DaskBinaryModel):
@@ -415,7 +417,7 @@ class DaskEventLogit(_DaskBinaryModel):
 
     Notes
     -----
-    ``fit()`` takes the in-memory options (``cov_type``, ``cluster``, ``hc_type``,
+    ``fit()`` takes the in-memory options (``cov_type``, ``cluster``, ``small_sample``,
     ``maxiter``, ``tol``) plus ``persist``, and returns a
     :class:`~diffusion_stats.binary.event_logit.BinaryResults` (``DaskBinaryResults``, whose
     ``fitted_values`` is a lazy dask Series). The case-control corrections

@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..core.errors import ColumnNotFoundError, DataValidationError, did_you_mean
 from ..core.options import CovType, HCType, Link, Missing
+from ..inference.covariance import SmallSample
 from .event_logit import BinaryResults, _BinaryModel
 
 __all__ = ["DyadicLogit"]
@@ -109,17 +110,18 @@ class DyadicLogit(_BinaryModel):
     def _info_extra(self) -> dict:
         return {}
 
-    def fit(self, *, cov_type: CovType | None = None, cluster=None, hc_type: HCType = "HC0",
-            small_sample: str | None = None, maxiter: int = 100, tol: float = 1e-10) -> BinaryResults:
+    def fit(self, *, cov_type: CovType | None = None, cluster=None, small_sample: SmallSample = None,
+            hc_type: HCType | None = None, maxiter: int = 100, tol: float = 1e-10) -> BinaryResults:
         """Fit by IRLS; ``cov_type`` adds "dyadic" to EventLogit's options (see :meth:`EventLogit.fit`).
 
         Parameters
         ----------
         cov_type : {"classical", "robust", "cluster", "dyadic"}, optional
         cluster : str or list of str, optional
-        hc_type : {"HC0", "HC1"}
-        small_sample : {"CR2", "CR3"}, optional
-            One-way cluster CR2/CR3 with Satterthwaite df (see :meth:`EventLogit.fit`).
+        small_sample : {None, "none", "CR1", "HC1", "CR2", "CR3", True, False}
+            Finite-sample factor (see :meth:`EventLogit.fit`); "dyadic" takes none.
+        hc_type : {"HC0", "HC1"}, optional
+            Deprecated alias of ``small_sample`` (FutureWarning).
         maxiter, tol : IRLS limits.
 
         Returns

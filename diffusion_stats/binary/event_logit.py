@@ -36,11 +36,11 @@ from scipy import sparse
 from ..core.errors import ColumnNotFoundError, DataValidationError, InputError, SpecificationError, did_you_mean
 from ..core.formula import design_matrices
 from ..core.options import CovType, Duration, HCType, Link, Missing, check_option
-from ..inference.covariance import resolve_cov_type
+from ..inference.covariance import SmallSample, resolve_cov_type
 from ..inference.protocol import ModelProtocol
 from ..inference.results import Results
 from ..output.summary import Summary
-from ._glm import GLMFit, check_binary, check_link, fit_binary_glm, glm_cov
+from ._glm import GLMFit, check_binary, check_link, fit_binary_glm, glm_cov, resolve_glm_small_sample
 
 __all__ = ["EventLogit", "BinaryResults", "natural_spline_basis"]
 
@@ -313,7 +313,7 @@ class _BinaryModel(ModelProtocol):
         return {}
 
     def fit(self, *, cov_type: CovType | None = None, cluster: str | list[str] | None = None,
-            hc_type: HCType = "HC0", small_sample: str | None = None, maxiter: int = 100,
+            small_sample: SmallSample = None, hc_type: HCType | None = None, maxiter: int = 100,
             tol: float = 1e-10) -> BinaryResults:
         """Fit by IRLS and compute the chosen variance.
 
@@ -325,16 +325,21 @@ class _BinaryModel(ModelProtocol):
             implied by ``cluster=``), "dyadic" (DyadicLogit only).
         cluster : str or list of str, optional
             One or two column names.
-        hc_type : {"HC0", "HC1"}
-            Finite-sample factor for "robust"/"cluster": "HC0" = none for robust, G/(G-1)
-            per clustering for cluster (R ``sandwich::vcovCL``'s default for a glm);
-            "HC1" multiplies by n/(n-k) (robust) or (n-1)/(n-k) (cluster), as R.
-            "classical" and "dyadic" take no factor (``hc_type="HC1"`` with them raises).
-        small_sample : {"CR2", "CR3"}, optional
-            Few-cluster correction for one-way ``cov_type="cluster"`` (instead of
-            ``hc_type``): "CR2" bias-reduced linearisation or "CR3" cluster jackknife, with
-            Satterthwaite degrees of freedom for t-tests and intervals (``df_terms``); equal
-            to ``clubSandwich::vcovCR`` and ``coef_test(test = "Satterthwaite")``.
+        small_sample : {None, "none", "CR1", "HC1", "CR2", "CR3", True, False}
+            Finite-sample factor (the package-wide vocabulary, table in
+            :mod:`diffusion_stats.inference.covariance`). Unset: none for "robust",
+            G/(G-1) per clustering for "cluster" (R ``sandwich::vcovHC``/``vcovCL``
+            defaults for a glm, ``type = "HC0"``, ``cadjust = TRUE``). "HC1" multiplies by
+            n/(n-k) (robust) or (n-1)/(n-k) (cluster; ``type = "HC1"``, Stata's
+            ``regress, vce(cluster)``); "none" drops G/(G-1) (``cadjust = FALSE``); "CR1" (= ``True``)
+            is G/(G-1) per clustering, n/(n-1) for robust. "CR2" (bias-reduced
+            linearisation) or "CR3" (cluster jackknife) for one-way ``cov_type="cluster"``,
+            with Satterthwaite degrees of freedom for t-tests and intervals
+            (``df_terms``): ``clubSandwich::vcovCR`` and ``coef_test(test =
+            "Satterthwaite")``. "classical" and "dyadic" take no factor.
+        hc_type : {"HC0", "HC1"}, optional
+            Deprecated alias (FutureWarning): "HC0" is the default, "HC1" is
+            ``small_sample="HC1"``.
         maxiter, tol : IRLS limits (relative deviance change, R's rule).
 
         Returns
@@ -349,11 +354,7 @@ class _BinaryModel(ModelProtocol):
             cluster = default_cluster(self._data)
         cov_type, cols = resolve_cov_type(cov_type, cluster, allowed=self._allowed_cov, default=default,
                                           data=self._data)
-        if small_sample is not None:
-            from ..inference.small_sample import check_small_sample
-            check_small_sample(small_sample, cov_type, cols)
-            if not isinstance(small_sample, str):
-                raise InputError(f"small_sample={small_sample!r}; use 'CR2' or 'CR3' (or hc_type= for HC0/HC1)")
+        kind = resolve_glm_small_sample(small_sample, hc_type, cov_type, cols, model=type(self).__name__)
         if cov_type == "classical" and self._case_control == "weight":
             raise SpecificationError(
                 "cov_type='classical' is invalid with case_control='weight' (the weighted information matrix is "
@@ -368,8 +369,8 @@ class _BinaryModel(ModelProtocol):
                 if pd.isna(v).any():
                     raise DataValidationError(f"cluster column '{c}' has {int(pd.isna(v).sum())} missing values "
                                               "in the rows used; fill or drop them")
-        V, facts = glm_cov(y, X, fit, cov_type, hc_type=hc_type, weights=self._weights, clusters=clusters,
-                           small_sample=small_sample, **self._extra_cov_args(cov_type))
+        V, facts = glm_cov(y, X, fit, cov_type, small_sample=kind, weights=self._weights, clusters=clusters,
+                           **self._extra_cov_args(cov_type))
         params = pd.Series(fit.params, index=self._names, name="coef")
         notes: list[str] = []
         info: dict[str, Any] = {"Link": self._link, "Events": int(y.sum())}

@@ -30,6 +30,7 @@ from scipy import stats
 
 from ..core.errors import ColumnNotFoundError, DataValidationError, InputError, SpecificationError, did_you_mean
 from ..core.formula import design_matrices
+from ..inference.covariance import SmallSample, finite_sample_meat, resolve_small_sample
 from ..inference.protocol import ModelProtocol
 from ..inference.results import Results
 from ..output.summary import Summary, format_number
@@ -502,7 +503,7 @@ class MixedEventLogit(ModelProtocol):
         return MixedProblem(self._design.y, self._X, self._Z, self._codes, len(self._levels), link=self._link)
 
     def fit(self, *, n_agq: int = 1, cov_type: Literal["hessian", "pirls", "cluster"] = "hessian",
-            start: dict | None = None, maxiter: int = 1000) -> MixedResults:
+            start: dict | None = None, maxiter: int = 1000, small_sample: SmallSample = None) -> MixedResults:
         """Maximum likelihood (Laplace or adaptive Gauss-Hermite quadrature).
 
         Parameters
@@ -522,6 +523,10 @@ class MixedEventLogit(ModelProtocol):
             beta from the pooled GLM).
         maxiter : int
             Limit on quasi-Newton iterations.
+        small_sample : {None, "none", "CR1", True, False}
+            Finite-sample factor of ``cov_type="cluster"`` (the package-wide vocabulary,
+            :mod:`diffusion_stats.inference.covariance`): unset or "CR1" is G/(G-1),
+            "none" drops it; "hessian"/"pirls" take none.
 
         Returns
         -------
@@ -529,6 +534,9 @@ class MixedEventLogit(ModelProtocol):
         """
         if cov_type not in _COV_TYPES:
             raise InputError(f"cov_type={cov_type!r} is not one of {_COV_TYPES}")
+        kind = resolve_small_sample(small_sample, cov_type, (self._groups,) if cov_type == "cluster" else (),
+                                    model=type(self).__name__, default={"cluster": "CR1"},
+                                    supported={"cluster": ("none", "CR1")})
         if not isinstance(n_agq, (int, np.integer)) or not 1 <= n_agq <= 100:
             raise InputError(f"n_agq must be an integer from 1 to 100, got {n_agq!r}")
         q = len(self._re_terms)
@@ -562,7 +570,7 @@ class MixedEventLogit(ModelProtocol):
                           ConvergenceWarning, stacklevel=user_stacklevel())
             notes.append(f"WARNING: optimiser did not converge ({out['message']}).")
         self._theta_cov = None
-        V = self._cov(P, x, n_agq, cov_type)
+        V = self._cov(P, x, n_agq, cov_type, kind)
         modes = P.modes(theta, beta) if self._crossed is None else _crossed_modes(P, theta, beta)
         params = pd.Series(beta, index=self._names, name="coef")
         info = {"Link": self._link, "Events": int(y.sum()), "Groups": f"{self._groups} ({len(self._levels)})"}
@@ -578,7 +586,7 @@ class MixedEventLogit(ModelProtocol):
             notes.append("boundary (singular) fit: a random-effect variance is (near) zero or a correlation is +-1")
         return res
 
-    def _cov(self, P: MixedProblem, x: np.ndarray, n_agq: int, cov_type: str) -> np.ndarray:
+    def _cov(self, P: MixedProblem, x: np.ndarray, n_agq: int, cov_type: str, kind: str = "CR1") -> np.ndarray:
         nt = P.n_theta
         if cov_type == "pirls":
             return P.rx_cov(x[:nt], x[nt:])
@@ -594,8 +602,7 @@ class MixedEventLogit(ModelProtocol):
                 return P.rx_cov(x[:nt], x[nt:])  # glmer falls back to the PIRLS variance too
             return (V + V.T) / 2
         S = -0.5 * P.gradient(x, n_agq, per_group=True)  # (J, d) scores of log L per group
-        G = S.shape[0]
-        meat = S.T @ S * G / (G - 1)
+        meat = finite_sample_meat(((S.T @ S, S.shape[0]),), kind)
         V = Hinv @ meat @ Hinv
         V = V[nt:, nt:]
         return (V + V.T) / 2

@@ -44,32 +44,15 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from ..core.errors import InputError, SpecificationError
+from ..core.errors import SpecificationError
 
-__all__ = ["SatterthwaiteDF", "contrast_df", "SMALL_SAMPLE", "DENSE_CR2_MAX", "check_small_sample", "describe",
+__all__ = ["SatterthwaiteDF", "contrast_df", "SMALL_SAMPLE", "DENSE_CR2_MAX", "describe",
            "cluster_order", "kspace_adjust", "glm_cr", "cox_cluster_information", "kspace_cr", "iv_cr",
            "satterthwaite_df"]
 
-SMALL_SAMPLE = ("CR2", "CR3")
+SMALL_SAMPLE = ("CR2", "CR3")  # validated with the rest of small_sample= by covariance.resolve_small_sample
 DENSE_CR2_MAX = 1500  # rows per cluster for the dense binary-GLM CR2 (quadrature above)
 _EIG_TOL = 1e-12      # clubSandwich's matrix_power tolerance
-
-
-def check_small_sample(small_sample, cov_type: str, cluster: tuple[str, ...]) -> str | None:
-    """Validate ``small_sample="CR2"|"CR3"``; return it, or ``None`` for any other value
-    (which the caller handles as before: booleans, ``None``)."""
-    if not isinstance(small_sample, str):
-        return None
-    if small_sample not in SMALL_SAMPLE:
-        raise InputError(f"small_sample={small_sample!r} is not one of {SMALL_SAMPLE}; use 'CR2' "
-                         "(bias-reduced linearisation) or 'CR3' (jackknife)")
-    if cov_type != "cluster":
-        raise SpecificationError(f"small_sample={small_sample!r} needs cov_type='cluster' and cluster=<column>; "
-                                 f"got cov_type={cov_type!r}")
-    if len(cluster) != 1:
-        raise SpecificationError(f"small_sample={small_sample!r} is for one-way clustering; got two cluster columns "
-                                 f"{cluster}. Cluster on one, or use ds.wild_bootstrap(..., cluster=[...])")
-    return small_sample
 
 
 def describe(kind: str) -> str:

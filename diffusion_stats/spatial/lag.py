@@ -43,12 +43,17 @@ from ..core.errors import (
 )
 from ..core.formula import design_matrices
 from ..core.options import CovType, Missing, SpatialMethod
-from ..inference.covariance import resolve_cov_type
+from ..inference.covariance import SmallSample, resolve_cov_type, resolve_small_sample
 from ..inference.protocol import ModelProtocol
 from ..inference.results import Results
 from ..output.summary import Summary, format_number
 from . import _numerics as num
 from ._sparse import blas_threads
+
+#: ``small_sample`` of SpatialLag: unset is "HC1" for the S-2SLS cluster variance (linearmodels'
+#: ``debiased``, Stata's factor), "none" otherwise; CR2/CR3 for one-way S-2SLS clusters
+SMALL_SAMPLE_DEFAULT = {"cluster": "HC1"}
+SMALL_SAMPLE_SUPPORTED = {"classical": ("none",), "robust": ("none",), "cluster": ("HC1", "CR2", "CR3")}
 
 __all__ = ["SpatialLag", "SpatialLagResults", "spatial_temporal_lag"]
 
@@ -464,7 +469,7 @@ class SpatialLag(ModelProtocol):
     def fit(self, *, cov_type: CovType | None = None, cluster: str | Sequence[str] | None = None,
             order: int | None = None, n_draws: int | None = None, seed: int = 0,
             information: str = "expected", traces: str = "auto", n_probes: int | None = None,
-            interval: tuple[float, float] | None = None, small_sample: str | None = None) -> SpatialLagResults:
+            interval: tuple[float, float] | None = None, small_sample: SmallSample = None) -> SpatialLagResults:
         """Estimate the model.
 
         Parameters
@@ -494,9 +499,13 @@ class SpatialLag(ModelProtocol):
             without an eigenvalue search ((-1, 1) for a row-standardised W; ``(-1/r, 1/r)``, ``r`` the
             largest absolute row or column sum, otherwise); an estimate at a structural bound that is
             not the exact one (e.g. rho near -1) is re-searched on the exact eigenvalue interval.
-        small_sample : {"CR2", "CR3"}, optional
-            S-2SLS with ``cov_type="cluster"`` and no fixed effects: CR2/CR3 instead of
-            CR1, with Satterthwaite df (``clubSandwich::vcovCR`` on ``AER::ivreg``).
+        small_sample : {None, "none", "HC1", "CR2", "CR3", False}, optional
+            The package-wide finite-sample vocabulary (:mod:`diffusion_stats.inference.covariance`).
+            Unset: none for ML, classical and "robust"; "HC1" for "cluster", i.e.
+            G/(G-1) x (n-1)/(n-k) (Stata's ``regress, vce(cluster)`` factor, ``linearmodels``' ``debiased``).
+            "CR2"/"CR3": S-2SLS with ``cov_type="cluster"`` and no fixed effects, with
+            Satterthwaite df (``clubSandwich::vcovCR`` on ``AER::ivreg``). Other
+            combinations raise.
         """
         if information not in ("expected", "observed"):
             raise InputError(f"information={information!r}; use 'expected' (analytical, the default) or 'observed'")
@@ -512,15 +521,17 @@ class SpatialLag(ModelProtocol):
                 "standard errors use method='s2sls'")
         allowed = ("classical",) if self.method == "ml" else ("classical", "robust", "cluster")
         cov_type, cl = resolve_cov_type(cov_type, cluster, allowed=allowed, data=self.data)
-        if small_sample is not None:
-            from ..inference.small_sample import check_small_sample
-            if check_small_sample(small_sample, cov_type, cl) is None:
-                raise SpecificationError(f"small_sample={small_sample!r}; use 'CR2' or 'CR3'")
+        kind = resolve_small_sample(small_sample, cov_type, cl, model=f"SpatialLag(method={self.method!r})",
+                                    default=SMALL_SAMPLE_DEFAULT,
+                                    supported=SMALL_SAMPLE_SUPPORTED if self.method == "s2sls" else {})
+        cr = kind if kind in ("CR2", "CR3") else None
+        if cr is not None:
             if self.effects is not None:
                 raise SpecificationError(f"small_sample={small_sample!r} is available without fixed effects only "
-                                         f"(effects={self.effects!r} absorbs them); use CR1 or include dummies")
+                                         f"(effects={self.effects!r} absorbs them); leave small_sample unset (HC1) "
+                                         "or include dummies")
         if self.method == "s2sls":
-            return self._fit_s2sls(cov_type, cl, small_sample)
+            return self._fit_s2sls(cov_type, cl, cr)
         return self._fit_ml(order=order, n_draws=n_draws, seed=seed, information=information, traces=traces,
                             n_probes=None if n_probes is None else int(n_probes), interval=interval)
 

@@ -31,13 +31,26 @@ from ..core.errors import (
 )
 from ..core.formula import Design, design_matrices
 from ..core.options import CovType, Missing, Ties, check_option
-from ..inference.covariance import cluster_meat, group_codes, multiway_meat, resolve_cov_type
+from ..inference.covariance import (
+    SmallSample,
+    cluster_pieces,
+    finite_sample_meat,
+    group_codes,
+    resolve_cov_type,
+    resolve_small_sample,
+    robust_factor,
+)
 from ..inference.protocol import ModelProtocol
 from ..inference.results import Results
 from ..output.summary import Summary, format_number
 from . import _numerics as cn
 
-__all__ = ["CoxHazard", "CoxResults"]
+__all__ = ["CoxHazard", "CoxResults", "SMALL_SAMPLE_DEFAULT", "SMALL_SAMPLE_SUPPORTED"]
+
+#: ``small_sample`` of the Cox models: unset is "none" (R's coxph), "CR1" Stata's stcox factors
+SMALL_SAMPLE_DEFAULT = {"robust": "none", "cluster": "none"}
+SMALL_SAMPLE_SUPPORTED = {"classical": ("none",), "robust": ("none", "CR1"),
+                          "cluster": ("none", "CR1", "CR2", "CR3")}
 
 TIES = ("efron", "breslow", "exact")
 
@@ -213,7 +226,7 @@ class CoxHazard(ModelProtocol):
 
     # -- fitting ----------------------------------------------------------------
     def fit(self, *, cov_type: CovType | None = None, cluster: str | list[str] | None = None,
-            small_sample: bool | str = False, max_iter: int = 50, tol: float = 1e-12) -> CoxResults:
+            small_sample: SmallSample = None, max_iter: int = 50, tol: float = 1e-12) -> CoxResults:
         """Maximise the partial likelihood (Newton-Raphson with step halving).
 
         Parameters
@@ -226,12 +239,16 @@ class CoxHazard(ModelProtocol):
             enumeration of the risk sets' subsets in the tests).
         cluster : str or list of two str, optional
             One column (one-way) or two (Cameron-Gelbach-Miller two-way: V1 + V2 - V12).
-        small_sample : bool or {"CR2", "CR3"}
-            ``True``: multiply each clustered meat by G/(G-1) (Stata's ``stcox,
-            vce(cluster)``). "CR2" (bias-reduced linearisation) or "CR3" (cluster
-            jackknife) for one-way ``cov_type="cluster"``, with Satterthwaite degrees of
-            freedom for t-tests and intervals (``df_terms``); ties "breslow" or "efron"
-            (see :mod:`diffusion_stats.inference.small_sample`).
+        small_sample : {None, "none", "CR1", "CR2", "CR3", True, False}
+            Finite-sample factor (the package-wide vocabulary, table in
+            :mod:`diffusion_stats.inference.covariance`). Unset, "none" or ``False``: none
+            (R's ``coxph``). "CR1" or ``True``: multiply each clustered meat by G/(G-1),
+            the robust one by n/(n-1) (Stata's ``stcox, vce(cluster)`` / ``vce(robust)``).
+            "CR2" (bias-reduced linearisation) or "CR3" (cluster jackknife) for one-way
+            ``cov_type="cluster"``, with Satterthwaite degrees of freedom for t-tests and
+            intervals (``df_terms``); ties "breslow" or "efron" (see
+            :mod:`diffusion_stats.inference.small_sample`). "HC1" (n/(n-k)) has no
+            partial-likelihood counterpart and raises.
         max_iter, tol : int, float
             Newton iterations and relative log-likelihood tolerance.
 
@@ -253,8 +270,6 @@ class CoxHazard(ModelProtocol):
         default_cov = cov_type is None and cluster is None
         cov_type, ccols = resolve_cov_type(cov_type, cluster, allowed=("classical", "robust", "cluster"),
                                            data=self.data)
-        from ..inference.small_sample import check_small_sample
-        kind = check_small_sample(small_sample, cov_type, ccols)
         P = self._prepared()
         weights_note = None
         if default_cov and np.any(P.w != np.round(P.w)):
@@ -262,8 +277,10 @@ class CoxHazard(ModelProtocol):
             cov_type = "robust"
             weights_note = ("Variance robust (Lin-Wei sandwich) by default because the case weights are not "
                             "integers, as R's coxph does; pass cov_type='classical' for the model-based one.")
+        kind = resolve_small_sample(small_sample, cov_type, ccols, model=type(self).__name__,
+                                    default=SMALL_SAMPLE_DEFAULT, supported=SMALL_SAMPLE_SUPPORTED)
         exact = self.ties == "exact"
-        if kind is not None and exact:
+        if kind in ("CR2", "CR3") and exact:
             raise SpecificationError(f"small_sample={kind!r} is available for ties='breslow' or 'efron', not "
                                      "'exact'; use ties='efron' or ds.wild_bootstrap")
         if exact and np.any(P.w != 1):
@@ -303,8 +320,8 @@ class CoxHazard(ModelProtocol):
             else:
                 L, _ = cn.score_residuals(rs, X, e)
             D = np.einsum("ij,jk->ik", w[:, None] * L, naive)
-            meat_of, n_clusters = self._meat_function(cov_type, ccols, P, bool(small_sample) and kind is None)
-            if kind is not None:
+            meat_of, n_clusters = self._meat_function(cov_type, ccols, P, kind)
+            if kind in ("CR2", "CR3"):
                 from ..inference.small_sample import cox_cluster_information, group_sum, kspace_cr
                 g, G = group_codes(self.data[ccols[0]].to_numpy()[P.mask])
                 if G < 2:
@@ -333,16 +350,18 @@ class CoxHazard(ModelProtocol):
             naive_cov=pd.DataFrame(naive, index=idx, columns=idx), nobs=rs.n, loglik=e.loglik,
             loglik_null=e0.loglik, cov_type=cov_type, cluster=ccols, n_clusters=n_clusters,
             info=info, formula=self.formula, tests=tests, converged=converged, iterations=it,
-            step_halvings=halvings, evaluation=e, small_sample=small_sample, risk_sets=rs, df_terms=df_terms,
+            step_halvings=halvings, evaluation=e, small_sample=kind, risk_sets=rs, df_terms=df_terms,
             cluster_by_default=by_default)
 
 
-    def _meat_function(self, cov_type: str, ccols: tuple[str, ...], P: _Prepared, small_sample: bool):
-        """Function D -> sandwich meat for the chosen variance, and the cluster counts."""
+    def _meat_function(self, cov_type: str, ccols: tuple[str, ...], P: _Prepared, kind: str):
+        """Function D -> sandwich meat for the chosen variance (``D`` the weighted score
+        residuals times the model-based variance, so the meat is the variance), with the
+        finite-sample factor of ``kind`` (:mod:`diffusion_stats.inference.covariance`), and
+        the cluster counts."""
         if cov_type == "robust":
             def meat(D: np.ndarray) -> np.ndarray:
-                nn = len(D)
-                return np.einsum("ij,ik->jk", D, D) * (nn / (nn - 1) if small_sample else 1.0)
+                return np.einsum("ij,ik->jk", D, D) * robust_factor(cov_type, kind, len(D), D.shape[1])
             return meat, ()
         codes = []
         for c in ccols:
@@ -355,18 +374,8 @@ class CoxHazard(ModelProtocol):
         from ..core.validate import check_cluster_count
 
         check_cluster_count([G for _, G in codes], list(ccols))
-        if len(codes) == 1:
-            g, G = codes[0]
-            return (lambda D: cluster_meat(D, g, G) * (G / (G - 1) if small_sample else 1.0)), (G,)
-        (g1, G1), (g2, G2) = codes
-        if not small_sample:
-            return (lambda D: multiway_meat(D, g1, g2)), (G1, G2)
-        g12, G12 = group_codes(g1 * (G2 + 1) + g2)
-
-        def meat2(D: np.ndarray) -> np.ndarray:
-            return (cluster_meat(D, g1, G1) * G1 / (G1 - 1) + cluster_meat(D, g2, G2) * G2 / (G2 - 1)
-                    - cluster_meat(D, g12, G12) * G12 / (G12 - 1))
-        return meat2, (G1, G2)
+        kind1 = kind if kind in ("none", "CR1") else "none"  # CR2/CR3: the robust score test's meat
+        return (lambda D: finite_sample_meat(cluster_pieces(D, codes), kind1)), tuple(G for _, G in codes)
 
     def _newton(self, rs: cn.RiskSets, X: np.ndarray, w: np.ndarray, exact: bool, max_iter: int,
                 tol: float) -> tuple:
@@ -405,7 +414,7 @@ class CoxResults(Results):
 
     def __init__(self, *, model: CoxHazard, prepared: _Prepared, naive_cov: pd.DataFrame,
                  loglik_null: float, tests: dict, converged: bool, iterations: int,
-                 step_halvings: int, evaluation: cn.Evaluation, small_sample: bool,
+                 step_halvings: int, evaluation: cn.Evaluation, small_sample: str,
                  risk_sets: cn.RiskSets, cluster_by_default: bool = False, **kw: Any) -> None:
         super().__init__(**kw)
         self.cluster_by_default = cluster_by_default  # repeated-event panel: cluster(unit) by default
@@ -520,10 +529,10 @@ class CoxResults(Results):
         cov = self._cov_type
         if self._cluster:
             cov += f" by {' & '.join(self._cluster)} ({' & '.join(map(str, self._n_clusters))} clusters)"
-        if isinstance(self.small_sample, str):
+        if self.small_sample in ("CR2", "CR3"):
             from ..inference.small_sample import describe
             cov += f", {describe(self.small_sample)}"
-        h.append(("variance", cov + (" (G/(G-1))" if self.small_sample is True else "")))
+        h.append(("variance", cov + (" (G/(G-1))" if self.small_sample == "CR1" else "")))
         h.append(("log-likelihood", f"{self.loglik_null:.4f} (null), {self._loglik:.4f}"))
         h.append(("converged", f"{self.converged} ({self.iterations} iterations)"))
         return h
@@ -653,7 +662,7 @@ def _warn_negative_diagonal(cov: np.ndarray, names: list[str]) -> None:
         warnings.warn(
             "the two-way clustered variance (V1 + V2 - V12) has a negative diagonal entry for "
             f"{[nm for nm, v in zip(names, np.diag(cov), strict=True) if v < 0]}; its standard "
-            "error is reported as 0. Cluster on one dimension or use small_sample=True",
+            "error is reported as 0. Cluster on one dimension or use small_sample='CR1'",
             DiffusionStatsWarning, stacklevel=user_stacklevel())
 
 

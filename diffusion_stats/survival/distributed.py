@@ -35,10 +35,25 @@ from ..design.dask_frames import (
     reduce_frames,
     sum_arrays,
 )
-from ..inference.covariance import resolve_cov_type
+from ..inference.covariance import (
+    SmallSample,
+    finite_sample_meat,
+    resolve_cov_type,
+    resolve_small_sample,
+    robust_factor,
+)
 from ..inference.protocol import ModelProtocol
 from . import _numerics as cn
-from .cox import CoxResults, _check_solution, _check_strata_count, _inv, _tests, _warn_negative_diagonal
+from .cox import (
+    SMALL_SAMPLE_DEFAULT,
+    SMALL_SAMPLE_SUPPORTED,
+    CoxResults,
+    _check_solution,
+    _check_strata_count,
+    _inv,
+    _tests,
+    _warn_negative_diagonal,
+)
 
 __all__ = ["DaskCoxHazard", "DaskCoxResults"]
 
@@ -237,14 +252,15 @@ class DaskCoxHazard(ModelProtocol):
             raise SpecificationError(f"formula {formula!r} has no covariates; add terms after '~'")
 
     def fit(self, *, cov_type: str | None = None, cluster: str | list[str] | None = None,
-            small_sample: bool = False, max_iter: int = 50, tol: float = 1e-12, persist: bool = True):
+            small_sample: SmallSample = None, max_iter: int = 50, tol: float = 1e-12, persist: bool = True):
         """Newton-Raphson with step halving on partition sums (see :meth:`CoxHazard.fit`).
 
         Parameters
         ----------
         cov_type : {"classical", "robust", "cluster"}, optional
         cluster : str or list of two str, optional
-        small_sample : bool
+        small_sample : {None, "none", "CR1", True, False}
+            As :meth:`CoxHazard.fit`; CR2/CR3 need the rows in memory (``CoxHazard``).
         max_iter, tol : int, float
         persist : bool
             Keep each partition's risk sets in worker memory (default).
@@ -256,9 +272,9 @@ class DaskCoxHazard(ModelProtocol):
         """
         default_cov = cov_type is None and cluster is None
         cov_type, ccols = resolve_cov_type(cov_type, cluster, allowed=("classical", "robust", "cluster"))
-        if isinstance(small_sample, str):
+        if small_sample in ("CR2", "CR3"):
             raise SpecificationError(f"small_sample={small_sample!r} (CR2/CR3) is available for the in-memory "
-                                     "CoxHazard only; use small_sample=True (G/(G-1)) here")
+                                     "CoxHazard only; use small_sample='CR1' (G/(G-1)) here")
         check_columns(self.data, ccols, "cluster")
         dask, _ = import_dask()
         roles = {"start": self.start, "stop": self.stop, "weights": self.weights, "strata": self.strata,
@@ -292,6 +308,8 @@ class DaskCoxHazard(ModelProtocol):
             cov_type = "robust"
             weights_note = ("Variance robust (Lin-Wei sandwich) by default because the case weights are not "
                             "integers, as R's coxph does; pass cov_type='classical' for the model-based one.")
+        kind = resolve_small_sample(small_sample, cov_type, ccols, model=type(self).__name__,
+                                    default=SMALL_SAMPLE_DEFAULT, supported=SMALL_SAMPLE_SUPPORTED)
         events = sum(s["events"] for s in setup)
         if events == 0:
             raise DataValidationError(f"event column '{resp}' has no events; nothing to fit")
@@ -345,9 +363,7 @@ class DaskCoxHazard(ModelProtocol):
             r = compute_all([dask.delayed(_cox_resid, pure=False)(pt, beta, efron, cov_type) for pt in parts])
             if cov_type == "robust":
                 M = sum(r[1:], r[0])
-                meat = naive @ M @ naive
-                if small_sample:
-                    meat = meat * n / (n - 1)
+                meat = (naive @ M @ naive) * robust_factor(cov_type, kind, n, len(names))
             else:
                 sums = reduce_frames(list(r))
                 if len(ccols) == 1:
@@ -356,7 +372,7 @@ class DaskCoxHazard(ModelProtocol):
                     from ..core.validate import check_cluster_count
 
                     check_cluster_count([G], list(ccols))
-                    meat = (s.T @ s) * (G / (G - 1) if small_sample else 1.0)
+                    meat = finite_sample_meat(((s.T @ s, G),), kind)
                     n_clusters = (G,)
                 else:
                     s1 = sums.groupby(level=0, sort=False).sum().to_numpy() @ naive
@@ -366,11 +382,7 @@ class DaskCoxHazard(ModelProtocol):
                     from ..core.validate import check_cluster_count
 
                     check_cluster_count([G1, G2], list(ccols))
-                    if small_sample:
-                        meat = (s1.T @ s1 * G1 / (G1 - 1) + s2.T @ s2 * G2 / (G2 - 1)
-                                - s12.T @ s12 * G12 / (G12 - 1))
-                    else:
-                        meat = s1.T @ s1 + s2.T @ s2 - s12.T @ s12
+                    meat = finite_sample_meat(((s1.T @ s1, G1), (s2.T @ s2, G2), (s12.T @ s12, G12)), kind)
                     n_clusters = (G1, G2)
             cov = meat
             _warn_negative_diagonal(cov, names)
@@ -388,5 +400,5 @@ class DaskCoxHazard(ModelProtocol):
                    naive_cov=pd.DataFrame(naive, index=idxn, columns=idxn), nobs=n, loglik=e.loglik,
                    loglik_null=e0.loglik, cov_type=cov_type, cluster=ccols, n_clusters=n_clusters, info=info,
                    formula=self.formula, tests=tests, converged=converged, iterations=it, step_halvings=halvings,
-                   evaluation=e, small_sample=small_sample, risk_sets=None)
+                   evaluation=e, small_sample=kind, risk_sets=None)
 
