@@ -184,7 +184,7 @@ def _scaled_weights(ch: Channel, svals: pd.DataFrame, labels: Sequence[str], yea
     ok = (yi >= 0) & (ui >= 0)
     S[yi[ok], ui[ok]] = pd.to_numeric(s[col]).to_numpy(dtype=float)[ok]
     base_cache: dict = {}
-    mats = {}
+    mats: dict[int | None, Any] = {}
     for k, y in enumerate(years):
         y = int(y)
         if W.is_time_varying:

@@ -232,8 +232,9 @@ def network_weights(edges: pd.DataFrame, *, source: str = "state_02", target: st
     if year is not None:  # years with no tie at all still get an (empty) matrix
         yrs = sorted(pd.unique(edges[year].astype(np.int64)))
         if tuple(yrs) != W.years:
-            mats = {int(y): (W.matrix(year=int(y)) if int(y) in W.years else sp.csr_matrix((W.n, W.n)))
-                    for y in yrs}
+            mats: dict[int | None, Any] = {
+                int(y): (W.matrix(year=int(y)) if int(y) in (W.years or ()) else sp.csr_matrix((W.n, W.n)))
+                for y in yrs}
             W = Weights(mats, list(W.labels), name=name)
     return W
 
