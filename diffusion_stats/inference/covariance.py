@@ -10,11 +10,13 @@ n x n loop).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
 from ..core.errors import SpecificationError, require_columns
+from ..core.options import CovType
 
 __all__ = [
     "COV_TYPES",
@@ -31,7 +33,7 @@ COV_TYPES = ("classical", "robust", "cluster", "dyadic")
 def resolve_cov_type(cov_type: str | None, cluster: str | Sequence[str] | None, *,
                      allowed: Sequence[str] = ("classical", "robust", "cluster"),
                      default: str = "classical", data: pd.DataFrame | None = None
-                     ) -> tuple[str, tuple[str, ...]]:
+                     ) -> tuple[CovType, tuple[str, ...]]:
     """Validate and normalise ``(cov_type, cluster)``.
 
     Rules: giving ``cluster`` with ``cov_type=None`` means "cluster" (as R's coxph);
@@ -67,7 +69,7 @@ def resolve_cov_type(cov_type: str | None, cluster: str | Sequence[str] | None, 
             "(or leave cov_type unset) to cluster, or drop cluster=")
     if data is not None and cols:
         require_columns(data, cols, argument="data (cluster=)")
-    return cov_type, cols
+    return cast(CovType, cov_type), cols  # checked against COV_TYPES above
 
 
 def group_codes(values) -> tuple[np.ndarray, int]:

@@ -476,6 +476,7 @@ def evaluate_exact(rs: RiskSets, lay: ExactLayout, X: np.ndarray, beta: np.ndarr
             top = min(c + 1, dmax)                    # e_j for j <= c + 1 only can change
             Bp, dBp = B[:top], dB[:top]
             if want_info:
+                assert d2B is not None
                 t = (xc[:, None, :] * xc[None, :, :])[None] * Bp[:, None, None, :]
                 t += xc[None, :, None, :] * dBp[:, None, :, :]
                 t += dBp[:, :, None, :] * xc[None, None, :, :]
@@ -489,6 +490,7 @@ def evaluate_exact(rs: RiskSets, lay: ExactLayout, X: np.ndarray, beta: np.ndarr
         loglik -= float(np.sum(np.log(Bd) + lay.d * mk))
         score = score - g.sum(0)
         if want_info:
+            assert d2B is not None
             info += (d2B[lay.d, :, :, ar] / Bd[:, None, None]).sum(0) - np.einsum("si,sj->ij", g, g)
     return Evaluation(loglik=loglik, score=score, info=info)
 
