@@ -31,7 +31,8 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, overload
 
 import numpy as np
 from scipy import sparse, special, stats
@@ -203,6 +204,8 @@ def irls(point: Callable[[np.ndarray | None], IRLSPoint], start: np.ndarray | No
     converged)``; ``A^{-1}`` is that of the last solved step after convergence (the
     polishing step moved the estimate by ~1e-8 SE, as R), else of the last estimate.
     """
+    if isinstance(maxiter, bool) or not isinstance(maxiter, (int, np.integer)) or maxiter < 1:
+        raise InputError(f"maxiter={maxiter!r}: pass a whole number of IRLS iterations >= 1")
     beta = start
     pt = point(beta)
     converged, polish, n_iter, rel, flat = False, False, 0, np.inf, 0
@@ -245,6 +248,7 @@ def irls(point: Callable[[np.ndarray | None], IRLSPoint], start: np.ndarray | No
         # information at the last estimate
         A, _ = pt.normal_equations()
         _, inv = _solve_spd(A, np.zeros(len(names)), names)
+    assert beta is not None  # maxiter >= 1: at least one step was taken
     return beta, inv, pt, n_iter, converged
 
 
@@ -298,7 +302,7 @@ def null_deviance(n1: float, n0: float, ybar: float) -> float:
     return -2.0 * ((n1 * np.log(ybar) if n1 > 0 else 0.0) + (n0 * np.log1p(-ybar) if n0 > 0 else 0.0))
 
 
-def fit_binary_glm(y: np.ndarray, X: np.ndarray, *, link: str = "logit", weights: np.ndarray | None = None,
+def fit_binary_glm(y: np.ndarray, X: Any, *, link: str = "logit", weights: np.ndarray | None = None,
                    offset: np.ndarray | None = None, names: list[str] | None = None, tol: float = 1e-10,
                    maxiter: int = 100, start: np.ndarray | None = None, _check: bool = True) -> GLMFit:
     """Maximum likelihood for a binary GLM by IRLS (Fisher scoring).
@@ -395,7 +399,7 @@ def separation_stats(y: np.ndarray, X, mu: np.ndarray) -> dict:
         on = X.sum(axis=0)
         y_on = y @ X
         cols_perfect = X[perfect] if n_perfect else None
-    on_perfect = (cols_perfect != 0).any(axis=0) if n_perfect else np.zeros(X.shape[1], dtype=bool)
+    on_perfect = (cols_perfect != 0).any(axis=0) if cols_perfect is not None else np.zeros(X.shape[1], dtype=bool)
     return {"n_perfect": n_perfect, "is01": is01, "on": on, "y_on": y_on, "ysum": y.sum(),
             "on_perfect": on_perfect}
 
@@ -436,6 +440,10 @@ def separation_flags(st: dict, beta: np.ndarray, inv: np.ndarray, names: list[st
 
 
 # --------------------------------------------------------------------------- variance
+@overload
+def _gram(X, wt: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+@overload
+def _gram(X, wt: np.ndarray, z: None) -> tuple[np.ndarray, None]: ...
 def _gram(X, wt: np.ndarray, z: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
     """X'WX and X'Wz for a dense or sparse X."""
     if sparse.issparse(X):
@@ -489,8 +497,10 @@ def _dyadic(S, u: np.ndarray, p: np.ndarray, n_units: int) -> np.ndarray:
     return su.T @ su - sp.T @ sp
 
 
-def glm_scores(y: np.ndarray, X: np.ndarray, fit: GLMFit, weights: np.ndarray | None = None) -> np.ndarray:
-    """Per-observation score contributions (R's ``sandwich::estfun`` for a binomial glm)."""
+def glm_scores(y: np.ndarray, X: np.ndarray, fit: GLMFit | SimpleNamespace,
+               weights: np.ndarray | None = None) -> np.ndarray:
+    """Per-observation score contributions (R's ``sandwich::estfun`` for a binomial glm);
+    ``fit`` needs ``mu``, ``eta`` and ``link`` only (a Dask partition passes a namespace)."""
     mu = fit.mu
     me = _mu_eta(fit.eta, mu, fit.link)
     r = (y - mu) * me / (mu * (1 - mu))
@@ -522,7 +532,7 @@ def check_hc_type(hc_type: str, cov_type: str) -> None:
 
 
 def glm_sandwich(bread: np.ndarray, cov_type: str, *, hc_type: str, n: int, k: int,
-                 meat: np.ndarray | None = None, cluster_meats: tuple[tuple[np.ndarray, int], ...] = (),
+                 meat: np.ndarray | None = None, cluster_meats: tuple[tuple[np.ndarray | float, int], ...] = (),
                  n_units: int = 0) -> tuple[np.ndarray, dict]:
     """Variance from the bread ``A^{-1}`` and the meat pieces, with R's finite-sample factors
     (module docstring); shared by :func:`glm_cov` and the Dask models, which sum the
@@ -541,6 +551,7 @@ def glm_sandwich(bread: np.ndarray, cov_type: str, *, hc_type: str, n: int, k: i
     if cov_type == "robust":
         f = n / (n - k) if hc_type == "HC1" else 1.0
         facts["adjustment"] = f"{hc_type}" + (" (n/(n-k))" if hc_type == "HC1" else " (none)")
+        assert meat is not None  # the robust meat is always passed
         V = f * bread @ meat @ bread
     elif cov_type == "cluster":
         if len(cluster_meats) == 1:
@@ -612,7 +623,7 @@ def glm_cov(y: np.ndarray, X: np.ndarray, fit: GLMFit, cov_type: str, *, hc_type
     if cov_type == "cluster":
         if len(clusters) == 1:
             codes, G = group_codes(clusters[0])
-            pieces = ((_meat(S, codes, G), G),)
+            pieces: tuple[tuple[np.ndarray | float, int], ...] = ((_meat(S, codes, G), G),)
         else:
             c1, g1 = group_codes(clusters[0])
             c2, g2 = group_codes(clusters[1])

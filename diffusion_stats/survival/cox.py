@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,9 @@ from ..inference.protocol import ModelProtocol
 from ..inference.results import Results
 from ..output.summary import Summary, format_number
 from . import _numerics as cn
+
+if TYPE_CHECKING:
+    from ._frailty import FrailtyResults
 
 __all__ = ["CoxHazard", "CoxResults"]
 
@@ -178,6 +181,7 @@ class CoxHazard(ModelProtocol):
         else:
             w = np.ones(n)
         if self.strata:
+            assert scodes is not None and slabels is not None  # factorised above
             codes = scodes[des.rows]
             used = np.bincount(codes, minlength=len(slabels)) > 0
             if not used.all():  # renumber strata left after dropping rows
@@ -213,7 +217,8 @@ class CoxHazard(ModelProtocol):
 
     # -- fitting ----------------------------------------------------------------
     def fit(self, *, cov_type: CovType | None = None, cluster: str | list[str] | None = None,
-            small_sample: bool | str = False, max_iter: int = 50, tol: float = 1e-12) -> CoxResults:
+            small_sample: bool | str = False, max_iter: int = 50,
+            tol: float = 1e-12) -> CoxResults | FrailtyResults:
         """Maximise the partial likelihood (Newton-Raphson with step halving).
 
         Parameters
@@ -323,7 +328,7 @@ class CoxHazard(ModelProtocol):
             _warn_negative_diagonal(cov, P.names)
         tests = _tests(beta, e, e0, cov, robust_score)
         idx = pd.Index(P.names)
-        info = {"Events": int(P.event.sum()), "Strata": len(P.strata_labels) if self.strata else 1,
+        info: dict[str, Any] = {"Events": int(P.event.sum()), "Strata": len(P.strata_labels) if self.strata else 1,
                 "Ties": self.ties}
         if weights_note:
             info["variance note"] = weights_note
@@ -376,6 +381,7 @@ class CoxHazard(ModelProtocol):
 
         def ev(b: np.ndarray) -> cn.Evaluation:
             if exact:
+                assert lay is not None
                 return cn.evaluate_exact(rs, lay, X, b)
             return cn.evaluate(rs, X, w, b, efron=self.ties == "efron", keep=True, ws=ws)
 
@@ -405,7 +411,7 @@ class CoxResults(Results):
 
     def __init__(self, *, model: CoxHazard, prepared: _Prepared, naive_cov: pd.DataFrame,
                  loglik_null: float, tests: dict, converged: bool, iterations: int,
-                 step_halvings: int, evaluation: cn.Evaluation, small_sample: bool,
+                 step_halvings: int, evaluation: cn.Evaluation, small_sample: bool | str,
                  risk_sets: cn.RiskSets, cluster_by_default: bool = False, **kw: Any) -> None:
         super().__init__(**kw)
         self.cluster_by_default = cluster_by_default  # repeated-event panel: cluster(unit) by default
