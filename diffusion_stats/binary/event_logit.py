@@ -71,8 +71,8 @@ def natural_spline_basis(t: np.ndarray, knots: np.ndarray, boundary: tuple[float
         raise InputError("natural_spline_basis: values outside the boundary knots are not supported")
     aknots = np.sort(np.concatenate([[lo] * 4, np.asarray(knots, dtype=float), [hi] * 4]))
     m = len(aknots) - 4
-    basis = np.empty((len(t), m))
-    const = np.empty((2, m))
+    basis: np.ndarray = np.empty((len(t), m))
+    const: np.ndarray = np.empty((2, m))
     for j in range(m):
         c = np.zeros(m)
         c[j] = 1.0

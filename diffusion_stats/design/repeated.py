@@ -269,7 +269,7 @@ def policy_spells(data: pd.DataFrame, *, unit: str = "unit", year: str = "year",
                 "until the next observed year, or fill the years")
         acc.exclude(n_gap_years, "were unobserved inside a pair's span: bridged (gaps='bridge'), the status "
                     "holds until the next observed year", what="years", warn=False)
-    last_obs = np.zeros(len(y), dtype="int64")
+    last_obs: np.ndarray = np.zeros(len(y), dtype="int64")
     if len(y):
         pair_end = np.append(np.flatnonzero(new_pair)[1:], len(y)) - 1
         last_obs = np.repeat(y[pair_end], np.diff(np.append(np.flatnonzero(new_pair), len(y))))

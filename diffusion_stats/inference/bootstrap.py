@@ -300,7 +300,7 @@ class _Layout:
     def __init__(self, codes: list[np.ndarray], sizes: list[int], boot: int) -> None:
         if len(codes) == 1:
             self.cell, self.n_cells = codes[0], sizes[0]
-            self.dims = [np.arange(sizes[0])]
+            self.dims: list[np.ndarray] = [np.arange(sizes[0])]
         else:
             self.cell, self.n_cells = group_codes(codes[0] * sizes[1] + codes[1])
             first = np.zeros(self.n_cells, dtype=np.int64)

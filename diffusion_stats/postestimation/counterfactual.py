@@ -412,7 +412,7 @@ def _exposure(A: np.ndarray, spec: dict, labels: list, t: int, act: np.ndarray, 
     Aa = A[:, act, :]
     n = A.shape[0]
     ind = (Aa <= wy).reshape(n, -1).astype(float)
-    e = np.asarray(M @ ind).reshape(n, len(act), A.shape[2])
+    e: np.ndarray = np.asarray(M @ ind).reshape(n, len(act), A.shape[2])
     if deg is not None:
         e = np.where(deg[:, None, None] > 0, e / np.where(deg > 0, deg, 1.0)[:, None, None], 0.0)
     return e

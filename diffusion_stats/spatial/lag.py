@@ -124,8 +124,8 @@ def spatial_layout(units: np.ndarray, times: np.ndarray | None, W: Any, *, stand
             raise DataValidationError(
                 f"unit column '{unit_name}' has {int(dup.sum())} duplicated value(s) (e.g. {units[dup.values][0]!r}) "
                 "in a cross-section; pass time= for a panel or keep one row per unit")
-        order = np.arange(n)
-        groups = [(None, order)]
+        order: np.ndarray = np.arange(n)
+        groups: list[tuple[Any, np.ndarray]] = [(None, order)]
     else:
         key = pd.DataFrame({"t": times, "u": units})
         dup = key.duplicated()

@@ -123,6 +123,8 @@ def build_risk_sets(start: np.ndarray, stop: np.ndarray, event: np.ndarray,
         mode = "pairs" if P <= max(PAIRS_PER_ROW * n, MAX_AUTO_PAIRS) else "cumsum"
     if mode not in ("pairs", "cumsum"):
         raise ValueError(f"mode={mode!r}")
+    pair_row: np.ndarray
+    pair_set: np.ndarray
     if mode == "cumsum":
         pair_row = pair_set = np.zeros(0, dtype=np.int64)
     elif P == n and np.all(counts == 1):
