@@ -32,7 +32,8 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, overload
 
 import numpy as np
 from scipy import sparse, special, stats
@@ -210,6 +211,8 @@ def irls(point: Callable[[np.ndarray | None], IRLSPoint], start: np.ndarray | No
     converged)``; ``A^{-1}`` is that of the last solved step after convergence (the
     polishing step moved the estimate by ~1e-8 SE, as R), else of the last estimate.
     """
+    if isinstance(maxiter, bool) or not isinstance(maxiter, (int, np.integer)) or maxiter < 1:
+        raise InputError(f"maxiter={maxiter!r}: pass a whole number of IRLS iterations >= 1")
     beta = start
     pt = point(beta)
     converged, polish, n_iter, rel, flat = False, False, 0, np.inf, 0
@@ -252,6 +255,7 @@ def irls(point: Callable[[np.ndarray | None], IRLSPoint], start: np.ndarray | No
         # information at the last estimate
         A, _ = pt.normal_equations()
         _, inv = _solve_spd(A, np.zeros(len(names)), names)
+    assert beta is not None  # maxiter >= 1: at least one step was taken
     return beta, inv, pt, n_iter, converged
 
 
@@ -305,7 +309,7 @@ def null_deviance(n1: float, n0: float, ybar: float) -> float:
     return -2.0 * ((n1 * np.log(ybar) if n1 > 0 else 0.0) + (n0 * np.log1p(-ybar) if n0 > 0 else 0.0))
 
 
-def fit_binary_glm(y: np.ndarray, X: np.ndarray, *, link: str = "logit", weights: np.ndarray | None = None,
+def fit_binary_glm(y: np.ndarray, X: Any, *, link: str = "logit", weights: np.ndarray | None = None,
                    offset: np.ndarray | None = None, names: list[str] | None = None, tol: float = 1e-10,
                    maxiter: int = 100, start: np.ndarray | None = None, _check: bool = True) -> GLMFit:
     """Maximum likelihood for a binary GLM by IRLS (Fisher scoring).
@@ -402,7 +406,7 @@ def separation_stats(y: np.ndarray, X, mu: np.ndarray) -> dict:
         on = X.sum(axis=0)
         y_on = y @ X
         cols_perfect = X[perfect] if n_perfect else None
-    on_perfect = (cols_perfect != 0).any(axis=0) if n_perfect else np.zeros(X.shape[1], dtype=bool)
+    on_perfect = (cols_perfect != 0).any(axis=0) if cols_perfect is not None else np.zeros(X.shape[1], dtype=bool)
     return {"n_perfect": n_perfect, "is01": is01, "on": on, "y_on": y_on, "ysum": y.sum(),
             "on_perfect": on_perfect}
 
@@ -443,6 +447,10 @@ def separation_flags(st: dict, beta: np.ndarray, inv: np.ndarray, names: list[st
 
 
 # --------------------------------------------------------------------------- variance
+@overload
+def _gram(X, wt: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+@overload
+def _gram(X, wt: np.ndarray, z: None) -> tuple[np.ndarray, None]: ...
 def _gram(X, wt: np.ndarray, z: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
     """X'WX and X'Wz for a dense or sparse X."""
     if sparse.issparse(X):
@@ -452,8 +460,10 @@ def _gram(X, wt: np.ndarray, z: np.ndarray | None) -> tuple[np.ndarray, np.ndarr
     return Xw.T @ X, (None if z is None else Xw.T @ z)
 
 
-def glm_scores(y: np.ndarray, X: np.ndarray, fit: GLMFit, weights: np.ndarray | None = None) -> np.ndarray:
-    """Per-observation score contributions (R's ``sandwich::estfun`` for a binomial glm)."""
+def glm_scores(y: np.ndarray, X: np.ndarray, fit: GLMFit | SimpleNamespace,
+               weights: np.ndarray | None = None) -> np.ndarray:
+    """Per-observation score contributions (R's ``sandwich::estfun`` for a binomial glm);
+    ``fit`` needs ``mu``, ``eta`` and ``link`` only (a Dask partition passes a namespace)."""
     mu = fit.mu
     me = _mu_eta(fit.eta, mu, fit.link)
     r = (y - mu) * me / (mu * (1 - mu))

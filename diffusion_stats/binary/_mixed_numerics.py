@@ -47,6 +47,7 @@ __all__ = ["MixedProblem", "CrossedProblem", "gh_rule", "theta_bounds", "lambda_
 def gh_rule(k: int) -> tuple[np.ndarray, np.ndarray]:
     """K-point Gauss-Hermite rule for the standard normal density (nodes, weights summing to 1),
     as lme4's ``GHrule(k)`` (symmetrised nodes and weights)."""
+    z: np.ndarray
     z, w = np.polynomial.hermite_e.hermegauss(k)
     w = w / w.sum()
     z = (z - z[::-1]) / 2
@@ -521,7 +522,7 @@ class CrossedProblem(MixedProblem):
         self.n_theta1 = self.n_theta
         self.n_theta = self.n_theta1 + 1
         self._cell = self.g * self.J2 + self.g2
-        self._u2 = np.zeros(self.J2)
+        self._u2: np.ndarray = np.zeros(self.J2)
 
     def _pieces(self, theta):
         return lambda_from_theta(theta[:self.n_theta1], self.q), float(theta[self.n_theta1])

@@ -16,6 +16,7 @@ from ..core.errors import (
     InputError,
     SpecificationError,
 )
+from ..core.options import Duration
 from ..design.dask_frames import (
     PartitionSpec,
     as_dask,
@@ -210,6 +211,8 @@ class _DaskBinaryModel(ModelProtocol):
     _name = "EventLogit"
     _allowed_cov: tuple[str, ...] = ("classical", "robust", "cluster")
     _dyadic = False
+    _unit: str  # dyadic models only
+    _partner: str
 
     def _setup(self, formula: str, data, *, link: str, weights, missing: str, extra: tuple[str, ...]) -> None:
         self._data = as_dask(data, self._name)
@@ -346,7 +349,7 @@ class _DaskBinaryModel(ModelProtocol):
             n_clusters = ()
         cov = pd.DataFrame(V, index=names, columns=names)
         fitted = _LazyFitted(self._data, self._spec, roles, dur, beta, self._link)
-        res = DaskBinaryResults(fit=glmfit, notes=notes, fitted=fitted, not_psd=facts["not_psd"],
+        res = DaskBinaryResults(fit=glmfit, notes=notes, fitted=fitted, not_psd=facts["not_psd"],  # type: ignore[arg-type]  # lazy fitted
                             model_name=self._name, model=self, params=params, cov=cov, nobs=n, loglik=glmfit.loglik,
                             cov_type=cov_type, cluster=cols, n_clusters=n_clusters, info=info,
                             formula=self._formula)
@@ -439,7 +442,7 @@ class DaskEventLogit(_DaskBinaryModel):
     _name = "EventLogit"
     _role_args = ("time", "weights")
 
-    def __init__(self, formula: str, data, *, link: str = "logit", duration: str | None = None,
+    def __init__(self, formula: str, data, *, link: str = "logit", duration: Duration | None = None,
                  time: str = "stop", spline_df: int = 4, knots=None, weights: str | None = None,
                  missing: str = "raise") -> None:
         from .event_logit import _check_duration_args

@@ -27,7 +27,7 @@ variance options and their finite-sample factors are documented there and in
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -71,8 +71,8 @@ def natural_spline_basis(t: np.ndarray, knots: np.ndarray, boundary: tuple[float
         raise InputError("natural_spline_basis: values outside the boundary knots are not supported")
     aknots = np.sort(np.concatenate([[lo] * 4, np.asarray(knots, dtype=float), [hi] * 4]))
     m = len(aknots) - 4
-    basis = np.empty((len(t), m))
-    const = np.empty((2, m))
+    basis: np.ndarray = np.empty((len(t), m))
+    const: np.ndarray = np.empty((2, m))
     for j in range(m):
         c = np.zeros(m)
         c[j] = 1.0
@@ -168,6 +168,7 @@ class BinaryResults(Results):
     """
 
     model_name = "EventLogit"
+    _model: Any  # set by EventLogit.fit, for ds.wild_bootstrap
 
     def __init__(self, *, fit: GLMFit, notes: list[str], fitted: np.ndarray, not_psd: bool,
                  model_name: str, model: Any = None, **kw: Any) -> None:
@@ -184,7 +185,7 @@ class BinaryResults(Results):
         return self._fit.link
 
     @property
-    def converged(self) -> bool:
+    def converged(self) -> bool:  # type: ignore[override]  # read-only here; Results' attribute is a default
         return self._fit.converged
 
     @property
@@ -227,9 +228,10 @@ class BinaryResults(Results):
     def residuals(self, kind: str = "response") -> pd.Series:
         """Residuals of the rows used: "response", "pearson", "deviance" or "working" (R's
         ``residuals.glm``; see :func:`diffusion_stats.binary.diagnostics.binary_residuals`)."""
-        from .diagnostics import binary_residuals
+        from .diagnostics import ResidualKind, binary_residuals
         m = self.model
-        return binary_residuals(m._design.y, self._fitted, link=self.link, weights=m._weights, kind=kind,
+        return binary_residuals(m._design.y, self._fitted, link=self.link, weights=m._weights,
+                                kind=cast(ResidualKind, kind),  # checked by binary_residuals
                                 index=self._rows_index())
 
     def _rows_index(self) -> pd.Index:
@@ -362,7 +364,7 @@ class _BinaryModel(ModelProtocol):
         y, X = self._design.y, self._X
         fit = fit_binary_glm(y, X, link=self._link, weights=self._weights, names=self._names,
                              maxiter=maxiter, tol=tol)
-        clusters = ()
+        clusters: tuple[np.ndarray, ...] = ()
         if cols:
             clusters = tuple(self._data[c].to_numpy()[self._design.rows] for c in cols)
             for c, v in zip(cols, clusters, strict=True):

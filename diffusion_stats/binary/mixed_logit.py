@@ -77,6 +77,8 @@ class MixedResults(Results):
     """
 
     model_name = "MixedEventLogit"
+    _loglik: float  # always given (Results allows None)
+    _theta_cov: np.ndarray | None  # set by MixedEventLogit.fit
 
     def __init__(self, *, model: MixedEventLogit, fit: dict, theta: np.ndarray, beta: np.ndarray,
                  modes, n_agq: int, pooled_loglik: float, notes: list[str], **kw: Any) -> None:
@@ -180,7 +182,7 @@ class MixedResults(Results):
         return self._n_agq
 
     @property
-    def converged(self) -> bool:
+    def converged(self) -> bool:  # type: ignore[override]  # read-only here; Results' attribute is a default
         return bool(self._fitinfo["converged"])
 
     @property
@@ -228,7 +230,7 @@ class MixedResults(Results):
                 "pooled_loglik": self._pooled_loglik}
 
     # -- predictions
-    def predict(self, data: pd.DataFrame | None = None, *, re: bool = True,
+    def predict(self, data: pd.DataFrame | None = None, *, re: bool = True,  # type: ignore[override]  # lme4-style
                 type: Literal["response", "link"] = "response") -> np.ndarray:
         """Predictions with (``re=True``, conditional on the modes) or without the random effects.
 
@@ -569,7 +571,7 @@ class MixedEventLogit(ModelProtocol):
             warnings.warn(f"MixedEventLogit: the optimiser stopped without convergence ({out['message']})",
                           ConvergenceWarning, stacklevel=user_stacklevel())
             notes.append(f"WARNING: optimiser did not converge ({out['message']}).")
-        self._theta_cov = None
+        self._theta_cov: np.ndarray | None = None
         V = self._cov(P, x, n_agq, cov_type, kind)
         modes = P.modes(theta, beta) if self._crossed is None else _crossed_modes(P, theta, beta)
         params = pd.Series(beta, index=self._names, name="coef")

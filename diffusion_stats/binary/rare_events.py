@@ -110,6 +110,7 @@ def case_control_sample(data: pd.DataFrame | Iterable[pd.DataFrame], *, event: s
             keep0 = np.sort(rng.choice(idx0, size=m, replace=False))
             frac = m / n0 if n0 else 1.0
         else:
+            assert fraction is not None  # exactly one of the two is given (checked above)
             keep0 = idx0[rng.random(n0) < fraction]
             frac = float(fraction)
         keep = np.sort(np.concatenate([np.flatnonzero(y), keep0]))

@@ -47,7 +47,7 @@ def to_plain(v: Any) -> Any:
 class Exclusion(NamedTuple):
     """``count`` items (``what``: rows, units, dyads...) excluded or added, and why."""
 
-    count: int
+    count: int  # type: ignore[assignment]  # the field shadows tuple.count on purpose (public name)
     reason: str
     what: str = "rows"
     examples: tuple = ()
@@ -71,7 +71,7 @@ class _Counts(dict):
     def __setitem__(self, key: str, value: Any) -> None:
         super().__setitem__(str(key), value if isinstance(value, (dict, list)) else to_plain(value))
 
-    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def update(self, *args: Any, **kwargs: Any) -> None:
         for k, v in dict(*args, **kwargs).items():
             self[k] = v
 
@@ -205,7 +205,7 @@ def _FullTextFrame(*args, **kwargs):
 
 def accounting(df: pd.DataFrame) -> Accounting:
     """Return the :class:`Accounting` a builder attached to ``df``."""
-    acc = getattr(df, "attrs", {}).get("accounting")
+    acc: Any = getattr(df, "attrs", {}).get("accounting")
     if isinstance(acc, dict) and not isinstance(acc, Accounting) and "builder" in acc:
         acc = Accounting.from_dict(acc)  # read back from Parquet / JSON
     if acc is None:

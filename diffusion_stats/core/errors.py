@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
+from types import FrameType
 
 __all__ = [
     "user_stacklevel",
@@ -129,7 +130,7 @@ def user_stacklevel() -> int:
     import sys
 
     pkg = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # diffusion_stats/
-    f = sys._getframe(1)
+    f: FrameType | None = sys._getframe(1)
     level = 1
     while f is not None and os.path.abspath(f.f_code.co_filename).startswith(pkg):
         f = f.f_back

@@ -9,8 +9,9 @@ import re
 import sys
 import warnings
 from collections import ChainMap
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -32,14 +33,14 @@ _NAMESPACE: contextvars.ContextVar[Mapping[str, Any] | None] = contextvars.Conte
     "diffusion_stats_formula_namespace", default=None)
 
 
-def caller_namespace() -> Mapping[str, Any]:
+def caller_namespace() -> MutableMapping[str, Any]:
     """Locals and globals of the first frame outside diffusion_stats (the user's line).
 
     Formulas are evaluated with the data's columns first and this namespace second, so a
     user-defined function (``"event ~ shifted(x)"``) or module (``np.log(x)``) works, as
     R's formula environment.
     """
-    f = sys._getframe(1)
+    f: FrameType | None = sys._getframe(1)
     while f is not None and os.path.abspath(f.f_code.co_filename).startswith(_PACKAGE):
         f = f.f_back
     if f is None:

@@ -79,9 +79,9 @@ def check_years(adoptions, *, windows_years: dict[str, np.ndarray] | None = None
         v = np.asarray(v, dtype="float64")
         parts.append(v)
         names += [k] * len(v)
-    for k, v in (scalars or {}).items():
-        if v is not None:
-            parts.append(np.array([float(v)]))
+    for k, sv in (scalars or {}).items():
+        if sv is not None:
+            parts.append(np.array([float(sv)]))
             names.append(k)
     allv = np.concatenate(parts) if parts else np.zeros(0)
     bad = outlying_years(allv, anchor=ay if len(ay) else None)

@@ -87,7 +87,7 @@ def status_codes(status: Any, argument: str = "status") -> tuple[int, ...]:
                              "'full+associate', 'any' or a tuple of codes (1 full, 2 associate, 3 observer)")
         return _STATUS_SETS[status]
     try:
-        codes = tuple(sorted({int(s) for s in ([status] if np.isscalar(status) else status)}))
+        codes = tuple(sorted({int(s) for s in ([status] if np.isscalar(status) else status)}))  # type: ignore[arg-type]  # any user value: errors caught below
     except (TypeError, ValueError):
         raise InputError(f"{argument}={status!r}: give 'full', 'full+associate', 'any' or codes from "
                          "{1, 2, 3}") from None

@@ -120,7 +120,7 @@ def load_demo() -> Demo:
     adoptions = read_adoptions(raw)
     cov = pd.read_csv(bundled_path("demo_covariates.csv"), dtype={"unit": str})
     first, last = PARAMS["first_year"], PARAMS["last_year"]
-    pol = sorted(f"demo{i:02d}" for i in range(1, PARAMS["n_policies"] + 1))
+    pol = sorted(f"demo{i:02d}" for i in range(1, int(PARAMS["n_policies"]) + 1))
     windows = pd.DataFrame({"policy": pol, "first_year": first, "last_year": last})
     return Demo(adoptions, cov, windows, dict(PARAMS))
 

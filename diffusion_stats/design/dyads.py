@@ -114,6 +114,7 @@ class _Plan:
         adopted = aj < t
         keep = None
         if self.u_first is not None:
+            assert self.u_last is not None  # set together
             keep = (self.u_first[j] <= t) & (t <= self.u_last[j])
             if keep.all():
                 keep = None
@@ -157,6 +158,8 @@ class _Plan:
 class _DyadCov:
     """One dyadic covariate source prepared as a lookup (unit, partner[, year]) -> row."""
 
+    _plan_labels: list[str]  # set by _Attach
+
     def __init__(self, spec: Any, k: int, plan: _Plan) -> None:
         from ..weights.core import Weights
 
@@ -170,7 +173,7 @@ class _DyadCov:
         self.label = f"dyad_covariates[{k}]"
         U = plan.U
         if isinstance(spec, Weights):
-            self.weights = spec
+            self.weights: Weights | None = spec
             self.name = spec.name
             self.columns = [spec.name]
             self.by_year = spec.is_time_varying
@@ -219,7 +222,7 @@ class _DyadCov:
         self.values = spec[self.columns].reset_index(drop=True)
         cells = U * U * self.span
         if cells <= _DENSE_LIMIT:
-            self.table = np.full(cells, -1, dtype=np.int32 if len(spec) < 2**31 else np.int64)
+            self.table: np.ndarray | None = np.full(cells, -1, dtype=np.int32 if len(spec) < 2**31 else np.int64)
             self.table[keyall] = rows
             self.index = None
         else:
@@ -236,6 +239,7 @@ class _DyadCov:
         if self.table is not None:
             idx = self.table[key].astype(np.int64)
         else:
+            assert self.index is not None  # the table's alternative
             pos = self.index.get_indexer(key)
             idx = np.where(pos >= 0, self.rows[np.maximum(pos, 0)], -1)
         idx[~inside] = -1

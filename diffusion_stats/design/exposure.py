@@ -253,7 +253,7 @@ def exposure(panel: pd.DataFrame, adoptions: pd.DataFrame, W: Weights, *, lag: i
     keys, fallback = _year_keys(s_values, W, missing_years)
     n_u, n_p = W.n, len(pols)
     acc = np.zeros((n_u, n_p))
-    deg = np.zeros(n_u)
+    deg: np.ndarray = np.zeros(n_u)
     # columns of the operator at the adopters, one column per adoption (sorted by year):
     # adding adoptions (ptr, top] adds entries indptr[ptr]:indptr[top] of this CSC matrix
     cols = sp.csc_matrix((n_u, len(a_u)))

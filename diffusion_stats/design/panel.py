@@ -86,7 +86,7 @@ def _policy_windows(ad: pd.DataFrame, windows: pd.DataFrame | None, start: int |
         labels = first_adopt.index.to_numpy(dtype=object)
         s = first_adopt.to_numpy(dtype="int64") if start is None else np.full(len(labels), start, dtype="int64")
         if end is None and default_end is None:
-            e = np.zeros(0, dtype="int64")
+            e: np.ndarray = np.zeros(0, dtype="int64")
         else:
             e = np.full(len(labels), default_end if end is None else end, dtype="int64")
         return labels, s, e, ad

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeVar, cast, get_args
 
 import numpy as np
 import pandas as pd
@@ -61,16 +61,17 @@ EVENT_TYPES = ("adoption", "repeal")
 Form = Literal["ag", "pwp-total", "pwp-gap"]
 Risk = Literal["adoption", "repeal", "both"]
 State = Literal["in_force", "repealed", "ever", "adoption", "repeal"]
+_S = TypeVar("_S", bound=str)
 _FORMS = get_args(Form)
 _RISKS = get_args(Risk)
-_STATES = get_args(State)
+_STATES: tuple[State, ...] = get_args(State)
 
 
-def _choice(value: Any, options: Sequence[str], argument: str) -> str:
+def _choice(value: Any, options: Sequence[_S], argument: str) -> _S:
     if not isinstance(value, str) or value not in options:
         hint = did_you_mean(str(value), options) if isinstance(value, str) else ""
         raise InputError(f"{argument}={value!r}: use one of {tuple(options)}{hint}")
-    return value
+    return cast(_S, value)  # one of options
 
 
 def _ex(*cols: np.ndarray, k: int = 5) -> list[str]:
@@ -268,7 +269,7 @@ def policy_spells(data: pd.DataFrame, *, unit: str = "unit", year: str = "year",
                 "until the next observed year, or fill the years")
         acc.exclude(n_gap_years, "were unobserved inside a pair's span: bridged (gaps='bridge'), the status "
                     "holds until the next observed year", what="years", warn=False)
-    last_obs = np.zeros(len(y), dtype="int64")
+    last_obs: np.ndarray = np.zeros(len(y), dtype="int64")
     if len(y):
         pair_end = np.append(np.flatnonzero(new_pair)[1:], len(y)) - 1
         last_obs = np.repeat(y[pair_end], np.diff(np.append(np.flatnonzero(new_pair), len(y))))
@@ -905,7 +906,7 @@ def status_exposure(panel: pd.DataFrame, spells: pd.DataFrame, W: Any, *, lag: i
     lens = b - a + 1
     cells = np.repeat(su * (n_p * n_y) + sp_ * n_y - y0, lens) + np.repeat(a, lens) + (
         np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens))
-    Z = np.zeros(n_u * n_p * n_y)
+    Z: np.ndarray = np.zeros(n_u * n_p * n_y)
     Z[cells] = 1.0
     Z = Z.reshape(n_u, n_p * n_y)
     # source-years with a known status (any state) - to report partner-years counted as 0
@@ -958,7 +959,7 @@ def status_exposure(panel: pd.DataFrame, spells: pd.DataFrame, W: Any, *, lag: i
 
 
 def status_channels(panel: pd.DataFrame, spells: pd.DataFrame, channels: Any,
-                    states: Sequence[str] = ("in_force", "repealed")) -> pd.DataFrame:
+                    states: State | Sequence[State] = ("in_force", "repealed")) -> pd.DataFrame:
     """Channel exposures split by the neighbours' current status.
 
     For every :class:`~diffusion_stats.Channel` and every state, a column

@@ -299,7 +299,7 @@ def simulate_diffusion(units: Any, channels: Any = None, *, effects: Mapping[str
     def channel_matrix(spec: dict[str, Any], year: int) -> tuple[sp.csr_matrix, np.ndarray | None]:
         return _channel_matrix(spec, labels, year)
 
-    cache: dict[tuple[int, int], tuple[sp.csr_matrix, np.ndarray | None]] = {}
+    cache: dict[tuple[int, int | None], tuple[sp.csr_matrix, np.ndarray | None]] = {}
     exp_frames: list[pd.DataFrame] = []
     adopt_year = np.full((n, P), np.iinfo(np.int64).max, dtype=np.int64)
     for yi, t in enumerate(years):

@@ -29,7 +29,7 @@ with the same draws for every ``b0`` (its ends found by bisection).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -117,6 +117,10 @@ class _Adapter:
     def cluster_values(self, col: str) -> np.ndarray:
         raise NotImplementedError
 
+    def columns(self) -> Any:
+        """The columns of the model's data."""
+        raise NotImplementedError
+
 
 class _BinaryAdapter(_Adapter):
     def __init__(self, res) -> None:
@@ -125,7 +129,7 @@ class _BinaryAdapter(_Adapter):
             raise InputError("wild_bootstrap needs the results of EventLogit/DyadicLogit.fit() from this session")
         self.m = m
         self.y = m._design.y
-        self.X = m._X if sparse.issparse(m._X) else np.asarray(m._X)  # sparse duration dummies stay sparse
+        self.X: Any = m._X if sparse.issparse(m._X) else np.asarray(m._X)  # sparse duration dummies stay sparse
         self.w = m._weights
         self.link = m._link
         self.names = list(m._names)
@@ -296,7 +300,7 @@ class _Layout:
     def __init__(self, codes: list[np.ndarray], sizes: list[int], boot: int) -> None:
         if len(codes) == 1:
             self.cell, self.n_cells = codes[0], sizes[0]
-            self.dims = [np.arange(sizes[0])]
+            self.dims: list[np.ndarray] = [np.arange(sizes[0])]
         else:
             self.cell, self.n_cells = group_codes(codes[0] * sizes[1] + codes[1])
             first = np.zeros(self.n_cells, dtype=np.int64)
@@ -451,7 +455,7 @@ def wild_bootstrap(results, terms: str | list[str], *, cluster: str | list[str] 
             Ts_u = _stats(ic, lay, V, progress_bar)
             keep_draws[t] = Ts_u
 
-            def pvalue(b0, k=k, keep=False, ic=ic, se=se, Ts_u=Ts_u):
+            def pvalue(b0, k=k, keep=False, ic=ic, se=se, Ts_u=Ts_u):  # type: ignore[misc]  # another closure, same call
                 T = (ad.beta[k] - b0) / se
                 return T, float(np.mean(np.abs(Ts_u) >= np.abs(T) * (1 - _TIE)))
         T, p = pvalue(null, keep=True)
@@ -466,7 +470,7 @@ def wild_bootstrap(results, terms: str | list[str], *, cluster: str | list[str] 
                            draws=keep_draws)
 
 
-def _efficient(S: np.ndarray, A: np.ndarray, k: int) -> np.ndarray:
+def _efficient(S: Any, A: np.ndarray, k: int) -> np.ndarray:
     """Row efficient scores of coefficient k: S_k - A_kr A_rr^{-1} S_r."""
     p = A.shape[0]
     if sparse.issparse(S):

@@ -31,14 +31,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
 from ..core.errors import InputError, SpecificationError, require_columns, user_stacklevel
-from ..core.options import check_option
+from ..core.options import CovType, check_option
 
 __all__ = [
     "COV_TYPES",
@@ -75,7 +75,7 @@ _SYNONYMS = {True: "CR1", False: "none"}
 def resolve_cov_type(cov_type: str | None, cluster: str | Sequence[str] | None, *,
                      allowed: Sequence[str] = ("classical", "robust", "cluster"),
                      default: str = "classical", data: pd.DataFrame | None = None
-                     ) -> tuple[str, tuple[str, ...]]:
+                     ) -> tuple[CovType, tuple[str, ...]]:
     """Validate and normalise ``(cov_type, cluster)``.
 
     Rules: giving ``cluster`` with ``cov_type=None`` means "cluster" (as R's coxph);
@@ -111,7 +111,7 @@ def resolve_cov_type(cov_type: str | None, cluster: str | Sequence[str] | None, 
             "(or leave cov_type unset) to cluster, or drop cluster=")
     if data is not None and cols:
         require_columns(data, cols, argument="data (cluster=)")
-    return cov_type, cols
+    return cast(CovType, cov_type), cols  # checked against COV_TYPES above
 
 
 def group_codes(values) -> tuple[np.ndarray, int]:

@@ -176,7 +176,7 @@ class Results:
         """Fitted values of the rows used, labelled by the data's index."""
         raise SpecificationError(f"{type(self).__name__} has no fitted values")
 
-    def residuals(self, kind: str | None = None) -> pd.Series | pd.DataFrame:
+    def residuals(self, kind: str = "response") -> pd.Series | pd.DataFrame:
         """Residuals of the rows used (the kinds depend on the model)."""
         raise SpecificationError(f"{type(self).__name__} has no residuals")
 

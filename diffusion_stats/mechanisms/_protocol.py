@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, overload
 
 import pandas as pd
 
@@ -36,6 +36,10 @@ def _protocol(model: Any) -> ModelProtocol:
     return model
 
 
+@overload
+def model_formula(model: Any, *, strict: Literal[True] = ...) -> str: ...
+@overload
+def model_formula(model: Any, *, strict: bool) -> str | None: ...
 def model_formula(model: Any, *, strict: bool = True) -> str | None:
     """The formula the model was built with (``None`` for a non-model unless ``strict``)."""
     if not strict and not isinstance(model, ModelProtocol):
@@ -70,7 +74,9 @@ def fit_results(model_or_results: Any, fit_kwargs: Mapping[str, Any] | None) -> 
 
 # -- formulas -------------------------------------------------------------------------
 def _split_top(s: str, sep: str = "+") -> list[str]:
-    out, depth, cur = [], 0, []
+    out: list[str] = []
+    cur: list[str] = []
+    depth = 0
     for ch in s:
         if ch in "([{":
             depth += 1

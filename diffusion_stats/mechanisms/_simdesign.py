@@ -11,7 +11,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -86,6 +86,7 @@ class SimDesign:
         the real panel; its covariates are carried from its nearest observed year (forward, then
         backward)."""
         units = [str(u) for u in (self.units["unit"] if isinstance(self.units, pd.DataFrame) else self.units)]
+        assert self.windows is not None  # set by __post_init__
         years = np.arange(int(self.windows["first_year"].min()), int(self.windows["last_year"].max()) + 1)
         grid = pd.MultiIndex.from_product([units, years], names=["unit", "year"]).to_frame(index=False)
         cov = cov.assign(unit=cov["unit"].astype(str), year=cov["year"].astype(np.int64))
@@ -151,7 +152,8 @@ def make_estimator(estimator: Any, formula: str, fit_kwargs: Mapping[str, Any] |
         if estimator in ("logit", "cloglog"):
             from ..binary.event_logit import EventLogit
 
-            return lambda d: EventLogit(formula, d, link=estimator, duration="spline").fit(**fk)
+            link = cast(Literal["logit", "cloglog"], estimator)
+            return lambda d: EventLogit(formula, d, link=link, duration="spline").fit(**fk)
         raise InputError(f"estimator={estimator!r}; use 'cox', 'logit', 'cloglog', an unfitted model, or a "
                          "function data -> results")
     if is_model(estimator):

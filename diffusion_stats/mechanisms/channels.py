@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,9 @@ MECHANISM_LABELS = {"learning": "learning", "emulation": "emulation", "coercion"
                     "competition": "competition", "socialization": "socialization", "mimicry": "mimicry",
                     "standard_setting": "standard setting", "conditionality": "conditionality", "other": "other"}
 KINDS = ("share", "count", "weighted")
+ChannelKind = Literal["share", "count", "weighted"]
+MissingYears = Literal["previous", "nearest", "zero", "raise"]
+MissingUnits = Literal["raise", "zero"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,12 +85,12 @@ class Channel:
     name: str
     weights: Any
     mechanism: str = "other"
-    kind: str = "share"
+    kind: ChannelKind = "share"
     weight_by: pd.DataFrame | None = None
     lag: int = 1
     source: str = ""
-    missing_years: str = "previous"
-    missing_units: str = "raise"
+    missing_years: MissingYears = "previous"
+    missing_units: MissingUnits = "raise"
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.isidentifier():
@@ -184,7 +187,7 @@ def _scaled_weights(ch: Channel, svals: pd.DataFrame, labels: Sequence[str], yea
     ok = (yi >= 0) & (ui >= 0)
     S[yi[ok], ui[ok]] = pd.to_numeric(s[col]).to_numpy(dtype=float)[ok]
     base_cache: dict = {}
-    mats = {}
+    mats: dict[int | None, Any] = {}
     for k, y in enumerate(years):
         y = int(y)
         if W.is_time_varying:

@@ -43,7 +43,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..core.errors import DataValidationError, InputError, require_columns
-from .channels import Channel
+from .channels import Channel, ChannelKind, MissingYears
 
 __all__ = [
     "success_weights", "network_weights", "membership_weights", "attribute_weights", "leader_weights",
@@ -232,8 +232,9 @@ def network_weights(edges: pd.DataFrame, *, source: str = "state_02", target: st
     if year is not None:  # years with no tie at all still get an (empty) matrix
         yrs = sorted(pd.unique(edges[year].astype(np.int64)))
         if tuple(yrs) != W.years:
-            mats = {int(y): (W.matrix(year=int(y)) if int(y) in W.years else sp.csr_matrix((W.n, W.n)))
-                    for y in yrs}
+            mats: dict[int | None, Any] = {
+                int(y): (W.matrix(year=int(y)) if int(y) in (W.years or ()) else sp.csr_matrix((W.n, W.n)))
+                for y in yrs}
             W = Weights(mats, list(W.labels), name=name)
     return W
 
@@ -523,7 +524,7 @@ def similarity_weights(attributes: pd.DataFrame, columns: Sequence[str], *, unit
 
 # -- channels ----------------------------------------------------------------------------
 def learning_success(weights: Any, success: pd.DataFrame, *, name: str = "learning_success",
-                     kind: str = "share", lag: int = 1) -> Channel:
+                     kind: ChannelKind = "share", lag: int = 1) -> Channel:
     """Learning from success: adopters count by their policy's observed success.
 
     ``success`` comes from :func:`success_weights`. Sources: Volden (2006); Meseguer
@@ -540,8 +541,8 @@ def learning_success(weights: Any, success: pd.DataFrame, *, name: str = "learni
                    source=SOURCES["learning_success"])
 
 
-def learning_network(edges: pd.DataFrame, *, name: str = "learning_network", kind: str = "count",
-                     lag: int = 1, missing_years: str = "previous", **kwargs: Any) -> Channel:
+def learning_network(edges: pd.DataFrame, *, name: str = "learning_network", kind: ChannelKind = "count",
+                     lag: int = 1, missing_years: MissingYears = "previous", **kwargs: Any) -> Channel:
     """Learning through an inferred diffusion network (Desmarais, Harden & Boehmke 2015).
 
     ``kwargs`` go to :func:`network_weights`. DHB count each state's sources that have
@@ -558,7 +559,7 @@ def learning_network(edges: pd.DataFrame, *, name: str = "learning_network", kin
                    source=SOURCES["learning_network"], missing_years=missing_years)
 
 
-def igo_channel(weights: Any, *, mechanism: str = "learning", name: str = "shared_igos", kind: str = "weighted",
+def igo_channel(weights: Any, *, mechanism: str = "learning", name: str = "shared_igos", kind: ChannelKind = "weighted",
                 lag: int = 1) -> Channel:
     """Shared IGO membership as knowledge exchange (learning) or socialization (emulation).
 
@@ -579,7 +580,7 @@ def igo_channel(weights: Any, *, mechanism: str = "learning", name: str = "share
                    source=SOURCES["igo_learning" if mechanism == "learning" else "igo_emulation"])
 
 
-def emulation_peers(weights: Any, *, name: str = "peers", kind: str = "share", lag: int = 1) -> Channel:
+def emulation_peers(weights: Any, *, name: str = "peers", kind: ChannelKind = "share", lag: int = 1) -> Channel:
     """Emulation of cultural or political peers (from :func:`attribute_weights` or CEPII dyads).
 
     Examples
@@ -635,7 +636,7 @@ def coercion_power(weights: Any, *, name: str = "power", lag: int = 1) -> Channe
 
 
 def coercion_conditionality(weights: Any, *, name: str = "conditionality", lag: int = 1,
-                            missing_years: str = "zero", mechanism: str = "coercion") -> Channel:
+                            missing_years: MissingYears = "zero", mechanism: str = "coercion") -> Channel:
     """Conditionality: under a programme, exposure = share of the conditioning members that adopted.
 
     ``mechanism="conditionality"`` labels it as the IO literature does (Schimmelfennig &

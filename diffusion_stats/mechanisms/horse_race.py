@@ -236,7 +236,7 @@ def horse_race(model_or_results: Any, channels: Any, *, fit_kwargs: dict | None 
         except DiffusionStatsError as exc:
             notes.append(f"Separability diagnostics unavailable: {exc}")
     srcs = [f"{c.name}: {c.source}" for c in (channels if isinstance(channels, (list, tuple)) else [channels])
-            if not isinstance(c, str) and getattr(c, "source", "")]
+            if not isinstance(c, str) and getattr(c, "source", None)]
     if srcs:
         notes.append("Channel sources - " + "; ".join(srcs) + ".")
     if moderated:

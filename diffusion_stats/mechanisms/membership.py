@@ -162,7 +162,7 @@ def comembership_weights(memberships: pd.DataFrame, igos: Any, *, status: Any = 
     idx = pd.Index(labels)
     gcode, groups = pd.factorize(m["igo"])
     ylist = np.arange(yr[0], yr[1] + 1)
-    mats = {}
+    mats: dict[int | None, Any] = {}
     by_year = dict(tuple(m.assign(_g=gcode).groupby("year", sort=True)))
     for y in ylist:
         g = by_year.get(int(y))
@@ -250,7 +250,7 @@ def power_weights(memberships: pd.DataFrame, igos: Any, capabilities: pd.DataFra
     idx = pd.Index(labels)
     gcode, groups = pd.factorize(m["igo"])
     m = m.assign(_g=gcode)
-    mats = {}
+    mats: dict[int | None, Any] = {}
     by_year = dict(tuple(m.groupby("year", sort=True)))
     for y in range(yr[0], yr[1] + 1):
         g = by_year.get(int(y))
@@ -479,7 +479,7 @@ def conditionality(memberships: pd.DataFrame, igo: str, candidates: Any, *, name
     n = len(labels)
     mem_by = dict(tuple(m.groupby("year")))
     cand_by = dict(tuple(c.groupby("year")))
-    mats = {}
+    mats: dict[int | None, Any] = {}
     for y in range(yr[0], yr[1] + 1):
         g, k = mem_by.get(y), cand_by.get(y)
         if g is None or k is None:

@@ -270,6 +270,7 @@ def rolling_netinf(adoptions: pd.DataFrame, *, window: int = 35, n_edges: int = 
     if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
         raise InputError(f"window={window!r}: pass a whole number of years >= 1")
     n, _ = _check_counts(n_edges, None)
+    assert n is not None  # _check_counts raises when neither is given
     pars = _check_params(params, model)
     a = as_adoptions(adoptions)
     labels = sorted(a["unit"].unique())
@@ -292,7 +293,7 @@ def rolling_netinf(adoptions: pd.DataFrame, *, window: int = 35, n_edges: int = 
     cache: dict[tuple[int, int], tuple[pd.DataFrame, dict]] = {}
     n_lab = len(labels)
     index = {u: i for i, u in enumerate(labels)}
-    mats: dict[int, Any] = {}
+    mats: dict[int | None, Any] = {}
     per: dict[str, dict[str, Any]] = {k: {} for k in ("cascades per window", "adoptions per window",
                                                       "edges per year", "params per year")}
     capped: list[int] = []
@@ -342,7 +343,7 @@ def years_and_matrices(W: Any, argument: str = "W") -> list[tuple[int | None, An
                          f"not {type(W).__name__}")
     if not W.is_time_varying:
         return [(None, W.matrix())]
-    return [(y, W.matrix(year=y)) for y in W.years]
+    return [(y, W.matrix(year=y)) for y in W.years or ()]
 
 
 def network_stability(W: Any, *, by: Literal["year", "edge"] = "year") -> pd.DataFrame:

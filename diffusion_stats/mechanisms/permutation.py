@@ -100,7 +100,7 @@ def relabel_weights(W: Any, perm: np.ndarray) -> Any:
     labels = list(W.labels)
     new = [labels[int(k)] for k in perm]
     if W.is_time_varying:
-        mats = {int(y): W.matrix(year=int(y)) for y in W.years}
+        mats: dict[int | None, Any] = {int(y): W.matrix(year=int(y)) for y in W.years}
     else:
         mats = {None: W.matrix()}
     return Weights(mats, new, name=f"{W.name}_qap")
@@ -222,7 +222,8 @@ def permutation_test(model: Any, adoptions: pd.DataFrame, channels: Any, *, sche
            "names": names, "partner": partner}
     if scheme == "qap":
         seeds = child_seeds(seed, len(names) * int(n_perm))
-        tasks = [("qap", n, seeds[i * int(n_perm) + k]) for i, n in enumerate(names) for k in range(int(n_perm))]
+        tasks: list[tuple[str, str | None, Any]] = [
+            ("qap", n, seeds[i * int(n_perm) + k]) for i, n in enumerate(names) for k in range(int(n_perm))]
     else:
         seeds = child_seeds(seed, int(n_perm))
         tasks = [("years", None, seeds[k]) for k in range(int(n_perm))]

@@ -69,7 +69,7 @@ def _map_matrices(W: Any, fn, name: str) -> Any:
     from ..weights.core import Weights
 
     if W.is_time_varying:
-        mats = {int(y): fn(W.matrix(year=int(y))) for y in W.years}
+        mats: dict[int | None, Any] = {int(y): fn(W.matrix(year=int(y))) for y in W.years}
     else:
         mats = {None: fn(W.matrix())}
     return Weights(mats, list(W.labels), name=name)

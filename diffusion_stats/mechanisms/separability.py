@@ -76,11 +76,12 @@ class SeparabilityResult:
 
 
 def _names(channels: Any) -> list[str]:
-    out = []
+    out: list[str] = []
     for c in channels:
-        out.append(c if isinstance(c, str) else getattr(c, "name", None))
-        if out[-1] is None:
+        name = c if isinstance(c, str) else getattr(c, "name", None)
+        if name is None:
             raise InputError(f"channels must be column names or ds.Channel objects; got {c!r}")
+        out.append(name)
     return out
 
 

@@ -25,7 +25,7 @@ def _positions(labels: tuple[str, ...], layout: str) -> np.ndarray:
         if missing:
             raise InputError(f"layout='tiles' needs US states (postal codes or names); not states: "
                              f"{', '.join(map(str, missing[:5]))}; use layout='circle'")
-        rc = np.array([US_TILES[c][:2] for c in codes], dtype=float)
+        rc = np.array([US_TILES[c][:2] for c in codes if c is not None], dtype=float)  # none is None here
         return np.column_stack([rc[:, 1], -rc[:, 0]])
     ang = np.pi / 2 - 2 * np.pi * np.arange(len(labels)) / max(len(labels), 1)
     return np.column_stack([np.cos(ang), np.sin(ang)])

@@ -300,6 +300,7 @@ def counterfactual(results: Any, adoptions: pd.DataFrame, channels: Any, *, swit
     years = np.unique(g_year)
     order = np.argsort(g_year, kind="stable")
     if fam == "cox":  # rows at times without a baseline jump cannot adopt: skip them
+        assert inc_row is not None and G_row is not None  # set above for Cox
         order = order[inc_row[order] > 0]
     bounds = np.searchsorted(g_year[order], years, side="left").tolist() + [len(order)]
     ny = len(years)
@@ -319,6 +320,7 @@ def counterfactual(results: Any, adoptions: pd.DataFrame, channels: Any, *, swit
             slopes = {nm: S[nm][rows] @ B.T for nm in cnames}
             inc = None
             if fam == "cox":
+                assert inc_row is not None and G_row is not None
                 inc = inc_row[rows][:, None] * np.exp(G_row[rows] @ (B - b).T)
             Z = sp.csr_matrix((np.ones(len(rows)), (pi, np.arange(len(rows)))), shape=(P, len(rows)))
             for s, A in state.items():
@@ -329,6 +331,7 @@ def counterfactual(results: Any, adoptions: pd.DataFrame, channels: Any, *, swit
                 if fam == "binary":
                     prob = link_value(eta, results.link)
                 else:
+                    assert inc is not None  # Cox
                     prob = -np.expm1(-inc * np.exp(np.minimum(eta, 700.0)))
                 risk = A[ii, pi, :] == _NEVER
                 prob = np.where(risk, prob, 0.0)
@@ -409,7 +412,7 @@ def _exposure(A: np.ndarray, spec: dict, labels: list, t: int, act: np.ndarray, 
     Aa = A[:, act, :]
     n = A.shape[0]
     ind = (Aa <= wy).reshape(n, -1).astype(float)
-    e = np.asarray(M @ ind).reshape(n, len(act), A.shape[2])
+    e: np.ndarray = np.asarray(M @ ind).reshape(n, len(act), A.shape[2])
     if deg is not None:
         e = np.where(deg[:, None, None] > 0, e / np.where(deg > 0, deg, 1.0)[:, None, None], 0.0)
     return e

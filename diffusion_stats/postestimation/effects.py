@@ -276,6 +276,7 @@ def _frame(index: pd.Index, est: np.ndarray, G: np.ndarray | None, V: np.ndarray
         if extra:
             return pd.DataFrame({**extra, name: est}, index=index)
         return pd.Series(est, index=index, name=name)
+    assert G is not None  # given whenever se=True
     s = en.delta_se(G, V)
     df = _contrast_df(results, G)
     cols = en.wald_frame_columns(est, s, alpha, df)
@@ -413,7 +414,7 @@ def _predict_spatial(results: Any, newdata: pd.DataFrame | None, kind: str, se: 
                                      "rows only (newdata=None): new data need their own W")
         X = _design(results, "spatial", newdata, list(results.params.index[1:]))
         Xb = X @ p[1:]
-        G = np.column_stack([np.zeros(len(X)), X])
+        G: np.ndarray | None = np.column_stack([np.zeros(len(X)), X])
         return _frame(newdata.index, Xb, G, Vfull, se, alpha, "linear", results=results)
     X = m._X
     Xb = X @ p[1:]
@@ -777,8 +778,8 @@ def spatial_impacts(results: Any, *, method: str = "exact", order: int = 30) -> 
             tr = num.trace_products(B, order)
             v = one.copy()
             ones = np.empty(order + 2)
-            for k in range(order + 2):
-                ones[k] = v.sum()
+            for q in range(order + 2):
+                ones[q] = v.sum()
                 v = B.T @ v
             k = np.arange(order + 1)
             pw = rho ** k

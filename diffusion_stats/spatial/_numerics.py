@@ -222,6 +222,7 @@ class LogDet:
     # -- approximations -------------------------------------------------------
     def _cheb_setup(self) -> None:
         q = self.order
+        assert q is not None  # set by __init__ for "chebyshev"
         # Chebyshev nodes on [-1, 1] for f(x) = log(1 - rho x) need per-rho coefficients;
         # store exact traces of T_j(W), j = 0..q.
         self._cheb_tr = []
@@ -238,11 +239,12 @@ class LogDet:
             self._cheb_tr.append(a @ trp)
         x = np.cos(np.pi * (np.arange(1, q + 2) - 0.5) / (q + 1))
         self._cheb_x = x
-        j = np.arange(q + 1)
-        self._cheb_T = np.cos(np.outer(j, np.pi * (np.arange(1, q + 2) - 0.5) / (q + 1)))
+        js = np.arange(q + 1)
+        self._cheb_T = np.cos(np.outer(js, np.pi * (np.arange(1, q + 2) - 0.5) / (q + 1)))
 
     def _cheb_block(self, rho: float, k: int) -> float:
         q = self.order
+        assert q is not None
         f = np.log1p(-rho * self._cheb_x)
         coef = (2.0 / (q + 1)) * (self._cheb_T @ f)
         coef[0] /= 2.0
@@ -251,6 +253,7 @@ class LogDet:
     def _mc_setup(self, n_draws: int, seed: int) -> None:
         rng = np.random.default_rng(seed)
         m = self.order
+        assert m is not None  # set by __init__ for "mc"
         self._mc_tr = []
         for B in self.blocks:
             nb = B.shape[0]
@@ -275,6 +278,7 @@ class LogDet:
 
     def _mc_block(self, rho: float, k: int) -> float:
         m = self.order
+        assert m is not None
         pw = rho ** np.arange(1, m + 1) / np.arange(1, m + 1)
         return float(-(pw @ self._mc_tr[k]))
 
@@ -292,6 +296,7 @@ class LogDet:
 
         if self.method not in ("mc", "chebyshev"):
             return None
+        assert self.order is not None  # set by __init__ for both
         r = max(max(abs(b.lo), abs(b.hi)) for b in (structural_bounds(B) for B in self.blocks))
         ns = np.array([B.shape[0] for B in self.blocks], dtype=float)
         n = float(ns @ self.counts)
@@ -328,6 +333,7 @@ class LogDet:
         tot = 0.0
         for k, cnt in enumerate(self.counts):
             if self.method == "eigen":
+                assert self.eigs is not None  # set by __init__ for "eigen"
                 ev = self.eigs[k]
                 if np.iscomplexobj(ev):
                     v = float(np.sum(np.log(1.0 - rho * ev)).real)
@@ -367,6 +373,7 @@ class LogDet:
     def derivatives(self, rho: float) -> tuple[float, float]:
         """First and second derivative in rho (exact for eigen; 5-point differences otherwise)."""
         if self.method == "eigen":
+            assert self.eigs is not None
             d1 = d2 = 0.0
             for ev, cnt in zip(self.eigs, self.counts, strict=False):
                 g = ev / (1.0 - rho * ev)

@@ -112,6 +112,7 @@ class OrderedLU:
             return self._last[1]
         if self.perm is None:
             self._order(rho)
+        assert self.Wp is not None  # set by _order
         lu = spla.splu((self._I - rho * self.Wp).tocsc(), permc_spec="NATURAL",
                        diag_pivot_thresh=self.pivot, options={"SymmetricMode": True})
         self._last = (rho, lu)
@@ -239,6 +240,7 @@ def _exact_sparse(W: sp.csr_matrix, solve, tau: float, chunk: int = 512) -> np.n
         b = min(n, a + chunk)
         Y = solve(Wc[:, a:b].toarray())
         if tau:  # P G P e_j = P (G e_j - G 1 / n)
+            assert g1 is not None
             Y = _center(Y - g1[:, None] / n)
         idx = np.arange(a, b)
         trG += float(Y[idx, idx - a].sum())

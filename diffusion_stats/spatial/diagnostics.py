@@ -172,6 +172,7 @@ def moran_test(data: pd.DataFrame, W: Any, *, unit: str, column: str | None = No
         if np.isnan(x).any():
             raise DataValidationError(f"column '{column}' has {int(np.isnan(x).sum())} missing values; drop them first")
         return _moran_variable(x, Wm, randomisation=randomisation, alternative=alternative)
+    assert formula is not None  # exactly one of column= / formula= (checked above)
     design = design_matrices(formula, data, extra=(unit,))
     sub = data.loc[design.rows]
     Wm = _cross_section(sub, W, unit, standardize, [])

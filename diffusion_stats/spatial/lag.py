@@ -129,8 +129,8 @@ def spatial_layout(units: np.ndarray, times: np.ndarray | None, W: Any, *, stand
             raise DataValidationError(
                 f"unit column '{unit_name}' has {int(dup.sum())} duplicated value(s) (e.g. {units[dup.values][0]!r}) "
                 "in a cross-section; pass time= for a panel or keep one row per unit")
-        order = np.arange(n)
-        groups = [(None, order)]
+        order: np.ndarray = np.arange(n)
+        groups: list[tuple[Any, np.ndarray]] = [(None, order)]
     else:
         key = pd.DataFrame({"t": times, "u": units})
         dup = key.duplicated()
@@ -142,7 +142,8 @@ def spatial_layout(units: np.ndarray, times: np.ndarray | None, W: Any, *, stand
         ts = np.asarray(times)[order]
         cuts = np.flatnonzero(ts[1:] != ts[:-1]) + 1
         groups = [(ts[a], order[a:b]) for a, b in zip(np.r_[0, cuts], np.r_[cuts, n], strict=False)]
-    blocks, periods, offs = [], [], [0]
+    blocks, offs = [], [0]
+    periods: list[Any] = []
     n_iso = 0
     cache: dict[tuple, tuple[sp.csr_matrix, int]] = {}
     for t, idx in groups:
@@ -193,6 +194,7 @@ def _within(v: np.ndarray, ucodes: np.ndarray | None, nu: int, tcodes: np.ndarra
     if ucodes is None and tcodes is None:
         return np.asarray(v, dtype=float)
     if ucodes is None:
+        assert tcodes is not None
         return _demean(v, tcodes, nt)
     if tcodes is None:
         return _demean(v, ucodes, nu)
@@ -371,6 +373,7 @@ class SpatialLag(ModelProtocol):
         if self.temporal_lag:
             resp = self.formula.split("~")[0].strip()
             require_columns(data, [resp], argument="data (response)")
+            assert self.time is not None  # __init__ requires time= with temporal_lag=True
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RowAccountingWarning)
                 data = spatial_temporal_lag(data, resp, self.W, unit=self.unit, time=self.time,
@@ -418,6 +421,7 @@ class SpatialLag(ModelProtocol):
         if self.effects in ("unit", "twoway"):
             uc, nu = pd.factorize(lay.units)[0], len(np.unique(lay.units))
         if self.effects in ("time", "twoway"):
+            assert lay.times is not None  # time effects need time= (checked by __init__)
             tc, nt = pd.factorize(lay.times)[0], len(np.unique(lay.times))
         n_units = len(np.unique(lay.units))
         n_periods = 1 if lay.times is None else len(np.unique(lay.times))
@@ -798,6 +802,7 @@ class SpatialLagResults(Results):
         """Likelihood-ratio test of rho = 0 (spatialreg's ``LR1``)."""
         if self._loglik is None:
             raise SpecificationError("the LR test needs an ML fit (method='ml')")
+        assert self.loglik_null is not None  # set with loglik by the ML fit
         stat = 2 * (self._loglik - self.loglik_null)
         return {"statistic": float(stat), "df": 1, "pvalue": float(stats.chi2.sf(stat, 1)),
                 "loglik": self._loglik, "loglik_null": float(self.loglik_null)}
@@ -905,9 +910,9 @@ class SpatialLagResults(Results):
             lo, hi = self.interval if self.interval is not None else (-1.0, 1.0)
             sims = np.array([point(d[0], pd.Series(d, index=self._params.index)) for d in draws
                              if lo < d[0] < hi])
-            se = sims.std(axis=0, ddof=1)
+            sds = sims.std(axis=0, ddof=1)
             for j, c in enumerate(["direct", "indirect", "total"]):
-                df[f"se_{c}"] = se[:, j]
+                df[f"se_{c}"] = sds[:, j]
             for c in ["direct", "indirect", "total"]:
                 df[f"z_{c}"] = df[c] / df[f"se_{c}"]
             df.attrs["n_sim"] = len(sims)

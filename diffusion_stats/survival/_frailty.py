@@ -85,6 +85,7 @@ def _frailty_evaluator(rs, X: np.ndarray, w: np.ndarray, groups: np.ndarray, J: 
     def ev(b: np.ndarray):
         e = cn.evaluate(rs, XA, w, b, efron=efron, want_info=False, keep=True, ws=ws)
         pt = e.parts
+        assert pt is not None  # keep=True
         r = ws.wp * pt["ez"]
         rd = ws.wd * np.exp(pt["eta_d"] - pt["m"][rs.death_set])
         c = pt["mw"] / pt["den"]

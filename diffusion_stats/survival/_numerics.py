@@ -123,6 +123,8 @@ def build_risk_sets(start: np.ndarray, stop: np.ndarray, event: np.ndarray,
         mode = "pairs" if P <= max(PAIRS_PER_ROW * n, MAX_AUTO_PAIRS) else "cumsum"
     if mode not in ("pairs", "cumsum"):
         raise ValueError(f"mode={mode!r}")
+    pair_row: np.ndarray
+    pair_set: np.ndarray
     if mode == "cumsum":
         pair_row = pair_set = np.zeros(0, dtype=np.int64)
     elif P == n and np.all(counts == 1):
@@ -476,6 +478,7 @@ def evaluate_exact(rs: RiskSets, lay: ExactLayout, X: np.ndarray, beta: np.ndarr
             top = min(c + 1, dmax)                    # e_j for j <= c + 1 only can change
             Bp, dBp = B[:top], dB[:top]
             if want_info:
+                assert d2B is not None
                 t = (xc[:, None, :] * xc[None, :, :])[None] * Bp[:, None, None, :]
                 t += xc[None, :, None, :] * dBp[:, None, :, :]
                 t += dBp[:, :, None, :] * xc[None, None, :, :]
@@ -489,6 +492,7 @@ def evaluate_exact(rs: RiskSets, lay: ExactLayout, X: np.ndarray, beta: np.ndarr
         loglik -= float(np.sum(np.log(Bd) + lay.d * mk))
         score = score - g.sum(0)
         if want_info:
+            assert d2B is not None
             info += (d2B[lay.d, :, :, ar] / Bd[:, None, None]).sum(0) - np.einsum("si,sj->ij", g, g)
     return Evaluation(loglik=loglik, score=score, info=info)
 

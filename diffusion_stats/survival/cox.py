@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -44,6 +44,9 @@ from ..inference.protocol import ModelProtocol
 from ..inference.results import Results
 from ..output.summary import Summary, format_number
 from . import _numerics as cn
+
+if TYPE_CHECKING:
+    from ._frailty import FrailtyResults
 
 __all__ = ["CoxHazard", "CoxResults", "SMALL_SAMPLE_DEFAULT", "SMALL_SAMPLE_SUPPORTED"]
 
@@ -191,6 +194,7 @@ class CoxHazard(ModelProtocol):
         else:
             w = np.ones(n)
         if self.strata:
+            assert scodes is not None and slabels is not None  # factorised above
             codes = scodes[des.rows]
             used = np.bincount(codes, minlength=len(slabels)) > 0
             if not used.all():  # renumber strata left after dropping rows
@@ -226,7 +230,8 @@ class CoxHazard(ModelProtocol):
 
     # -- fitting ----------------------------------------------------------------
     def fit(self, *, cov_type: CovType | None = None, cluster: str | list[str] | None = None,
-            small_sample: SmallSample = None, max_iter: int = 50, tol: float = 1e-12) -> CoxResults:
+            small_sample: SmallSample = None, max_iter: int = 50,
+            tol: float = 1e-12) -> CoxResults | FrailtyResults:
         """Maximise the partial likelihood (Newton-Raphson with step halving).
 
         Parameters
@@ -340,7 +345,7 @@ class CoxHazard(ModelProtocol):
             _warn_negative_diagonal(cov, P.names)
         tests = _tests(beta, e, e0, cov, robust_score)
         idx = pd.Index(P.names)
-        info = {"Events": int(P.event.sum()), "Strata": len(P.strata_labels) if self.strata else 1,
+        info: dict[str, Any] = {"Events": int(P.event.sum()), "Strata": len(P.strata_labels) if self.strata else 1,
                 "Ties": self.ties}
         if weights_note:
             info["variance note"] = weights_note
@@ -385,6 +390,7 @@ class CoxHazard(ModelProtocol):
 
         def ev(b: np.ndarray) -> cn.Evaluation:
             if exact:
+                assert lay is not None
                 return cn.evaluate_exact(rs, lay, X, b)
             return cn.evaluate(rs, X, w, b, efron=self.ties == "efron", keep=True, ws=ws)
 

@@ -72,8 +72,9 @@ def residuals(res: CoxResults, kind: str = "martingale") -> pd.Series | pd.DataF
                             index=P.rows, columns=cols)
     # schoenfeld: x_i - mean_j a_kj for each death
     rs = res._rs
+    assert e.parts is not None  # kept for ties="efron"/"breslow" (_eval refuses "exact")
     a, ss = e.parts["a"], e.parts["step_set"]
-    Abar = np.stack([np.bincount(ss, weights=a[:, c], minlength=rs.n_sets) for c in range(a.shape[1])], 1)
+    Abar: np.ndarray = np.stack([np.bincount(ss, weights=a[:, c], minlength=rs.n_sets) for c in range(a.shape[1])], 1)
     Abar /= rs.n_death[:, None]
     dr = rs.death_rows
     out = pd.DataFrame(P.X[dr] - Abar[rs.death_set], index=P.rows[dr], columns=cols)
@@ -141,6 +142,7 @@ def cox_zph(res: CoxResults, transform: str = "km", global_test: bool = True) ->
     dr = rs.death_rows
     gs = g[dr]
     pr = e.parts
+    assert pr is not None
     a, den, mw, ss = pr["a"], pr["den"], pr["mw"], pr["step_set"]
     X = P.X
     p = X.shape[1]
@@ -191,6 +193,7 @@ def baseline_hazard(res: CoxResults) -> pd.DataFrame:
     e = _eval(res)
     rs = res._rs
     pr = e.parts
+    assert pr is not None
     beta = res._params.values
     shift = float(P.means @ beta)
     # uncentred denominator = scaled den * exp(m + xbar'beta)

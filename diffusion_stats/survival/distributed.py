@@ -395,10 +395,10 @@ class DaskCoxHazard(ModelProtocol):
         model = self
         prepared = SimpleNamespace(event=np.array([int(round(events))]), strata_labels=strata_labels,
                                    dropped=dropped)
-        return DaskCoxResults(model=model, prepared=prepared, params=pd.Series(beta, index=idxn, name="coef"),
+        return DaskCoxResults(model=model, prepared=prepared, params=pd.Series(beta, index=idxn, name="coef"),  # type: ignore[arg-type]  # duck-typed model and prep
                    cov=pd.DataFrame(cov, index=idxn, columns=idxn),
                    naive_cov=pd.DataFrame(naive, index=idxn, columns=idxn), nobs=n, loglik=e.loglik,
                    loglik_null=e0.loglik, cov_type=cov_type, cluster=ccols, n_clusters=n_clusters, info=info,
                    formula=self.formula, tests=tests, converged=converged, iterations=it, step_halvings=halvings,
-                   evaluation=e, small_sample=kind, risk_sets=None)
+                   evaluation=e, small_sample=kind, risk_sets=None)  # type: ignore[arg-type]  # no risk sets on Dask
 

@@ -248,6 +248,7 @@ def long_to_mats(df: pd.DataFrame, *, row_col: str, col_col: str, weight: str | 
         mats: dict[int | None, Any] = {None: sp.csr_matrix((w, (r_, c_)), shape=(n, n))}
     else:
         mats = {}
+        assert all_years is not None  # set whenever yr is
         bounds = np.searchsorted(ys, all_years, side="left"), np.searchsorted(ys, all_years, side="right")
         for yv, lo, hi in zip(all_years, *bounds, strict=True):
             mats[int(yv)] = sp.csr_matrix((w[lo:hi], (r_[lo:hi], c_[lo:hi])), shape=(n, n))

@@ -92,8 +92,14 @@ class Weights:
     """
 
     __slots__ = ("_labels", "_index", "_mats", "_name", "_accounting", "_transform")
+    _labels: tuple[str, ...]
+    _index: dict[str, int]
+    _mats: dict[int | None, sp.csr_matrix]
+    _name: str
+    _accounting: Accounting
+    _transform: str
 
-    def __init__(self, matrices: Mapping[int | None, Any], labels: Sequence[str], *, name: str = "W",
+    def __init__(self, matrices: Mapping[int | None, Any], labels: Sequence[str] | np.ndarray, *, name: str = "W",
                  accounting: Accounting | None = None, transform: str = "original") -> None:
         labels = tuple(str(x) for x in labels)
         if len(set(labels)) != len(labels):
@@ -162,7 +168,7 @@ class Weights:
     @property
     def years(self) -> tuple[int, ...] | None:
         """Years with a matrix (time-varying weights) or ``None`` (static)."""
-        return None if None in self._mats else tuple(sorted(self._mats))
+        return None if None in self._mats else tuple(sorted(k for k in self._mats if k is not None))
 
     @property
     def is_time_varying(self) -> bool:
@@ -195,11 +201,13 @@ class Weights:
             return None
         if year is None:
             yrs = self.years
+            assert yrs is not None  # time-varying
             raise InputError(f"year: these weights vary by year ({yrs[0]}-{yrs[-1]}, {len(yrs)} matrices); "
                              f"pass year=")
         y = int(year)
         if y not in self._mats:
             yrs = self.years
+            assert yrs is not None  # time-varying
             raise InputError(f"year={y}: no matrix for that year in weights '{self.name}' (years {yrs[0]}-{yrs[-1]}, "
                              f"{len(yrs)} matrices); pick one of W.years")
         return y
@@ -220,7 +228,8 @@ class Weights:
         """
         return self._matrix(year).copy()
 
-    def aligned(self, labels: Sequence[Any], year: int | None = None, *, missing: str = "raise") -> sp.csr_matrix:
+    def aligned(self, labels: Sequence[Any] | np.ndarray, year: int | None = None, *,
+                missing: str = "raise") -> sp.csr_matrix:
         """``W`` reindexed to ``labels`` (rows and columns), matched by label.
 
         Parameters
@@ -433,6 +442,7 @@ class Weights:
         desc = f"{kind}, {'symmetric' if sym else 'asymmetric'}"
         if self.is_time_varying:
             yrs = self.years
+            assert yrs is not None  # time-varying
             ties = f"{self.nnz / len(yrs):,.0f} ties per year on average ({desc})"
             span = f"{len(yrs)} years {yrs[0]}-{yrs[-1]}"
             return f"<Weights '{self.name}': {self.n} units, {ties}, {span}>"
@@ -473,7 +483,7 @@ class Weights:
             labs = {tuple(lab) for _, lab in pairs.values()}
             if len(labs) != 1:
                 raise InputError("m: every year's matrix must have the same labels (same order)")
-            mats = {y: mm for y, (mm, _) in pairs.items()}
+            mats: dict[int | None, sp.csr_matrix] = {y: mm for y, (mm, _) in pairs.items()}
             lab = labs.pop()
         else:
             mm, lab = cls._dense_or_sparse(m, labels)
