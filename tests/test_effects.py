@@ -227,9 +227,8 @@ def test_spatial_predict_reduced_form_by_hand():
     d["y"] = 1 + d["x"] + rng.normal(size=30)
     res = ds.SpatialLag("y ~ x", d, W, unit="unit").fit()
     p = res.predict(se=True)
-    m = res.model
-    Wd = m._layout.blocks[0].toarray()
-    X = m._X
+    Wd = res.state.layout.blocks[0].toarray()
+    X = res.state.X
 
     def reduced(theta):
         return np.linalg.solve(np.eye(30) - theta[0] * Wd, X @ theta[1:])

@@ -160,11 +160,11 @@ def test_cox_cluster_information_sums_to_information(lottery_cp):
     """Hand check: the clusters' shares of the information add up to the information."""
     from diffusion_stats.survival import _numerics as cn
     res = ds.CoxHazard(F_COX, lottery_cp, start="start", stop="stop", weights="w", ties="efron").fit()
-    P = res._prep
-    e = cn.evaluate(res._rs, P.X, P.w, res.params.to_numpy(), efron=True, keep=True)
+    P, rs0 = res.state.in_memory()
+    e = cn.evaluate(rs0, P.X, P.w, res.params.to_numpy(), efron=True, keep=True)
     from diffusion_stats.inference.covariance import group_codes
     g, G = group_codes(lottery_cp["state"].to_numpy())
-    for rs in (res._rs, cn.pairs_of(res._rs)):
+    for rs in (rs0, cn.pairs_of(rs0)):
         F = ss.cox_cluster_information(rs, P.X, P.w, e, g, G)
         close(F.sum(axis=0), e.info, 1e-10)
         assert np.all(np.linalg.eigvalsh(F) > -1e-12)

@@ -52,7 +52,7 @@ from ._glm import (
     subsample_start,
     warm_start_step,
 )
-from .event_logit import BinaryResults
+from .event_logit import BinaryFitState, BinaryResults
 
 __all__ = ["DaskEventLogit", "DaskDyadicLogit", "DaskBinaryResults"]
 
@@ -343,7 +343,8 @@ class _DaskBinaryModel(ModelProtocol):
             n_clusters = ()
         cov = pd.DataFrame(V, index=names, columns=names)
         fitted = _LazyFitted(self._data, self._spec, roles, dur, beta, self._link)
-        res = DaskBinaryResults(fit=glmfit, notes=notes, fitted=fitted, not_psd=facts["not_psd"],
+        state = BinaryFitState(fit=glmfit, fitted=fitted, names=list(names), link=self._link)
+        res = DaskBinaryResults(state=state, notes=notes, not_psd=facts["not_psd"],
                             model_name=self._name, model=self, params=params, cov=cov, nobs=n, loglik=glmfit.loglik,
                             cov_type=cov_type, cluster=cols, n_clusters=n_clusters, info=info,
                             formula=self._formula)

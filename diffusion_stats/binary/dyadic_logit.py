@@ -126,12 +126,14 @@ class DyadicLogit(_BinaryModel):
         -------
         BinaryResults
         """
-        res = super().fit(cov_type=cov_type, cluster=cluster, hc_type=hc_type, small_sample=small_sample,
-                          maxiter=maxiter, tol=tol)
-        if res.cov_type == "dyadic":
-            res._info["Units (dyadic)"] = res.n_clusters[0]
-            res._n_clusters = ()
-        return res
+        return super().fit(cov_type=cov_type, cluster=cluster, hc_type=hc_type, small_sample=small_sample,
+                           maxiter=maxiter, tol=tol)
+
+    def _report_clusters(self, cov_type: str | None, info: dict, n_clusters: tuple) -> tuple:
+        if cov_type == "dyadic":
+            info["Units (dyadic)"] = n_clusters[0]
+            return ()
+        return n_clusters
 
 
 def _check_dyad_columns(data, unit: str, partner: str) -> None:

@@ -27,6 +27,7 @@ variance options and their finite-sample factors are documented there and in
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -42,7 +43,7 @@ from ..inference.results import Results
 from ..output.summary import Summary
 from ._glm import GLMFit, check_binary, check_link, fit_binary_glm, glm_cov
 
-__all__ = ["EventLogit", "BinaryResults", "natural_spline_basis"]
+__all__ = ["EventLogit", "BinaryData", "BinaryFitState", "BinaryResults", "natural_spline_basis"]
 
 _DURATIONS = (None, "cubic", "spline", "dummies")
 
@@ -157,6 +158,42 @@ def _duration_matrix(t: np.ndarray, layout: dict, *, dense: bool = False):
     return sparse.csr_matrix((np.ones(int(keep.sum())), (np.flatnonzero(keep), col[keep])), shape=(len(t), len(use)))
 
 
+# --------------------------------------------------------------------------- fit state
+@dataclass(frozen=True)
+class BinaryData:
+    """The rows a binary model was fitted on: the design and what rebuilds it on new data."""
+
+    data: pd.DataFrame            # the frame given to the model
+    rows: np.ndarray              # boolean mask of the rows used
+    index: pd.Index               # their labels
+    y: np.ndarray
+    X: Any                        # design (ndarray, or sparse with duration dummies)
+    weights: np.ndarray | None    # prior (and case-control) weights of the rows used
+    spec: Any                     # formulaic ModelSpec of the formula's terms
+    clock: str | None = None      # the duration clock column (duration terms), else None
+    duration_layout: dict | None = None  # the duration terms' constants (knots, values)
+    case_control: str | None = None
+
+
+@dataclass(frozen=True)
+class BinaryFitState:
+    """What a binary fit (EventLogit, DyadicLogit and their Dask twins) leaves for its
+    results and post-estimation; ``data`` is ``None`` for a Dask fit."""
+
+    fit: GLMFit
+    fitted: Any                   # fitted probabilities (ndarray; a lazy Series for a Dask fit)
+    names: list[str]
+    link: str
+    data: BinaryData | None = None
+
+    def in_memory(self, what: str = "this") -> BinaryData:
+        """The rows' design; a clear error when the fit kept none (Dask)."""
+        if self.data is None:
+            raise SpecificationError(f"{what} needs the rows in memory; it is not available for a Dask fit. "
+                                     "Refit with ds.EventLogit / ds.DyadicLogit on a pandas frame")
+        return self.data
+
+
 # --------------------------------------------------------------------------- results
 class BinaryResults(Results):
     """Results of a binary-response model (EventLogit, DyadicLogit).
@@ -169,14 +206,16 @@ class BinaryResults(Results):
 
     model_name = "EventLogit"
 
-    def __init__(self, *, fit: GLMFit, notes: list[str], fitted: np.ndarray, not_psd: bool,
+    def __init__(self, *, state: BinaryFitState, notes: list[str], not_psd: bool,
                  model_name: str, model: Any = None, **kw: Any) -> None:
         super().__init__(**kw)
         self.model_name = model_name
-        self.model = model
-        self._fit = fit
+        self.model = model  # the specification, for with_*() and refits
+        #: the typed fit state (:class:`BinaryFitState`) everything below is built from
+        self.state = state
+        self._fit = state.fit
         self._notes = list(notes)
-        self._fitted = fitted
+        self._fitted = state.fitted
         self._not_psd = bool(not_psd)
 
     @property
@@ -228,13 +267,13 @@ class BinaryResults(Results):
         """Residuals of the rows used: "response", "pearson", "deviance" or "working" (R's
         ``residuals.glm``; see :func:`diffusion_stats.binary.diagnostics.binary_residuals`)."""
         from .diagnostics import binary_residuals
-        m = self.model
-        return binary_residuals(m._design.y, self._fitted, link=self.link, weights=m._weights, kind=kind,
+        d = self.state.in_memory("residuals()")
+        return binary_residuals(d.y, self._fitted, link=self.link, weights=d.weights, kind=kind,
                                 index=self._rows_index())
 
     def _rows_index(self) -> pd.Index:
-        m = self.model
-        return m._data.index[m._design.rows] if m is not None else pd.RangeIndex(len(self._fitted))
+        d = self.state.data
+        return d.index if d is not None else pd.RangeIndex(len(self._fitted))
 
     def summary(self) -> Summary:
         s = super().summary()
@@ -400,12 +439,27 @@ class _BinaryModel(ModelProtocol):
         cov = pd.DataFrame(V, index=self._names, columns=self._names)
         eta = X @ params.to_numpy()
         from ._glm import _linkinv
-        res = BinaryResults(fit=fit, notes=notes, fitted=_linkinv(eta, self._link), not_psd=facts["not_psd"],
-                            model_name=self._name, model=self, params=params, cov=cov, nobs=len(y),
-                            loglik=fit.loglik, cov_type=cov_type, cluster=cols, n_clusters=facts["n_clusters"],
-                            info=info, formula=self._formula, df_terms=facts.get("df"))
-        res._model = self  # for ds.wild_bootstrap (restricted refits)
-        return res
+        rows = self._design.rows
+        data = BinaryData(data=self._data, rows=rows, index=self._data.index[rows], y=y, X=X, weights=self._weights,
+                          spec=self._design.spec, clock=self._clock_column(), duration_layout=self._duration_terms(),
+                          case_control=self._case_control)
+        state = BinaryFitState(fit=fit, fitted=_linkinv(eta, self._link), names=list(self._names), link=self._link,
+                               data=data)
+        n_clusters = self._report_clusters(cov_type, info, facts["n_clusters"])
+        return BinaryResults(state=state, notes=notes, not_psd=facts["not_psd"],
+                             model_name=self._name, model=self, params=params, cov=cov, nobs=len(y),
+                             loglik=fit.loglik, cov_type=cov_type, cluster=cols, n_clusters=n_clusters,
+                             info=info, formula=self._formula, df_terms=facts.get("df"))
+
+    def _report_clusters(self, cov_type: str | None, info: dict, n_clusters: tuple) -> tuple:
+        """The cluster counts the results report (DyadicLogit reports its dyadic units in ``info``)."""
+        return n_clusters
+
+    def _clock_column(self) -> str | None:
+        return None
+
+    def _duration_terms(self) -> dict | None:
+        return None
 
     def _info_extra(self) -> dict:
         return {}
@@ -482,6 +536,12 @@ class EventLogit(_BinaryModel):
     @property
     def duration(self) -> str | None:
         return self._duration
+
+    def _clock_column(self) -> str | None:
+        return self._time if self._duration is not None else None
+
+    def _duration_terms(self) -> dict | None:
+        return self._dur_layout
 
     def _info_extra(self) -> dict:
         out: dict[str, Any] = {}

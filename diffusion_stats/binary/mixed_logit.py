@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -47,6 +48,21 @@ def _theta_names(terms: list[str]) -> list[str]:
     order = np.lexsort((rows, cols))
     return [f"theta[{terms[r]}]" if r == c else f"theta[{terms[r]}:{terms[c]}]"
             for r, c in zip(rows[order], cols[order], strict=True)]
+
+
+@dataclass(frozen=True)
+class MixedFitState:
+    """What a MixedEventLogit fit leaves for its results: the design of the rows used,
+    the grouping and the variance of the covariance parameters."""
+
+    X: np.ndarray                 # fixed-effect design of the rows used
+    Z: np.ndarray                 # random-effect design
+    codes: np.ndarray             # group code of each row
+    levels: Any                   # group labels
+    names: list[str]
+    crossed: str | None           # the crossed random intercept's column, else None
+    crossed_levels: Any = None
+    theta_cov: np.ndarray | None = None  # variance of theta (Hessian fits), else None
 
 
 class MixedResults(Results):
@@ -77,10 +93,14 @@ class MixedResults(Results):
 
     model_name = "MixedEventLogit"
 
-    def __init__(self, *, model: MixedEventLogit, fit: dict, theta: np.ndarray, beta: np.ndarray,
-                 modes, n_agq: int, pooled_loglik: float, notes: list[str], **kw: Any) -> None:
+    def __init__(self, *, model: MixedEventLogit, state: MixedFitState, fit: dict, theta: np.ndarray,
+                 beta: np.ndarray, modes, n_agq: int, pooled_loglik: float, notes: list[str], **kw: Any) -> None:
         super().__init__(**kw)
         self._model = model
+        self.model = model  # the specification, for with_*() and refits
+        #: the typed fit state (:class:`MixedFitState`) everything below is built from
+        self.state = state
+        self._theta_cov = state.theta_cov
         self._fitinfo = fit
         self._theta = theta
         self._n_agq = n_agq
@@ -97,10 +117,10 @@ class MixedResults(Results):
         Hinv = modes.Hinv if hasattr(modes, "Hinv") else np.linalg.inv(modes.H)
         self._ranef_cov = Lam @ Hinv @ Lam.T
         self._crossed = None
-        if model._crossed is not None:
+        if state.crossed is not None:
             lam2 = float(theta[nt1])
-            idx = pd.Index(model._levels2, name=model._crossed)
-            self._crossed = {"name": model._crossed, "variance": lam2 * lam2,
+            idx = pd.Index(state.crossed_levels, name=state.crossed)
+            self._crossed = {"name": state.crossed, "variance": lam2 * lam2,
                              "ranef": pd.Series(lam2 * modes.u2, index=idx, name="Intercept"),
                              "ranef_var": pd.Series(lam2 * lam2 * modes.var2, index=idx, name="Intercept")}
 
@@ -108,8 +128,8 @@ class MixedResults(Results):
     @property
     def theta(self) -> pd.Series:
         names = _theta_names(self._model.re_terms)
-        if self._model._crossed is not None:
-            names.append(f"theta[{self._model._crossed}:Intercept]")
+        if self.state.crossed is not None:
+            names.append(f"theta[{self.state.crossed}:Intercept]")
         return pd.Series(self._theta, index=names, name="theta")
 
     @property
@@ -238,9 +258,9 @@ class MixedResults(Results):
             raise InputError(f"type={type!r}; use 'response' (probabilities) or 'link' (linear predictor)")
         m = self._model
         if data is None:
-            X, Z, g = m._X, m._Z, m._codes
+            X, Z, g = self.state.X, self.state.Z, self.state.codes
         else:
-            X, Z, g = m._new_design(data)
+            X, Z, g = m.design_of(data)
         eta = X @ self._params.to_numpy()
         if re:
             b = self._ranef.to_numpy()
@@ -268,7 +288,7 @@ class MixedResults(Results):
         m = self._model
         header = [("Family", f"binomial ( {m.link} )"),
                   ("Formula", f"{m.formula} + ({m.re} | {m.groups})"
-                              + (f" + (1 | {m._crossed})" if m._crossed else "")),
+                              + (f" + (1 | {self.state.crossed})" if self.state.crossed else "")),
                   ("AIC", format_number(self.aic)), ("BIC", format_number(self.bic)),
                   ("logLik", format_number(float(self._loglik))), ("deviance", format_number(self.deviance)),
                   ("df.resid", format_number(int(self._nobs - self.n_params))),
@@ -445,7 +465,9 @@ class MixedEventLogit(ModelProtocol):
                                       "values in the random-effect terms; drop or impute them")
         return Z, names
 
-    def _new_design(self, data: pd.DataFrame):
+    def design_of(self, data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Fixed-effect design, random-effect design and group codes (-1: a level not in
+        the fit) of new data, for predictions."""
         import formulaic
 
         rhs = self._formula.split("~", 1)[1]
@@ -566,14 +588,16 @@ class MixedEventLogit(ModelProtocol):
         modes = P.modes(theta, beta) if self._crossed is None else _crossed_modes(P, theta, beta)
         params = pd.Series(beta, index=self._names, name="coef")
         info = {"Link": self._link, "Events": int(y.sum()), "Groups": f"{self._groups} ({len(self._levels)})"}
-        res = MixedResults(model=self, fit=out, theta=theta, beta=beta, modes=modes, n_agq=n_agq,
+        state = MixedFitState(X=self._X, Z=self._Z, codes=self._codes, levels=self._levels, names=list(self._names),
+                              crossed=self._crossed, crossed_levels=self._levels2 if self._crossed else None,
+                              theta_cov=self._theta_cov)
+        res = MixedResults(model=self, state=state, fit=out, theta=theta, beta=beta, modes=modes, n_agq=n_agq,
                            pooled_loglik=pooled.loglik, notes=notes,
                            params=params, cov=pd.DataFrame(V, index=self._names, columns=self._names),
                            nobs=len(y), loglik=-out["deviance"] / 2, cov_type=cov_type,
                            cluster=(self._groups,) if cov_type == "cluster" else (),
                            n_clusters=(len(self._levels),) if cov_type == "cluster" else (),
                            info=info, formula=self._formula)
-        res._theta_cov = self._theta_cov
         if res.singular:
             notes.append("boundary (singular) fit: a random-effect variance is (near) zero or a correlation is +-1")
         return res

@@ -120,20 +120,21 @@ class _Adapter:
 
 class _BinaryAdapter(_Adapter):
     def __init__(self, res) -> None:
-        m = getattr(res, "_model", None)
-        if m is None:
+        state = getattr(res, "state", None)
+        if state is None or state.data is None:
             raise InputError("wild_bootstrap needs the results of EventLogit/DyadicLogit.fit() from this session")
-        self.m = m
-        self.y = m._design.y
-        self.X = m._X if sparse.issparse(m._X) else np.asarray(m._X)  # sparse duration dummies stay sparse
-        self.w = m._weights
-        self.link = m._link
-        self.names = list(m._names)
+        d = state.data
+        self.d = d
+        self.y = d.y
+        self.X = d.X if sparse.issparse(d.X) else np.asarray(d.X)  # sparse duration dummies stay sparse
+        self.w = d.weights
+        self.link = state.link
+        self.names = list(state.names)
         self.beta = res.params.to_numpy()
-        if m._case_control == "prior":
+        if d.case_control == "prior":
             raise SpecificationError("wild_bootstrap: case_control='prior' changes the intercept after the fit; "
                                      "bootstrap the uncorrected model")
-        self.beta_fit = res._fit.params
+        self.beta_fit = state.fit.params
 
     def _at(self, fit):
         from ..binary.numerics import glm_scores, gram, irls_weights
@@ -160,10 +161,10 @@ class _BinaryAdapter(_Adapter):
         return self._at(f)
 
     def cluster_values(self, col: str) -> np.ndarray:
-        return self.m._data[col].to_numpy()[self.m._design.rows]
+        return self.d.data[col].to_numpy()[self.d.rows]
 
     def columns(self):
-        return self.m._data.columns
+        return self.d.data.columns
 
 
 class _CoxAdapter(_Adapter):
@@ -171,10 +172,9 @@ class _CoxAdapter(_Adapter):
         from ..survival import numerics as cn
         self.cn = cn
         self.res = res
-        self.P = res._prep
-        self.rs = res._rs
-        if self.rs is None:
+        if res.state.data is None or res.state.risk_sets is None:
             raise InputError("wild_bootstrap needs the results of an in-memory CoxHazard.fit()")
+        self.P, self.rs = res.state.in_memory("wild_bootstrap")
         self.names = list(res.params.index)
         self.beta = res.params.to_numpy()
         self.exact = res.ties == "exact"
@@ -232,10 +232,11 @@ class _IVAdapter(_Adapter):
         m = res.model
         if m.method != "s2sls":
             raise InputError("wild_bootstrap takes SpatialLag results with method='s2sls' (ML is not supported)")
-        self.m = m
-        self.y = m._yt
-        self.X = np.column_stack([m._Wyt, m._Xt])
-        Z = np.column_stack([m._Xt, m._instruments()])
+        st = res.state
+        self.st = st
+        self.y = st.yt
+        self.X = np.column_stack([st.Wyt, st.Xt])
+        Z = np.column_stack([st.Xt, st.instruments])
         coef, *_ = np.linalg.lstsq(Z, self.X, rcond=None)
         self.Xh = Z @ coef
         self.names = list(res.params.index)
@@ -255,10 +256,10 @@ class _IVAdapter(_Adapter):
         return self.restricted_at(b)
 
     def cluster_values(self, col: str) -> np.ndarray:
-        return self.m.data.loc[self.m._index, col].to_numpy()
+        return self.st.data.loc[self.st.index, col].to_numpy()
 
     def columns(self):
-        return self.m.data.columns
+        return self.st.data.columns
 
 
 def _adapter(results) -> _Adapter:

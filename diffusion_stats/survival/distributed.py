@@ -6,7 +6,6 @@ Public through :mod:`diffusion_stats.design.distributed` (``ds.DaskCoxHazard``).
 from __future__ import annotations
 
 import warnings
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -38,7 +37,7 @@ from ..design.dask_frames import (
 from ..inference.covariance import resolve_cov_type
 from ..inference.protocol import ModelProtocol
 from . import _numerics as cn
-from .cox import CoxResults, _check_solution, _check_strata_count, _inv, _tests, _warn_negative_diagonal
+from .cox import CoxFitState, CoxResults, _check_solution, _check_strata_count, _inv, _tests, _warn_negative_diagonal
 
 __all__ = ["DaskCoxHazard", "DaskCoxResults"]
 
@@ -381,12 +380,12 @@ class DaskCoxHazard(ModelProtocol):
         if weights_note:
             info["variance note"] = weights_note
         model = self
-        prepared = SimpleNamespace(event=np.array([int(round(events))]), strata_labels=strata_labels,
-                                   dropped=dropped)
-        return DaskCoxResults(model=model, prepared=prepared, params=pd.Series(beta, index=idxn, name="coef"),
+        state = CoxFitState(names=list(names), dropped=dict(dropped), strata_labels=np.asarray(strata_labels),
+                            n_events=int(round(events)), evaluation=e)
+        return DaskCoxResults(model=model, state=state, params=pd.Series(beta, index=idxn, name="coef"),
                    cov=pd.DataFrame(cov, index=idxn, columns=idxn),
                    naive_cov=pd.DataFrame(naive, index=idxn, columns=idxn), nobs=n, loglik=e.loglik,
                    loglik_null=e0.loglik, cov_type=cov_type, cluster=ccols, n_clusters=n_clusters, info=info,
                    formula=self.formula, tests=tests, converged=converged, iterations=it, step_halvings=halvings,
-                   evaluation=e, small_sample=small_sample, risk_sets=None)
+                   small_sample=small_sample)
 
