@@ -77,7 +77,7 @@ def test_binary_predictions_and_effects_equal_R(lot, ref, link):
 
 def test_moderated_channel_conditional_effects_equal_R(lot, ref):
     r = ref["lottery_moderated"]
-    res = ds.EventLogit("adopt ~ neighbor * income1 + fiscal + C(g)", lot, duration="cubic", time="t"
+    res = ds.EventLogit("adopt ~ neighbor * income1 + fiscal + C(g)", lot, duration="cubic", clock="t"
                         ).fit(cluster="state")
     rn = {"gb": "C(g)[T.b]", "I(t^2)": "t^2", "I(t^3)": "t^3", "(Intercept)": "Intercept"}
     coef = pd.Series(r["coef"], index=[rn.get(n, n) for n in r["names"]])

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import ColumnNotFoundError, DataValidationError, did_you_mean
-from ..core.options import CovType, HCType, Link, Missing
+from ..core.options import CovType, HCType, Link, Missing, renamed
 from .event_logit import BinaryResults, _BinaryModel
 
 __all__ = ["DyadicLogit"]
@@ -109,8 +109,9 @@ class DyadicLogit(_BinaryModel):
     def _info_extra(self) -> dict:
         return {}
 
+    @renamed(maxiter="max_iter")
     def fit(self, *, cov_type: CovType | None = None, cluster=None, hc_type: HCType = "HC0",
-            small_sample: str | None = None, maxiter: int = 100, tol: float = 1e-10) -> BinaryResults:
+            small_sample: str | None = None, max_iter: int = 100, tol: float = 1e-10) -> BinaryResults:
         """Fit by IRLS; ``cov_type`` adds "dyadic" to EventLogit's options (see :meth:`EventLogit.fit`).
 
         Parameters
@@ -120,14 +121,14 @@ class DyadicLogit(_BinaryModel):
         hc_type : {"HC0", "HC1"}
         small_sample : {"CR2", "CR3"}, optional
             One-way cluster CR2/CR3 with Satterthwaite df (see :meth:`EventLogit.fit`).
-        maxiter, tol : IRLS limits.
+        max_iter, tol : IRLS limits (``maxiter=`` is the deprecated spelling of ``max_iter=``).
 
         Returns
         -------
         BinaryResults
         """
         return super().fit(cov_type=cov_type, cluster=cluster, hc_type=hc_type, small_sample=small_sample,
-                           maxiter=maxiter, tol=tol)
+                           max_iter=max_iter, tol=tol)
 
     def _report_clusters(self, cov_type: str | None, info: dict, n_clusters: tuple) -> tuple:
         if cov_type == "dyadic":

@@ -16,7 +16,7 @@ and g the baseline hazard ("duration dependence"):
   formula has an intercept). Durations with no events cannot be estimated (separation)
   and are reported.
 
-t is the column named by ``time=`` (default ``"stop"``: the counting-process stop time of
+t is the column named by ``clock=`` (default ``"stop"``: the counting-process stop time of
 ``ds.event_history``, i.e. 1 in a policy's first year at risk).
 
 Estimation is IRLS (``diffusion_stats.binary._glm``), the same algorithm as R's ``glm``; the
@@ -26,6 +26,7 @@ variance options and their finite-sample factors are documented there and in
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,9 +35,16 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from ..core.errors import ColumnNotFoundError, DataValidationError, InputError, SpecificationError, did_you_mean
+from ..core.errors import (
+    ColumnNotFoundError,
+    DataValidationError,
+    InputError,
+    SpecificationError,
+    did_you_mean,
+    user_stacklevel,
+)
 from ..core.formula import design_matrices
-from ..core.options import CovType, Duration, HCType, Link, Missing, check_option
+from ..core.options import CovType, Duration, HCType, Link, Missing, check_option, renamed, translating
 from ..inference.covariance import resolve_cov_type
 from ..inference.protocol import ModelProtocol
 from ..inference.results import Results
@@ -91,12 +99,37 @@ def natural_spline_basis(t: np.ndarray, knots: np.ndarray, boundary: tuple[float
     return basis @ Q[:, 2:]
 
 
-def _check_duration_args(duration: Duration | None, time: str, data) -> None:
-    """``duration=`` is known and its ``time=`` column exists (pandas or Dask frame)."""
+def _check_duration_args(duration: Duration | None, clock: str, data) -> None:
+    """``duration=`` is known and its ``clock=`` column exists (pandas or Dask frame)."""
     check_option("duration", duration, Duration | None)
-    if duration is not None and time not in data.columns:
-        raise ColumnNotFoundError(f"time column '{time}' not found in data{did_you_mean(time, data.columns)}; "
-                                  "pass time='your duration column'")
+    if duration is not None and clock not in data.columns:
+        raise ColumnNotFoundError(f"clock column '{clock}' not found in data{did_you_mean(clock, data.columns)}; "
+                                  "pass clock='your duration column' (the time since the unit became at risk)")
+
+
+def clock_keyword(where: str):
+    """Keyword translation of the event-history logits: ``time=`` was the duration clock
+    before ``time`` meant the period everywhere. For one release ``time=`` is accepted as
+    ``clock=`` when ``duration=`` is set (a ``FutureWarning``); without ``duration=`` it
+    would have done nothing and now raises, so that nobody reads it as a period column."""
+    def translate(kwargs: dict[str, Any]) -> dict[str, Any]:
+        if "time" not in kwargs:
+            return kwargs
+        value = kwargs["time"]
+        if "clock" in kwargs:
+            raise SpecificationError(f"{where}: pass clock= only; time= was its old name (time means the period "
+                                     "column elsewhere in diffusion_stats)")
+        if kwargs.get("duration") is None:
+            raise SpecificationError(
+                f"{where}(time={value!r}): an event-history logit has no period role, and the duration clock is now "
+                f"clock= (used with duration=). Drop time=, or pass duration='cubic' (or 'spline', 'dummies') with "
+                f"clock={value!r}")
+        warnings.warn(f"{where}: time= is deprecated as the name of the duration clock and will be removed in the "
+                      f"next release (time means the period column elsewhere); use clock={value!r} (same meaning)",
+                      FutureWarning, stacklevel=user_stacklevel())
+        kwargs["clock"] = kwargs.pop("time")
+        return kwargs
+    return translate
 
 
 def _duration_layout(duration: str, time: str, *, has_intercept: bool, spline_df: int, knots,
@@ -351,8 +384,9 @@ class _BinaryModel(ModelProtocol):
     def _extra_cov_args(self, cov_type: str) -> dict:
         return {}
 
+    @renamed(maxiter="max_iter")
     def fit(self, *, cov_type: CovType | None = None, cluster: str | list[str] | None = None,
-            hc_type: HCType = "HC0", small_sample: str | None = None, maxiter: int = 100,
+            hc_type: HCType = "HC0", small_sample: str | None = None, max_iter: int = 100,
             tol: float = 1e-10) -> BinaryResults:
         """Fit by IRLS and compute the chosen variance.
 
@@ -374,7 +408,8 @@ class _BinaryModel(ModelProtocol):
             ``hc_type``): "CR2" bias-reduced linearisation or "CR3" cluster jackknife, with
             Satterthwaite degrees of freedom for t-tests and intervals (``df_terms``); equal
             to ``clubSandwich::vcovCR`` and ``coef_test(test = "Satterthwaite")``.
-        maxiter, tol : IRLS limits (relative deviance change, R's rule).
+        max_iter, tol : IRLS limits (relative deviance change, R's rule); ``maxiter=`` is the
+            deprecated spelling of ``max_iter=``.
 
         Returns
         -------
@@ -399,7 +434,7 @@ class _BinaryModel(ModelProtocol):
                 "not the variance; King & Zeng 2001); use cov_type='robust', 'cluster' or 'dyadic'")
         y, X = self._design.y, self._X
         fit = fit_binary_glm(y, X, link=self._link, weights=self._weights, names=self._names,
-                             maxiter=maxiter, tol=tol)
+                             maxiter=max_iter, tol=tol)
         clusters = ()
         if cols:
             clusters = tuple(self._data[c].to_numpy()[self._design.rows] for c in cols)
@@ -479,9 +514,11 @@ class EventLogit(_BinaryModel):
         A unit-period panel at risk (e.g. from ``ds.event_history``).
     link : {"logit", "cloglog", "probit"}
     duration : {None, "cubic", "spline", "dummies"}
-        Duration dependence in ``data[time]`` (see the module docstring).
-    time : str
-        Duration column (default ``"stop"``).
+        Duration dependence in ``data[clock]`` (see the module docstring).
+    clock : str
+        The duration clock: time since the unit became at risk (default ``"stop"``, the
+        counting-process stop time of ``ds.event_history``). Used with ``duration=``.
+        ``time=`` is its deprecated name (``time`` means the period column elsewhere).
     spline_df : int
         Degrees of freedom of the natural spline (default 4: three interior knots at the
         quartiles of t), as ``splines::ns(t, df=4)``.
@@ -509,21 +546,22 @@ class EventLogit(_BinaryModel):
     """
 
     _name = "EventLogit"
-    _role_args = ("time", "weights")
+    _role_args = ("clock", "weights")
 
+    @translating(clock_keyword("EventLogit"))
     def __init__(self, formula: str, data: pd.DataFrame, *, link: Link = "logit", duration: Duration | None = None,
-                 time: str = "stop", spline_df: int = 4, knots=None, weights=None, missing: Missing = "raise",
+                 clock: str = "stop", spline_df: int = 4, knots=None, weights=None, missing: Missing = "raise",
                  case_control: str | None = None, tau: float | None = None) -> None:
-        _check_duration_args(duration, time, data)
+        _check_duration_args(duration, clock, data)
         self._setup(formula, data, link=link, weights=weights, missing=missing,
-                    extra=(time,) if duration is not None else (), case_control=case_control, tau=tau)
+                    extra=(clock,) if duration is not None else (), case_control=case_control, tau=tau)
         self._duration = duration
-        self._time = time
+        self._clock = clock
         self._dur_info: dict = {}
         self._dur_layout: dict | None = None  # duration terms' constants, for predictions on new data
         if duration is not None:
-            t = data.loc[self._design.rows, time].to_numpy(dtype=float)
-            layout = _duration_layout(duration, time, has_intercept="Intercept" in self._names,
+            t = data.loc[self._design.rows, clock].to_numpy(dtype=float)
+            layout = _duration_layout(duration, clock, has_intercept="Intercept" in self._names,
                                       spline_df=spline_df, knots=knots, formula_names=self._names,
                                       bounds=lambda: (float(t.min()), float(t.max())),
                                       quantile=lambda probs: np.quantile(t, probs), distinct=lambda: np.unique(t))
@@ -538,7 +576,7 @@ class EventLogit(_BinaryModel):
         return self._duration
 
     def _clock_column(self) -> str | None:
-        return self._time if self._duration is not None else None
+        return self._clock if self._duration is not None else None
 
     def _duration_terms(self) -> dict | None:
         return self._dur_layout
@@ -546,7 +584,7 @@ class EventLogit(_BinaryModel):
     def _info_extra(self) -> dict:
         out: dict[str, Any] = {}
         if self._duration is not None:
-            out["Duration"] = f"{self._duration} in '{self._time}'"
+            out["Duration"] = f"{self._duration} in '{self._clock}'"
             out.update(self._dur_info)
         return out
 

@@ -31,6 +31,7 @@ from scipy import stats
 
 from ..core.errors import ColumnNotFoundError, DataValidationError, InputError, SpecificationError, did_you_mean
 from ..core.formula import design_matrices
+from ..core.options import renamed
 from ..inference.protocol import ModelProtocol
 from ..inference.results import Results
 from ..output.summary import Summary, format_number
@@ -523,8 +524,9 @@ class MixedEventLogit(ModelProtocol):
                                   len(self._levels2), link=self._link)
         return MixedProblem(self._design.y, self._X, self._Z, self._codes, len(self._levels), link=self._link)
 
+    @renamed(maxiter="max_iter")
     def fit(self, *, n_agq: int = 1, cov_type: Literal["hessian", "pirls", "cluster"] = "hessian",
-            start: dict | None = None, maxiter: int = 1000) -> MixedResults:
+            start: dict | None = None, max_iter: int = 1000) -> MixedResults:
         """Maximum likelihood (Laplace or adaptive Gauss-Hermite quadrature).
 
         Parameters
@@ -542,8 +544,8 @@ class MixedEventLogit(ModelProtocol):
         start : dict, optional
             ``{"theta": ..., "beta": ...}`` starting values (default: theta = identity,
             beta from the pooled GLM).
-        maxiter : int
-            Limit on quasi-Newton iterations.
+        max_iter : int
+            Limit on quasi-Newton iterations (``maxiter=`` is its deprecated spelling).
 
         Returns
         -------
@@ -573,8 +575,8 @@ class MixedEventLogit(ModelProtocol):
             if len(x0) != nt + X.shape[1]:
                 raise InputError(f"start needs {nt} theta and {X.shape[1]} beta values")
         if n_agq > 1:  # start from the Laplace fit (as glmer starts AGQ from its nAGQ=0 stage)
-            x0 = P.fit(x0, 1, maxiter=maxiter)["params"]
-        out = P.fit(x0, n_agq, maxiter=maxiter)
+            x0 = P.fit(x0, 1, maxiter=max_iter)["params"]
+        out = P.fit(x0, n_agq, maxiter=max_iter)
         x = out["params"]
         theta, beta = x[:nt], x[nt:]
         notes: list[str] = []

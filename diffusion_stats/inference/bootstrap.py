@@ -36,6 +36,7 @@ import pandas as pd
 from scipy import sparse
 
 from ..core.errors import DataValidationError, InputError, SpecificationError, did_you_mean
+from ..core.options import renamed
 from ..core.progress import progress
 from .covariance import group_codes
 
@@ -334,10 +335,11 @@ def _stats(s_cell: np.ndarray, lay: _Layout, V: np.ndarray, bar: bool | None = F
 
 
 # --------------------------------------------------------------------------- public
+@renamed(progress_bar="progress")
 def wild_bootstrap(results, terms: str | list[str], *, cluster: str | list[str] | None = None,
                    weights: Literal["rademacher", "webb"] = "rademacher", reps: int = 9999,
                    impose_null: bool = True, seed: int | None = None, null: float = 0.0,
-                   alpha: float = 0.05, conf_int: bool = True, progress_bar: bool | None = None
+                   alpha: float = 0.05, conf_int: bool = True, progress: bool | None = None
                    ) -> BootstrapResult:
     """Score (Kline-Santos) wild cluster bootstrap test and confidence set for coefficients.
 
@@ -367,7 +369,7 @@ def wild_bootstrap(results, terms: str | list[str], *, cluster: str | list[str] 
     conf_int : bool
         Compute the confidence set by test inversion (one restricted refit per bisection
         step, ~40 refits per term).
-    progress_bar : bool, optional
+    progress : bool, optional
         Show a progress bar over the blocks of draws (default: the package setting).
 
     Returns
@@ -440,7 +442,7 @@ def wild_bootstrap(results, terms: str | list[str], *, cluster: str | list[str] 
                 s = _efficient(S, A, k)
                 sc = cell_sums(s)
                 T = float(sc.sum() / np.sqrt(lay.variance(sc))[0])
-                Ts = _stats(sc, lay, V, progress_bar if keep else False)
+                Ts = _stats(sc, lay, V, progress if keep else False)
                 if keep:
                     keep_draws[t] = Ts
                 return T, float(np.mean(np.abs(Ts) >= np.abs(T) * (1 - _TIE)))
@@ -449,7 +451,7 @@ def wild_bootstrap(results, terms: str | list[str], *, cluster: str | list[str] 
             infl = np.asarray(S @ np.linalg.inv(A)[:, k]).ravel()   # (M S_i)_k
             ic = cell_sums(infl)
             se = float(np.sqrt(lay.variance(ic))[0])
-            Ts_u = _stats(ic, lay, V, progress_bar)
+            Ts_u = _stats(ic, lay, V, progress)
             keep_draws[t] = Ts_u
 
             def pvalue(b0, k=k, keep=False, ic=ic, se=se, Ts_u=Ts_u):

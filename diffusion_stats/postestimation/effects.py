@@ -149,7 +149,7 @@ def _design(results: Any, fam: str, data: pd.DataFrame, names: list[str]) -> np.
         from ..binary.event_logit import duration_matrix as _duration_matrix
         lay, clock = bd.duration_layout, bd.clock
         if clock not in data.columns:
-            raise ColumnNotFoundError(f"newdata lacks the duration column '{clock}' (time=) of the model")
+            raise ColumnNotFoundError(f"newdata lacks the duration column '{clock}' (clock=) of the model")
         t = _numeric_column(data[clock], clock)
         if lay["kind"] == "spline" and np.any((t < lay["boundary"][0]) | (t > lay["boundary"][1])):
             raise DataValidationError(f"newdata['{clock}'] has values outside the spline's boundary knots "
