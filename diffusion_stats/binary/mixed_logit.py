@@ -585,14 +585,13 @@ class MixedEventLogit(ModelProtocol):
             warnings.warn(f"MixedEventLogit: the optimiser stopped without convergence ({out['message']})",
                           ConvergenceWarning, stacklevel=user_stacklevel())
             notes.append(f"WARNING: optimiser did not converge ({out['message']}).")
-        self._theta_cov = None
-        V = self._cov(P, x, n_agq, cov_type)
+        V, theta_cov = self._cov(P, x, n_agq, cov_type)
         modes = P.modes(theta, beta) if self._crossed is None else _crossed_modes(P, theta, beta)
         params = pd.Series(beta, index=self._names, name="coef")
         info = {"Link": self._link, "Events": int(y.sum()), "Groups": f"{self._groups} ({len(self._levels)})"}
         state = MixedFitState(X=self._X, Z=self._Z, codes=self._codes, levels=self._levels, names=list(self._names),
                               crossed=self._crossed, crossed_levels=self._levels2 if self._crossed else None,
-                              theta_cov=self._theta_cov)
+                              theta_cov=theta_cov)
         res = MixedResults(model=self, state=state, fit=out, theta=theta, beta=beta, modes=modes, n_agq=n_agq,
                            pooled_loglik=pooled.loglik, notes=notes,
                            params=params, cov=pd.DataFrame(V, index=self._names, columns=self._names),
@@ -604,41 +603,51 @@ class MixedEventLogit(ModelProtocol):
             notes.append("boundary (singular) fit: a random-effect variance is (near) zero or a correlation is +-1")
         return res
 
-    def _cov(self, P: MixedProblem, x: np.ndarray, n_agq: int, cov_type: str) -> np.ndarray:
+    def _cov(self, P: MixedProblem, x: np.ndarray, n_agq: int, cov_type: str
+             ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Variance of the fixed effects and (Hessian-based fits) of theta."""
         nt = P.n_theta
         if cov_type == "pirls":
-            return P.rx_cov(x[:nt], x[nt:])
+            return P.rx_cov(x[:nt], x[nt:]), None
         H = (P.hessian(x, central=False) if n_agq <= 1 else P.objective_hessian(x, n_agq)) / 2.0  # from -2 log L
         try:
             Hinv = np.linalg.inv(H)
         except np.linalg.LinAlgError:
             Hinv = np.full_like(H, np.nan)
-        self._theta_cov = Hinv[:nt, :nt]
+        theta_cov = Hinv[:nt, :nt]
         if cov_type == "hessian":
             V = Hinv[nt:, nt:]
             if not np.all(np.isfinite(V)) or np.any(np.linalg.eigvalsh((V + V.T) / 2) <= 0):
-                return P.rx_cov(x[:nt], x[nt:])  # glmer falls back to the PIRLS variance too
-            return (V + V.T) / 2
+                return P.rx_cov(x[:nt], x[nt:]), theta_cov  # glmer falls back to the PIRLS variance too
+            return (V + V.T) / 2, theta_cov
         S = -0.5 * P.gradient(x, n_agq, per_group=True)  # (J, d) scores of log L per group
         G = S.shape[0]
         meat = S.T @ S * G / (G - 1)
         V = Hinv @ meat @ Hinv
         V = V[nt:, nt:]
-        return (V + V.T) / 2
+        return (V + V.T) / 2, theta_cov
+
+
+@dataclass(frozen=True)
+class _CrossedModes:
+    """Conditional modes and variances of a crossed fit."""
+
+    u: np.ndarray
+    u2: np.ndarray
+    Hinv: np.ndarray
+    var2: np.ndarray
 
 
 def _crossed_modes(P, theta, beta):
     """Modes and conditional variances of the crossed fit (diagonal blocks of the inverse
     of the joint system, by block elimination)."""
-    from types import SimpleNamespace
-
     u1, u2, _, H11, S = P.crossed_modes(theta, beta)
     Lam, lam2 = P._pieces(theta)
     mu, me, var = P._local(P._eta2(P._fixed(beta), Lam, lam2, u1, u2))
     H11, H12, Xs, S = P._system(Lam, lam2, me * me / var)
     Sinv = np.linalg.inv(S)
     Hinv11 = np.linalg.inv(H11) + np.einsum("jak,kl,jbl->jab", Xs, Sinv, Xs)
-    return SimpleNamespace(u=u1, u2=u2, Hinv=Hinv11, var2=np.diag(Sinv).copy())
+    return _CrossedModes(u=u1, u2=u2, Hinv=Hinv11, var2=np.diag(Sinv).copy())
 
 
 def re_split(re_spec: str) -> list[str]:
