@@ -99,7 +99,7 @@ def rare_events() -> None:
         for frac in (0.2, 0.05, 0.01):
             t0 = time.perf_counter()
             chunks = ds.iter_dyads(ad, windows=meta, sources="all", dyad_covariates=(table, "symmetric"),
-                                   show_progress=False)
+                                   progress=False)
             s = ds.case_control_sample(chunks, fraction=frac, seed=1)
             t_s = time.perf_counter() - t0
             for how in ("prior", "weight"):

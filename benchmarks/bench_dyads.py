@@ -35,7 +35,7 @@ if mode == "frame":
     d = ds.dyads(ad, windows=meta, sources=arg)
     n, events, mb = len(d), int(d["event"].sum()), d.memory_usage(deep=False).sum() / 1e6
 else:
-    acc = ds.write_dyads_parquet(ad, arg, windows=meta, sources="all", show_progress=False)
+    acc = ds.write_dyads_parquet(ad, arg, windows=meta, sources="all", progress=False)
     n, events, mb = acc.counts["dyad rows"], acc.counts["dyad events"], float("nan")
 print(json.dumps({"load_s": t_load, "build_s": time.perf_counter() - t0, "rows": n, "events": events,
                   "frame_mb": mb}))

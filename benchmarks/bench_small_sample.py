@@ -61,7 +61,7 @@ def one_replication(G: int, seed: int, boot_reps: int = 999) -> dict:
         warnings.simplefilter("ignore")
         cr1 = m.fit(cluster="unit", small_sample=True)
         cr2 = m.fit(cluster="unit", small_sample="CR2")
-        bt = ds.wild_bootstrap(cr1, "net", reps=boot_reps, seed=seed, conf_int=False, progress_bar=False)
+        bt = ds.wild_bootstrap(cr1, "net", reps=boot_reps, seed=seed, conf_int=False, progress=False)
     return {"CR1": bool(cr1.pvalues["net"] < 0.05), "CR2": bool(cr2.pvalues["net"] < 0.05),
             "bootstrap": bool(bt.pvalues["net"] < 0.05), "df": float(cr2.df_terms["net"])}
 

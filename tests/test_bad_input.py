@@ -88,10 +88,10 @@ def test_irls_default_lands_on_optimum(shared_data):
     df["t"] = df["year"] - 63
     f = "adopt ~ elect1 + elect2 + income1 + fiscal + party + religion + neighbor"
     for link in ("cloglog", "probit"):  # non-canonical: IRLS converges linearly (the old rule stopped 2e-7 short)
-        m = ds.EventLogit(f, df, duration="cubic", time="t", link=link)
+        m = ds.EventLogit(f, df, duration="cubic", clock="t", link=link)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ds.SeparationWarning)  # probit: 19 fitted probabilities ~0
-            a, b = m.fit(), m.fit(tol=1e-15, maxiter=300)
+            a, b = m.fit(), m.fit(tol=1e-15, max_iter=300)
         np.testing.assert_allclose(a.params, b.params, rtol=1e-8, atol=0)
     from _helpers import lottery_counting_process
 
@@ -219,8 +219,8 @@ AD3 = pd.DataFrame({"unit": list("ABAB"), "policy": list("ppqq"), "year": [2001,
 
 
 def _write(folder, **kw):
-    return ds.write_dyads_parquet(AD3, folder, units=list("ABC"), sources="all", chunk_rows=5,
-                                  show_progress=False, **kw)
+    return ds.write_dyads_parquet(AD3, folder, units=list("ABC"), sources="all", partition_rows=5,
+                                  progress=False, **kw)
 
 
 def test_parts_manifest_and_reader(tmp_path):
@@ -267,7 +267,7 @@ def slow(df, path):  # a slow disk: time to be killed mid-write
     time.sleep(float(sys.argv[2]))
 _parts.write_part_file = slow
 ad = pd.DataFrame({"unit": list("ABABAB"), "policy": list("ppqqrr"), "year": [2001, 2002, 2002, 2003, 2001, 2003]})
-ds.write_dyads_parquet(ad, sys.argv[1], units=list("ABC"), sources="all", chunk_rows=1, show_progress=False)
+ds.write_dyads_parquet(ad, sys.argv[1], units=list("ABC"), sources="all", partition_rows=1, progress=False)
 print("done", flush=True)
 """
 
@@ -518,7 +518,7 @@ CASES = [
     ("logit-cov-type", E, lambda f, r: ds.EventLogit("y ~ x", GLM).fit(cov_type="sandwich")),
     ("logit-hc-type", E, lambda f, r: ds.EventLogit("y ~ x", GLM).fit(cov_type="robust", hc_type="HC9")),
     ("logit-separation", W, lambda f, r: ds.EventLogit("y ~ x", SEP).fit()),
-    ("logit-max-iter", W, lambda f, r: ds.EventLogit("y ~ x", GLM).fit(maxiter=1)),
+    ("logit-max-iter", W, lambda f, r: ds.EventLogit("y ~ x", GLM).fit(max_iter=1)),
     ("logit-duration", E, lambda f, r: ds.EventLogit("y ~ x", GLM, duration="quartic")),
     ("logit-empty", E, lambda f, r: ds.EventLogit("y ~ x", GLM.iloc[:0]).fit()),
     ("wald-shape", E, lambda f, r: ds.EventLogit("y ~ x", GLM).fit().wald_test(np.ones((1, 3)))),

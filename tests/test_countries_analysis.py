@@ -164,7 +164,7 @@ def test_dyadic_logit(study):
 def test_identification_check_runs(study):
     ic = ds.identification_check(study["panel"], study["canon"], study["channels"],
                                  {"contiguity": 1.0, "igo": 10.0}, n_sim=8, confusion=False, seed=1,
-                                 progress_bar=False)
+                                 progress=False)
     tab = ic.to_frame()
     assert {"contiguity", "igo", "culture", "power"} <= set(tab.index)
     assert ic.n_sim == 8 and ic.n_failed == 0

@@ -205,8 +205,8 @@ def test_exact_robust_variance_brute_force():
     beta = res.params.to_numpy()
     from diffusion_stats.survival import _numerics as cn
 
-    P = res.model._prepared()
-    L = cn.exact_score_residuals(res._rs, cn.exact_layout(res._rs), P.X, beta)
+    P, rs = res.state.in_memory()
+    L = cn.exact_score_residuals(rs, cn.exact_layout(rs), P.X, beta)
     Lb, _ = _brute_force_exact_residuals(df, beta, ["x", "z"])
     np.testing.assert_allclose(L, Lb, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(L.sum(0), 0, atol=1e-8)          # the score at the maximum
@@ -465,9 +465,9 @@ def test_cumsum_precision_fallback(sim, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = ds.CoxHazard("event ~ x1 + x2", bad, strata="grp").fit()
-    assert res._rs.mode == "pairs"
+    assert res.state.risk_sets.mode == "pairs"
     assert np.all(np.isfinite(res.params))
-    assert base._rs.mode == "pairs"
+    assert base.state.risk_sets.mode == "pairs"
 
 
 def test_many_covariates_without_outer_product_cache(sim, layout, monkeypatch):

@@ -45,7 +45,7 @@ def test_spid_prior_adopters(spid):
 
 def test_spid_all_sources_size_without_building(spid):
     ad, meta = spid
-    chunks = quiet(ds.iter_dyads, ad, windows=meta, sources="all", show_progress=False)
+    chunks = quiet(ds.iter_dyads, ad, windows=meta, sources="all", progress=False)
     assert chunks.n_rows == 28_536_473 == 582_377 * 49
 
 
@@ -221,14 +221,14 @@ def test_iter_and_parquet_equal_full(spid, tmp_path):
     ad, meta = ad[ad["policy"].isin(pols)], meta[meta["policy"].isin(pols)]
     full = quiet(ds.dyads, ad, windows=meta, sources="all", units=sorted(spid[0]["unit"].unique()))
     chunks = quiet(ds.iter_dyads, ad, windows=meta, sources="all", units=sorted(spid[0]["unit"].unique()),
-                   chunk_rows=100_000, show_progress=False)
+                   partition_rows=100_000, progress=False)
     parts = list(chunks)
     assert len(parts) == len(chunks) > 1
     got = pd.concat(parts, ignore_index=True)
     same_frame(got, full)
     assert chunks.accounting.n_rows == len(full)
     acc = quiet(ds.write_dyads_parquet, ad, tmp_path / "d", windows=meta, sources="all",
-                units=sorted(spid[0]["unit"].unique()), chunk_rows=100_000, show_progress=False)
+                units=sorted(spid[0]["unit"].unique()), partition_rows=100_000, progress=False)
     back = pd.read_parquet(tmp_path / "d")
     assert len(back) == len(full) == acc.counts["dyad rows"]
     assert int(back["event"].sum()) == acc.counts["dyad events"] == int(full["event"].sum())
@@ -240,7 +240,7 @@ def test_case_control_sample_from_chunks(spid):
     ad, meta = spid
     pols = meta["policy"].iloc[:30]
     chunks = quiet(ds.iter_dyads, ad[ad["policy"].isin(pols)], windows=meta[meta["policy"].isin(pols)],
-                   sources="all", chunk_rows=50_000, show_progress=False)
+                   sources="all", partition_rows=50_000, progress=False)
     s = ds.case_control_sample(chunks, fraction=0.05, seed=3)
     info = s.attrs["case_control"]
     assert info["n_population"] == chunks.n_rows

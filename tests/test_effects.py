@@ -77,7 +77,7 @@ def test_binary_predictions_and_effects_equal_R(lot, ref, link):
 
 def test_moderated_channel_conditional_effects_equal_R(lot, ref):
     r = ref["lottery_moderated"]
-    res = ds.EventLogit("adopt ~ neighbor * income1 + fiscal + C(g)", lot, duration="cubic", time="t"
+    res = ds.EventLogit("adopt ~ neighbor * income1 + fiscal + C(g)", lot, duration="cubic", clock="t"
                         ).fit(cluster="state")
     rn = {"gb": "C(g)[T.b]", "I(t^2)": "t^2", "I(t^3)": "t^3", "(Intercept)": "Intercept"}
     coef = pd.Series(r["coef"], index=[rn.get(n, n) for n in r["names"]])
@@ -227,9 +227,8 @@ def test_spatial_predict_reduced_form_by_hand():
     d["y"] = 1 + d["x"] + rng.normal(size=30)
     res = ds.SpatialLag("y ~ x", d, W, unit="unit").fit()
     p = res.predict(se=True)
-    m = res.model
-    Wd = m._layout.blocks[0].toarray()
-    X = m._X
+    Wd = res.state.layout.blocks[0].toarray()
+    X = res.state.X
 
     def reduced(theta):
         return np.linalg.solve(np.eye(30) - theta[0] * Wd, X @ theta[1:])

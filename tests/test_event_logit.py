@@ -73,25 +73,25 @@ def test_lottery_all_variances_match_R(lottery, ref, link):
 
 
 def test_cubic_duration(lottery, ref):
-    res = ds.EventLogit(F, lottery, duration="cubic", time="t").fit()
+    res = ds.EventLogit(F, lottery, duration="cubic", clock="t").fit()
     close(res.params, ref["lottery_cubic"]["coef"], RTOL_B)
     close(res.std_errors, ref["lottery_cubic"]["classical"], RTOL_SE)
     assert list(res.params.index[-3:]) == ["t", "t^2", "t^3"]
-    cl = ds.EventLogit(F, lottery, duration="cubic", time="t").fit(cluster="state")
+    cl = ds.EventLogit(F, lottery, duration="cubic", clock="t").fit(cluster="state")
     close(cl.std_errors, ref["lottery_cubic"]["CL_state"], RTOL_SE)
-    cc = ds.EventLogit(F, lottery, duration="cubic", time="t", link="cloglog").fit(cov_type="robust")
+    cc = ds.EventLogit(F, lottery, duration="cubic", clock="t", link="cloglog").fit(cov_type="robust")
     close(cc.params, ref["lottery_cubic_cloglog"]["coef"], RTOL_B)
     close(cc.std_errors, ref["lottery_cubic_cloglog"]["HC0"], RTOL_SE)
 
 
 def test_spline_duration_equals_R_ns(lottery, ref):
     r = ref["lottery_spline"]
-    res = ds.EventLogit(F, lottery, duration="spline", time="t", spline_df=4).fit(cov_type="robust")
+    res = ds.EventLogit(F, lottery, duration="spline", clock="t", spline_df=4).fit(cov_type="robust")
     close(res.params, r["coef"], RTOL_B)
     close(res.std_errors, r["HC0"], RTOL_SE)
     assert res.info["spline knots"] == ", ".join(f"{v:g}" for v in r["knots"])
     # explicit knots give the same fit
-    res2 = ds.EventLogit(F, lottery, duration="spline", time="t", knots=r["knots"]).fit()
+    res2 = ds.EventLogit(F, lottery, duration="spline", clock="t", knots=r["knots"]).fit()
     close(res2.params, r["coef"], RTOL_B)
 
 
@@ -105,7 +105,7 @@ def test_dummies_duration(lottery, ref):
     r = ref["lottery_dummies"]
     sub = lottery[lottery["t"].isin(r["t_values"])].reset_index(drop=True)
     assert len(sub) == r["n"]
-    res = ds.EventLogit(F, sub, duration="dummies", time="t").fit(cov_type="robust")
+    res = ds.EventLogit(F, sub, duration="dummies", clock="t").fit(cov_type="robust")
     close(res.params, r["coef"], RTOL_B)
     close(res.std_errors, r["HC0"], RTOL_SE)
     assert res.info["duration reference"] == "t = 1"
@@ -113,7 +113,7 @@ def test_dummies_duration(lottery, ref):
 
 def test_dummies_without_events_flag_separation(lottery):
     with pytest.warns(ds.SeparationWarning, match="t\\[2\\]"):
-        res = ds.EventLogit(F, lottery, duration="dummies", time="t").fit()
+        res = ds.EventLogit(F, lottery, duration="dummies", clock="t").fit()
     assert "t[2]" in res.separation and "t[1]" not in res.separation
     assert "separation" in str(res.summary())
 
@@ -134,12 +134,12 @@ def test_errors(lottery):
         ds.EventLogit(F, lottery.assign(adopt=0))
     with pytest.raises(ds.ColumnNotFoundError, match="did you mean 'religion'"):
         ds.EventLogit("adopt ~ religon", lottery)
-    with pytest.raises(ds.ColumnNotFoundError, match="time column 'stop'"):
+    with pytest.raises(ds.ColumnNotFoundError, match="clock column 'stop'"):
         ds.EventLogit(F, lottery, duration="cubic")
     with pytest.raises(ds.InputError, match="link="):
         ds.EventLogit(F, lottery, link="loglog")
     with pytest.raises(ds.InputError, match="duration="):
-        ds.EventLogit(F, lottery, duration="quartic", time="t")
+        ds.EventLogit(F, lottery, duration="quartic", clock="t")
     m = ds.EventLogit(F, lottery)
     with pytest.raises(ds.SpecificationError, match="not available"):
         m.fit(cov_type="dyadic")
@@ -184,7 +184,7 @@ def test_results_interface(lottery):
 def test_sparse_dummies_equal_dense_factor_coding(lottery):
     """duration='dummies' builds a sparse design; the same model via a dense C(t) term agrees."""
     sub = lottery[lottery["t"].isin(lottery.loc[lottery["adopt"] == 1, "t"].unique())].reset_index(drop=True)
-    sparse_m = ds.EventLogit(F, sub, duration="dummies", time="t")
+    sparse_m = ds.EventLogit(F, sub, duration="dummies", clock="t")
     dense_m = ds.EventLogit(F + " + C(t)", sub)
     for kw in ({}, {"cov_type": "robust", "small_sample": "HC1"}, {"cluster": "state"}, {"cluster": ["state", "year"]}):
         with warnings.catch_warnings():
@@ -196,7 +196,7 @@ def test_sparse_dummies_equal_dense_factor_coding(lottery):
 
 @pytest.mark.slow  # > 10 s
 def test_on_event_history_panel_default_time(shared_data):
-    """The default time='stop' column of ds.event_history drives the duration terms."""
+    """The default clock='stop' column of ds.event_history drives the duration terms."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ds.RowAccountingWarning)
         ad, meta = ds.datasets.load_spid()
@@ -220,9 +220,9 @@ def test_rebuild_keeps_constructor_keywords(lottery):
 
     keep = (lottery["adopt"] == 1) | ((np.arange(len(lottery)) + 1) % 4 == 0)
     sample = lottery[keep].reset_index(drop=True)
-    m = ds.EventLogit(F, sample, link="logit", duration="cubic", time="t", case_control="weight", tau=0.03)
+    m = ds.EventLogit(F, sample, link="logit", duration="cubic", clock="t", case_control="weight", tau=0.03)
     m2 = rebuild(m)
     np.testing.assert_allclose(m2.fit().params, m.fit().params, rtol=1e-12)
-    m3 = rebuild(ds.EventLogit(F, lottery, link="cloglog", duration="spline", time="t", spline_df=3),
+    m3 = rebuild(ds.EventLogit(F, lottery, link="cloglog", duration="spline", clock="t", spline_df=3),
                  formula=F + " + nbrpercn")
     assert m3.link == "cloglog" and m3.duration == "spline" and "nbrpercn" in m3.exog_names

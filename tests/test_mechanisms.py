@@ -197,7 +197,7 @@ def test_placebo_calibrated_null_under_pure_diffusion(design):
     panel, ad = design["panel"], design["ad"]
     ch = [design["chans"][0]]
     model = ds.CoxHazard("event ~ border", panel.drop(columns="net"), strata="policy")
-    pt = ds.placebo_test(model, ad, ch, null="simulate", n_sim=19, seed=1, progress_bar=False)
+    pt = ds.placebo_test(model, ad, ch, null="simulate", n_sim=19, seed=1, progress=False)
     assert pt.joint["pvalue"] < 0.05
     assert pt.joint["pvalue_sim"] > 0.05 and pt.passed
     assert 0.3 < pt.table.loc["border", "lead_sim_mean"]
@@ -207,13 +207,13 @@ def test_placebo_calibrated_null_under_pure_diffusion(design):
 def test_permutation_qap_and_years(design):
     panel, ad, chans = design["panel"], design["ad"], design["chans"]
     model = ds.EventLogit("event ~ border + net", panel)
-    q = ds.permutation_test(model, ad, chans, n_perm=9, seed=4, progress_bar=False)
+    q = ds.permutation_test(model, ad, chans, n_perm=9, seed=4, progress=False)
     assert (q.table["pvalue_perm"] == 0.1).all()  # the observed estimate beats every relabelling
     assert q.distribution.shape == (9, 2)
     assert (q.table["perm_upper"] < q.table["estimate"]).all()
-    q2 = ds.permutation_test(model, ad, chans, n_perm=9, seed=4, progress_bar=False)
+    q2 = ds.permutation_test(model, ad, chans, n_perm=9, seed=4, progress=False)
     pd.testing.assert_frame_equal(q.distribution, q2.distribution)
-    y = ds.permutation_test(model, ad, chans, scheme="years", n_perm=5, seed=4, progress_bar=False)
+    y = ds.permutation_test(model, ad, chans, scheme="years", n_perm=5, seed=4, progress=False)
     assert y.table["n_perm"].eq(5).all()
     assert "QAP" in str(q)
     with pytest.raises(ds.InputError, match="scheme"):
@@ -229,7 +229,7 @@ def test_permutation_irrelevant_channel_not_significant(design):
     junk = ds.Channel("junk", ds.Weights.from_matrix(m, labels, name="junk"))
     panel = ds.add_channels(design["panel"], ad, [junk])
     model = ds.EventLogit("event ~ border + net + junk", panel)
-    q = ds.permutation_test(model, ad, [junk], n_perm=19, seed=2, progress_bar=False)
+    q = ds.permutation_test(model, ad, [junk], n_perm=19, seed=2, progress=False)
     assert q.table.loc["junk", "pvalue_perm"] > 0.05  # not beyond every relabelling
     assert q.table.loc["junk", "perm_lower"] < q.table.loc["junk", "estimate"] < q.table.loc["junk", "perm_upper"]
 
@@ -237,8 +237,8 @@ def test_permutation_irrelevant_channel_not_significant(design):
 def test_permutation_parallel_matches_serial(design):
     panel, ad, chans = design["panel"], design["ad"], design["chans"]
     model = ds.EventLogit("event ~ border + net", panel)
-    a = ds.permutation_test(model, ad, chans[:1], scheme="years", n_perm=4, seed=7, progress_bar=False)
-    b = ds.permutation_test(model, ad, chans[:1], scheme="years", n_perm=4, seed=7, n_jobs=2, progress_bar=False)
+    a = ds.permutation_test(model, ad, chans[:1], scheme="years", n_perm=4, seed=7, progress=False)
+    b = ds.permutation_test(model, ad, chans[:1], scheme="years", n_perm=4, seed=7, n_jobs=2, progress=False)
     pd.testing.assert_frame_equal(a.distribution, b.distribution)
 
 

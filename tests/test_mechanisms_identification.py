@@ -30,7 +30,7 @@ def design():
 def test_identification_check_fast_coverage(design):
     """Fast CI version of the coverage study (40 replications, wide bounds)."""
     chk = ds.identification_check(design["panel"], design["ad"], design["chans"], {"border": 1.0, "net": 1.0},
-                                  n_sim=40, estimator="cox", baseline=0.03, seed=3, progress_bar=False)
+                                  n_sim=40, estimator="cox", baseline=0.03, seed=3, progress=False)
     t = chk.table
     assert chk.n_failed == 0
     assert (t["coverage"] >= 0.85).all()
@@ -44,7 +44,7 @@ def test_identification_check_fast_coverage(design):
 
 def test_identification_check_with_model_estimator_and_seed(design):
     m = ds.EventLogit("event ~ border + net", design["panel"])
-    kw = dict(n_sim=4, estimator=m, confusion=False, baseline=0.03, seed=11, progress_bar=False)
+    kw = dict(n_sim=4, estimator=m, confusion=False, baseline=0.03, seed=11, progress=False)
     a = ds.identification_check(design["panel"], design["ad"], design["chans"], {"border": 1.0}, **kw)
     b = ds.identification_check(design["panel"], design["ad"], design["chans"], {"border": 1.0}, **kw)
     pd.testing.assert_frame_equal(a.estimates, b.estimates)
@@ -70,7 +70,7 @@ def test_identification_check_covariates_and_failures():
     p = ds.add_channels(ds.event_history(ad, windows=ad.attrs["windows"], units=labels, covariates=cov), ad, ch)
     m = ds.CoxHazard("event ~ border + x + z", p, strata="policy")
     chk = ds.identification_check(p, ad, ch, {"border": 1.0, "x": 0.5}, n_sim=4, estimator=m, confusion=False,
-                                  seed=2, progress_bar=False)
+                                  seed=2, progress=False)
     assert chk.n_failed == 0
     assert abs(chk.table.loc["x", "estimate"] - 0.5) < 0.2
 
@@ -78,6 +78,6 @@ def test_identification_check_covariates_and_failures():
         return ds.CoxHazard("event ~ border + nope", data, strata="policy")
 
     bad = ds.identification_check(p, ad, ch, {"border": 1.0}, n_sim=2, estimator=broken, confusion=False,
-                                  progress_bar=False)
+                                  progress=False)
     assert bad.n_failed == 2 and np.isnan(bad.table.loc["border", "coverage"])
     assert any("nope" in n for n in bad.notes)

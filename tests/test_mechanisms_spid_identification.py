@@ -40,7 +40,7 @@ def test_identification_on_spid_design(spid60):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         effects = {"border": 1.0, "learning_network": 1.0}
-        chk = ds.identification_check(panel, s.adoptions, chans, effects, n_sim=10, seed=1, progress_bar=False)
+        chk = ds.identification_check(panel, s.adoptions, chans, effects, n_sim=10, seed=1, progress=False)
     t = chk.table
     assert chk.n_failed == 0
     assert list(t.index) == ["border", "learning_network"]
@@ -63,9 +63,9 @@ def test_placebo_calibrated_and_qap_on_spid(spid60):
         warnings.simplefilter("ignore")
         m = ds.CoxHazard("event ~ border + learning_network", panel, strata="policy")
         pt = ds.placebo_test(m, s.adoptions, chans, fit_kwargs={"cluster": "unit"}, null="simulate", n_sim=19,
-                             seed=0, progress_bar=False)
+                             seed=0, progress=False)
         q = ds.permutation_test(m, s.adoptions, chans[:1], n_perm=19, seed=0, fit_kwargs={"cluster": "unit"},
-                                progress_bar=False)
+                                progress=False)
     # naive Wald test of the leads: p = 0.061 here with the DHB network read as state_02 -> state_01
     # (it was < 0.01 with the reverse reading); on all 398 policies (test_mechanisms_spid.py) it
     # rejects at chi2(2) = 52.3. What this test guards: naive p far below the calibrated p.

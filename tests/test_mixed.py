@@ -396,7 +396,7 @@ def test_variance_component_standard_errors(fits):
     _, res = fits("spid_ri")
     se = res.var_components_se
     th = float(res.theta.iloc[0])
-    assert se.iloc[0] == pytest.approx(2 * th * np.sqrt(res._theta_cov[0, 0]), rel=1e-12)
+    assert se.iloc[0] == pytest.approx(2 * th * np.sqrt(res.state.theta_cov[0, 0]), rel=1e-12)
     assert 0 < se.iloc[0] < res.var_components["variance"].iloc[0]
     assert fits("spid_rs")[1].var_components_se.notna().all()
 

@@ -191,7 +191,7 @@ def test_plots_of_mechanism_results(demo_channels, outdir):
     g = ds.galton_check(model, chs, fit_kwargs={"cov_type": "cluster", "cluster": "unit"})
     _save(plots.forest({"without shocks": g.without, "with shocks": g.with_shocks}), outdir, "forest_galton")
     ic = ds.identification_check(panel, demo.adoptions, chs, {"border": 1.0}, n_sim=3, seed=1,
-                                 estimator="logit", progress_bar=False)
+                                 estimator="logit", progress=False)
     _save(plots.identification(ic), outdir, "identification_real")
     _save(plots.identification(ic, kind="confusion"), outdir, "identification_confusion")
 

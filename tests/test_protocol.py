@@ -90,8 +90,8 @@ def _models(panel, dyads, spatial):
     return {
         "cox": (ds.CoxHazard("event ~ x", panel, strata="g"),
                 lambda f, data, **o: ds.CoxHazard(f, data, strata="g", **o), {"ties": "breslow"}),
-        "event_logit": (ds.EventLogit("event ~ x", panel, duration="cubic", time="stop"),
-                        lambda f, data, **o: ds.EventLogit(f, data, duration="cubic", time="stop", **o),
+        "event_logit": (ds.EventLogit("event ~ x", panel, duration="cubic", clock="stop"),
+                        lambda f, data, **o: ds.EventLogit(f, data, duration="cubic", clock="stop", **o),
                         {"link": "cloglog"}),
         "dyadic_logit": (ds.DyadicLogit("event ~ x", dyads),
                          lambda f, data, **o: ds.DyadicLogit(f, data, **o), {"link": "probit"}),
@@ -181,7 +181,7 @@ def test_dask_twins_follow_the_protocol(panel, dyads):
     dd = pytest.importorskip("dask.dataframe")
     dpanel = dd.from_pandas(panel, npartitions=2)
     m = ds.DaskEventLogit("event ~ x", dpanel)
-    assert m.spec().roles["time"] == "stop" and m.spec().options["link"] == "logit"
+    assert m.spec().roles["clock"] == "stop" and m.spec().options["link"] == "logit"
     _same_fit(m.with_formula("event ~ x + z").with_options(link="cloglog").fit(),
               ds.EventLogit("event ~ x + z", panel, link="cloglog").fit())
     dl = ds.DaskDyadicLogit("event ~ x", dd.from_pandas(dyads, npartitions=2))

@@ -160,11 +160,11 @@ def test_cox_cluster_information_sums_to_information(lottery_cp):
     """Hand check: the clusters' shares of the information add up to the information."""
     from diffusion_stats.survival import _numerics as cn
     res = ds.CoxHazard(F_COX, lottery_cp, start="start", stop="stop", weights="w", ties="efron").fit()
-    P = res._prep
-    e = cn.evaluate(res._rs, P.X, P.w, res.params.to_numpy(), efron=True, keep=True)
+    P, rs0 = res.state.in_memory()
+    e = cn.evaluate(rs0, P.X, P.w, res.params.to_numpy(), efron=True, keep=True)
     from diffusion_stats.inference.covariance import group_codes
     g, G = group_codes(lottery_cp["state"].to_numpy())
-    for rs in (res._rs, cn.pairs_of(res._rs)):
+    for rs in (rs0, cn.pairs_of(rs0)):
         F = ss.cox_cluster_information(rs, P.X, P.w, e, g, G)
         close(F.sum(axis=0), e.info, 1e-10)
         assert np.all(np.linalg.eigvalsh(F) > -1e-12)
@@ -279,7 +279,7 @@ def test_permutation_randomization_interval():
         warnings.simplefilter("ignore", ds.RowAccountingWarning)
         panel = ds.add_channels(ds.event_history(ad, windows=ad.attrs["windows"], units=list(W.labels)), ad, ch)
     m = ds.EventLogit("event ~ border", panel)
-    pt = ds.permutation_test(m, ad, ch, n_perm=19, alpha=0.1, progress_bar=False)
+    pt = ds.permutation_test(m, ad, ch, n_perm=19, alpha=0.1, progress=False)
     row = pt.table.loc["border"]
     d = np.sort(np.abs(pt.distribution["border"].to_numpy()))[::-1]
     # m = floor(0.1 * 20 - 1) + 1 = 2: the second largest |b*|
@@ -288,10 +288,10 @@ def test_permutation_randomization_interval():
     def p_of(g0):
         return (1 + np.sum(d >= abs(row["estimate"] - g0))) / 20
     assert p_of(row["ri_upper"] - 1e-9) > 0.1 >= p_of(row["ri_upper"] + 1e-9)
-    wide = ds.permutation_test(m, ad, ch, n_perm=9, progress_bar=False).table.loc["border"]
+    wide = ds.permutation_test(m, ad, ch, n_perm=9, progress=False).table.loc["border"]
     assert np.isinf(wide["ri_lower"]) and np.isinf(wide["ri_upper"])  # 9 permutations cannot reach 5%
     with pytest.raises(ds.InputError, match="alpha"):
-        ds.permutation_test(m, ad, ch, n_perm=9, alpha=2, progress_bar=False)
+        ds.permutation_test(m, ad, ch, n_perm=9, alpha=2, progress=False)
 
 
 # --------------------------------------------------------------------------- simulation (fast version)
@@ -391,7 +391,7 @@ def test_bootstrap_sparse_duration_dummies_equal_dense(lottery, divisions):
     lot = lottery.assign(t=lottery["year"] - 63, div=lottery["state"].map(divisions))
     lot = lot[lot["t"].isin(lot.loc[lot["adopt"] == 1, "t"].unique())]
     f = "adopt ~ elect1 + income1 + neighbor"
-    a = ds.EventLogit(f, lot, duration="dummies", time="t").fit(cluster="div")
+    a = ds.EventLogit(f, lot, duration="dummies", clock="t").fit(cluster="div")
     b = ds.EventLogit(f + " + C(t)", lot).fit(cluster="div")
     ta = ds.wild_bootstrap(a, "neighbor", conf_int=False).table.loc["neighbor"]
     tb = ds.wild_bootstrap(b, "neighbor", conf_int=False).table.loc["neighbor"]

@@ -51,7 +51,7 @@ def test_from_edges_units_adds_isolates_and_rejects_unknown():
 
 
 @pytest.mark.parametrize("edges, match", [
-    (pd.DataFrame({"source": ["a", "b"], "target": ["a", "c"]}), r"self-loop.*self_loops='drop'"),
+    (pd.DataFrame({"source": ["a", "b"], "target": ["a", "c"]}), r"self-loop.*self_pairs='drop'"),
     (pd.DataFrame({"source": ["a", "a"], "target": ["b", "b"], "w": [1.0, 2.0]}), r"conflicting weights"),
     (pd.DataFrame({"source": ["a", "b"], "target": ["b", "a"], "w": [1.0, 2.0]}), r"conflicting.*reverse rows"),
     (pd.DataFrame({"source": ["a"], "target": ["b"], "w": [-1.0]}), r"negative weight.*allow_negative=True"),
@@ -73,7 +73,7 @@ def test_from_edges_missing_column_suggests():
 def test_from_edges_self_loops_drop_and_duplicates_merge():
     e = pd.DataFrame({"source": ["a", "a", "b", "c"], "target": ["b", "b", "a", "c"]})
     with pytest.warns(ds.RowAccountingWarning, match="1 rows dropped: self-pairs"):
-        W = Weights.from_edges(e, self_loops="drop")
+        W = Weights.from_edges(e, self_pairs="drop")
     assert W.labels == ("a", "b", "c") and W.nnz == 2 and W.isolates() == ("c",)  # c stays a unit
     assert W.accounting.counts["duplicated ties merged"] >= 1
     assert W.accounting.exclusions[0].count == 1

@@ -16,7 +16,7 @@ from ..core.errors import (
     InputError,
     SpecificationError,
 )
-from ..core.options import Duration
+from ..core.options import Duration, renamed, translating
 from ..design.dask_frames import (
     PartitionSpec,
     as_dask,
@@ -52,7 +52,7 @@ from ._glm import (
     subsample_start,
     warm_start_step,
 )
-from .event_logit import BinaryResults
+from .event_logit import BinaryFitState, BinaryResults, clock_keyword
 
 __all__ = ["DaskEventLogit", "DaskDyadicLogit", "DaskBinaryResults"]
 
@@ -246,8 +246,9 @@ class _DaskBinaryModel(ModelProtocol):
     def _duration(self, setup: list[dict]) -> dict:
         return {"kind": None, "names": []}
 
+    @renamed(maxiter="max_iter")
     def fit(self, *, cov_type: str | None = None, cluster: str | list[str] | None = None,
-            small_sample: SmallSample = None, hc_type: str | None = None, maxiter: int = 100, tol: float = 1e-10,
+            small_sample: SmallSample = None, hc_type: str | None = None, max_iter: int = 100, tol: float = 1e-10,
             persist: bool = True):
         """Fit by IRLS with partition sums; same options and results as the in-memory model.
 
@@ -259,7 +260,8 @@ class _DaskBinaryModel(ModelProtocol):
             Finite-sample factor, as :meth:`EventLogit.fit` (CR2/CR3 need the rows in memory).
         hc_type : {"HC0", "HC1"}, optional
             Deprecated alias of ``small_sample`` (FutureWarning).
-        maxiter, tol : IRLS limits (relative deviance change, R's rule).
+        max_iter, tol : IRLS limits (relative deviance change, R's rule); ``maxiter=`` is the
+            deprecated spelling of ``max_iter=``.
         persist : bool
             Keep the design arrays of every partition in worker memory for the IRLS
             passes (default). ``False`` rebuilds each partition from the source (Parquet
@@ -311,8 +313,8 @@ class _DaskBinaryModel(ModelProtocol):
             return IRLSPoint(dev=sum(r["dev"] for r in res), normal_equations=lambda: (A, b))
 
         # the IRLS of diffusion_stats.binary._glm.fit_binary_glm, on partition sums
-        start = self._warm_start(parts, [s["n"] for s in setup], names, maxiter)
-        beta, inv, last, n_iter, converged = irls(point, start, names, maxiter=maxiter, tol=tol)
+        start = self._warm_start(parts, [s["n"] for s in setup], names, max_iter)
+        beta, inv, last, n_iter, converged = irls(point, start, names, maxiter=max_iter, tol=tol)
         dev = last.dev
         fins = compute_all([dask.delayed(_glm_final, pure=False)(p, beta, self._link, cov_type) for p in parts])
         fin = {key: sum_arrays(fins, key) for key in ("n_perfect", "on", "y_on", "ysum", "wsum", "wysum")}
@@ -349,7 +351,8 @@ class _DaskBinaryModel(ModelProtocol):
             n_clusters = ()
         cov = pd.DataFrame(V, index=names, columns=names)
         fitted = _LazyFitted(self._data, self._spec, roles, dur, beta, self._link)
-        res = DaskBinaryResults(fit=glmfit, notes=notes, fitted=fitted, not_psd=facts["not_psd"],  # type: ignore[arg-type]  # lazy fitted
+        state = BinaryFitState(fit=glmfit, fitted=fitted, names=list(names), link=self._link)
+        res = DaskBinaryResults(state=state, notes=notes, not_psd=facts["not_psd"],
                             model_name=self._name, model=self, params=params, cov=cov, nobs=n, loglik=glmfit.loglik,
                             cov_type=cov_type, cluster=cols, n_clusters=n_clusters, info=info,
                             formula=self._formula)
@@ -409,9 +412,11 @@ class DaskEventLogit(_DaskBinaryModel):
         A unit-period panel at risk, e.g. :func:`dask_event_history`.
     link : {"logit", "cloglog", "probit"}
     duration : {None, "cubic", "spline", "dummies"}
-        Duration dependence in ``data[time]`` (knots and dummy values from a pass over
+        Duration dependence in ``data[clock]`` (knots and dummy values from a pass over
         all partitions, as in memory).
-    time : str
+    clock : str
+        The duration clock (default ``"stop"``); ``time=`` is its deprecated name, as in
+        :class:`~diffusion_stats.EventLogit`.
     spline_df : int
     knots : array-like, optional
     weights : str, optional
@@ -421,7 +426,7 @@ class DaskEventLogit(_DaskBinaryModel):
     Notes
     -----
     ``fit()`` takes the in-memory options (``cov_type``, ``cluster``, ``small_sample``,
-    ``maxiter``, ``tol``) plus ``persist``, and returns a
+    ``max_iter``, ``tol``) plus ``persist``, and returns a
     :class:`~diffusion_stats.binary.event_logit.BinaryResults` (``DaskBinaryResults``, whose
     ``fitted_values`` is a lazy dask Series). The case-control corrections
     (``case_control=``) are in memory only: a case-control sample is small by design.
@@ -440,27 +445,28 @@ class DaskEventLogit(_DaskBinaryModel):
     """
 
     _name = "EventLogit"
-    _role_args = ("time", "weights")
+    _role_args = ("clock", "weights")
 
+    @translating(clock_keyword("DaskEventLogit"))
     def __init__(self, formula: str, data, *, link: str = "logit", duration: Duration | None = None,
-                 time: str = "stop", spline_df: int = 4, knots=None, weights: str | None = None,
+                 clock: str = "stop", spline_df: int = 4, knots=None, weights: str | None = None,
                  missing: str = "raise") -> None:
         from .event_logit import _check_duration_args
 
-        _check_duration_args(duration, time, data)
+        _check_duration_args(duration, clock, data)
         self._setup(formula, data, link=link, weights=weights, missing=missing,
-                    extra=(time,) if duration is not None else ())
-        self._duration_kind, self._time, self._spline_df, self._knots = duration, time, spline_df, knots
+                    extra=(clock,) if duration is not None else ())
+        self._duration_kind, self._clock, self._spline_df, self._knots = duration, clock, spline_df, knots
 
     def _roles(self, cluster_cols, cov_type):
         r = super()._roles(cluster_cols, cov_type)
-        r["time"] = self._time if self._duration_kind is not None else None
+        r["time"] = self._clock if self._duration_kind is not None else None  # the partition spec's clock
         return r
 
     def _duration(self, setup: list[dict]) -> dict:
         from .event_logit import _duration_layout
 
-        kind, time = self._duration_kind, self._time
+        kind, time = self._duration_kind, self._clock
         if kind is None:
             return {"kind": None, "names": []}
         tc = [s["t_counts"] for s in setup if s["t_counts"] is not None and len(s["t_counts"][0])]

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import ColumnNotFoundError, DataValidationError, did_you_mean
-from ..core.options import CovType, HCType, Link, Missing
+from ..core.options import CovType, HCType, Link, Missing, renamed
 from ..inference.covariance import SmallSample
 from .event_logit import BinaryResults, _BinaryModel
 
@@ -110,8 +110,9 @@ class DyadicLogit(_BinaryModel):
     def _info_extra(self) -> dict:
         return {}
 
+    @renamed(maxiter="max_iter")
     def fit(self, *, cov_type: CovType | None = None, cluster=None, small_sample: SmallSample = None,
-            hc_type: HCType | None = None, maxiter: int = 100, tol: float = 1e-10) -> BinaryResults:
+            hc_type: HCType | None = None, max_iter: int = 100, tol: float = 1e-10) -> BinaryResults:
         """Fit by IRLS; ``cov_type`` adds "dyadic" to EventLogit's options (see :meth:`EventLogit.fit`).
 
         Parameters
@@ -122,18 +123,20 @@ class DyadicLogit(_BinaryModel):
             Finite-sample factor (see :meth:`EventLogit.fit`); "dyadic" takes none.
         hc_type : {"HC0", "HC1"}, optional
             Deprecated alias of ``small_sample`` (FutureWarning).
-        maxiter, tol : IRLS limits.
+        max_iter, tol : IRLS limits (``maxiter=`` is the deprecated spelling of ``max_iter=``).
 
         Returns
         -------
         BinaryResults
         """
-        res = super().fit(cov_type=cov_type, cluster=cluster, hc_type=hc_type, small_sample=small_sample,
-                          maxiter=maxiter, tol=tol)
-        if res.cov_type == "dyadic":
-            res._info["Units (dyadic)"] = res.n_clusters[0]
-            res._n_clusters = ()
-        return res
+        return super().fit(cov_type=cov_type, cluster=cluster, hc_type=hc_type, small_sample=small_sample,
+                           max_iter=max_iter, tol=tol)
+
+    def _report_clusters(self, cov_type: str | None, info: dict, n_clusters: tuple) -> tuple:
+        if cov_type == "dyadic":
+            info["Units (dyadic)"] = n_clusters[0]
+            return ()
+        return n_clusters
 
 
 def _check_dyad_columns(data, unit: str, partner: str) -> None:

@@ -16,7 +16,7 @@ and g the baseline hazard ("duration dependence"):
   formula has an intercept). Durations with no events cannot be estimated (separation)
   and are reported.
 
-t is the column named by ``time=`` (default ``"stop"``: the counting-process stop time of
+t is the column named by ``clock=`` (default ``"stop"``: the counting-process stop time of
 ``ds.event_history``, i.e. 1 in a policy's first year at risk).
 
 Estimation is IRLS (``diffusion_stats.binary._glm``), the same algorithm as R's ``glm``; the
@@ -26,23 +26,32 @@ variance options and their finite-sample factors are documented there and in
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from ..core.errors import ColumnNotFoundError, DataValidationError, InputError, SpecificationError, did_you_mean
+from ..core.errors import (
+    ColumnNotFoundError,
+    DataValidationError,
+    InputError,
+    SpecificationError,
+    did_you_mean,
+    user_stacklevel,
+)
 from ..core.formula import design_matrices
-from ..core.options import CovType, Duration, HCType, Link, Missing, check_option
+from ..core.options import CovType, Duration, HCType, Link, Missing, check_option, renamed, translating
 from ..inference.covariance import SmallSample, resolve_cov_type
 from ..inference.protocol import ModelProtocol
 from ..inference.results import Results
 from ..output.summary import Summary
 from ._glm import GLMFit, check_binary, check_link, fit_binary_glm, glm_cov, resolve_glm_small_sample
 
-__all__ = ["EventLogit", "BinaryResults", "natural_spline_basis"]
+__all__ = ["EventLogit", "BinaryData", "BinaryFitState", "BinaryResults", "natural_spline_basis"]
 
 _DURATIONS = (None, "cubic", "spline", "dummies")
 
@@ -90,12 +99,37 @@ def natural_spline_basis(t: np.ndarray, knots: np.ndarray, boundary: tuple[float
     return basis @ Q[:, 2:]
 
 
-def _check_duration_args(duration: Duration | None, time: str, data) -> None:
-    """``duration=`` is known and its ``time=`` column exists (pandas or Dask frame)."""
+def _check_duration_args(duration: Duration | None, clock: str, data) -> None:
+    """``duration=`` is known and its ``clock=`` column exists (pandas or Dask frame)."""
     check_option("duration", duration, Duration | None)
-    if duration is not None and time not in data.columns:
-        raise ColumnNotFoundError(f"time column '{time}' not found in data{did_you_mean(time, data.columns)}; "
-                                  "pass time='your duration column'")
+    if duration is not None and clock not in data.columns:
+        raise ColumnNotFoundError(f"clock column '{clock}' not found in data{did_you_mean(clock, data.columns)}; "
+                                  "pass clock='your duration column' (the time since the unit became at risk)")
+
+
+def clock_keyword(where: str):
+    """Keyword translation of the event-history logits: ``time=`` was the duration clock
+    before ``time`` meant the period everywhere. For one release ``time=`` is accepted as
+    ``clock=`` when ``duration=`` is set (a ``FutureWarning``); without ``duration=`` it
+    would have done nothing and now raises, so that nobody reads it as a period column."""
+    def translate(kwargs: dict[str, Any]) -> dict[str, Any]:
+        if "time" not in kwargs:
+            return kwargs
+        value = kwargs["time"]
+        if "clock" in kwargs:
+            raise SpecificationError(f"{where}: pass clock= only; time= was its old name (time means the period "
+                                     "column elsewhere in diffusion_stats)")
+        if kwargs.get("duration") is None:
+            raise SpecificationError(
+                f"{where}(time={value!r}): an event-history logit has no period role, and the duration clock is now "
+                f"clock= (used with duration=). Drop time=, or pass duration='cubic' (or 'spline', 'dummies') with "
+                f"clock={value!r}")
+        warnings.warn(f"{where}: time= is deprecated as the name of the duration clock and will be removed in the "
+                      f"next release (time means the period column elsewhere); use clock={value!r} (same meaning)",
+                      FutureWarning, stacklevel=user_stacklevel())
+        kwargs["clock"] = kwargs.pop("time")
+        return kwargs
+    return translate
 
 
 def _duration_layout(duration: str, time: str, *, has_intercept: bool, spline_df: int, knots,
@@ -157,6 +191,42 @@ def _duration_matrix(t: np.ndarray, layout: dict, *, dense: bool = False):
     return sparse.csr_matrix((np.ones(int(keep.sum())), (np.flatnonzero(keep), col[keep])), shape=(len(t), len(use)))
 
 
+# --------------------------------------------------------------------------- fit state
+@dataclass(frozen=True)
+class BinaryData:
+    """The rows a binary model was fitted on: the design and what rebuilds it on new data."""
+
+    data: pd.DataFrame            # the frame given to the model
+    rows: np.ndarray              # boolean mask of the rows used
+    index: pd.Index               # their labels
+    y: np.ndarray
+    X: Any                        # design (ndarray, or sparse with duration dummies)
+    weights: np.ndarray | None    # prior (and case-control) weights of the rows used
+    spec: Any                     # formulaic ModelSpec of the formula's terms
+    clock: str | None = None      # the duration clock column (duration terms), else None
+    duration_layout: dict | None = None  # the duration terms' constants (knots, values)
+    case_control: str | None = None
+
+
+@dataclass(frozen=True)
+class BinaryFitState:
+    """What a binary fit (EventLogit, DyadicLogit and their Dask twins) leaves for its
+    results and post-estimation; ``data`` is ``None`` for a Dask fit."""
+
+    fit: GLMFit
+    fitted: Any                   # fitted probabilities (ndarray; a lazy Series for a Dask fit)
+    names: list[str]
+    link: str
+    data: BinaryData | None = None
+
+    def in_memory(self, what: str = "this") -> BinaryData:
+        """The rows' design; a clear error when the fit kept none (Dask)."""
+        if self.data is None:
+            raise SpecificationError(f"{what} needs the rows in memory; it is not available for a Dask fit. "
+                                     "Refit with ds.EventLogit / ds.DyadicLogit on a pandas frame")
+        return self.data
+
+
 # --------------------------------------------------------------------------- results
 class BinaryResults(Results):
     """Results of a binary-response model (EventLogit, DyadicLogit).
@@ -170,14 +240,16 @@ class BinaryResults(Results):
     model_name = "EventLogit"
     _model: Any  # set by EventLogit.fit, for ds.wild_bootstrap
 
-    def __init__(self, *, fit: GLMFit, notes: list[str], fitted: np.ndarray, not_psd: bool,
+    def __init__(self, *, state: BinaryFitState, notes: list[str], not_psd: bool,
                  model_name: str, model: Any = None, **kw: Any) -> None:
         super().__init__(**kw)
         self.model_name = model_name
-        self.model = model
-        self._fit = fit
+        self.model = model  # the specification, for with_*() and refits
+        #: the typed fit state (:class:`BinaryFitState`) everything below is built from
+        self.state = state
+        self._fit = state.fit
         self._notes = list(notes)
-        self._fitted = fitted
+        self._fitted = state.fitted
         self._not_psd = bool(not_psd)
 
     @property
@@ -229,14 +301,14 @@ class BinaryResults(Results):
         """Residuals of the rows used: "response", "pearson", "deviance" or "working" (R's
         ``residuals.glm``; see :func:`diffusion_stats.binary.diagnostics.binary_residuals`)."""
         from .diagnostics import ResidualKind, binary_residuals
-        m = self.model
-        return binary_residuals(m._design.y, self._fitted, link=self.link, weights=m._weights,
+        d = self.state.in_memory("residuals()")
+        return binary_residuals(d.y, self._fitted, link=self.link, weights=d.weights,
                                 kind=cast(ResidualKind, kind),  # checked by binary_residuals
                                 index=self._rows_index())
 
     def _rows_index(self) -> pd.Index:
-        m = self.model
-        return m._data.index[m._design.rows] if m is not None else pd.RangeIndex(len(self._fitted))
+        d = self.state.data
+        return d.index if d is not None else pd.RangeIndex(len(self._fitted))
 
     def summary(self) -> Summary:
         s = super().summary()
@@ -314,8 +386,9 @@ class _BinaryModel(ModelProtocol):
     def _extra_cov_args(self, cov_type: str) -> dict:
         return {}
 
+    @renamed(maxiter="max_iter")
     def fit(self, *, cov_type: CovType | None = None, cluster: str | list[str] | None = None,
-            small_sample: SmallSample = None, hc_type: HCType | None = None, maxiter: int = 100,
+            small_sample: SmallSample = None, hc_type: HCType | None = None, max_iter: int = 100,
             tol: float = 1e-10) -> BinaryResults:
         """Fit by IRLS and compute the chosen variance.
 
@@ -342,7 +415,8 @@ class _BinaryModel(ModelProtocol):
         hc_type : {"HC0", "HC1"}, optional
             Deprecated alias (FutureWarning): "HC0" is the default, "HC1" is
             ``small_sample="HC1"``.
-        maxiter, tol : IRLS limits (relative deviance change, R's rule).
+        max_iter, tol : IRLS limits (relative deviance change, R's rule); ``maxiter=`` is the
+            deprecated spelling of ``max_iter=``.
 
         Returns
         -------
@@ -363,7 +437,7 @@ class _BinaryModel(ModelProtocol):
                 "not the variance; King & Zeng 2001); use cov_type='robust', 'cluster' or 'dyadic'")
         y, X = self._design.y, self._X
         fit = fit_binary_glm(y, X, link=self._link, weights=self._weights, names=self._names,
-                             maxiter=maxiter, tol=tol)
+                             maxiter=max_iter, tol=tol)
         clusters: tuple[np.ndarray, ...] = ()
         if cols:
             clusters = tuple(self._data[c].to_numpy()[self._design.rows] for c in cols)
@@ -403,12 +477,27 @@ class _BinaryModel(ModelProtocol):
         cov = pd.DataFrame(V, index=self._names, columns=self._names)
         eta = X @ params.to_numpy()
         from ._glm import _linkinv
-        res = BinaryResults(fit=fit, notes=notes, fitted=_linkinv(eta, self._link), not_psd=facts["not_psd"],
-                            model_name=self._name, model=self, params=params, cov=cov, nobs=len(y),
-                            loglik=fit.loglik, cov_type=cov_type, cluster=cols, n_clusters=facts["n_clusters"],
-                            info=info, formula=self._formula, df_terms=facts.get("df"))
-        res._model = self  # for ds.wild_bootstrap (restricted refits)
-        return res
+        rows = self._design.rows
+        data = BinaryData(data=self._data, rows=rows, index=self._data.index[rows], y=y, X=X, weights=self._weights,
+                          spec=self._design.spec, clock=self._clock_column(), duration_layout=self._duration_terms(),
+                          case_control=self._case_control)
+        state = BinaryFitState(fit=fit, fitted=_linkinv(eta, self._link), names=list(self._names), link=self._link,
+                               data=data)
+        n_clusters = self._report_clusters(cov_type, info, facts["n_clusters"])
+        return BinaryResults(state=state, notes=notes, not_psd=facts["not_psd"],
+                             model_name=self._name, model=self, params=params, cov=cov, nobs=len(y),
+                             loglik=fit.loglik, cov_type=cov_type, cluster=cols, n_clusters=n_clusters,
+                             info=info, formula=self._formula, df_terms=facts.get("df"))
+
+    def _report_clusters(self, cov_type: str | None, info: dict, n_clusters: tuple) -> tuple:
+        """The cluster counts the results report (DyadicLogit reports its dyadic units in ``info``)."""
+        return n_clusters
+
+    def _clock_column(self) -> str | None:
+        return None
+
+    def _duration_terms(self) -> dict | None:
+        return None
 
     def _info_extra(self) -> dict:
         return {}
@@ -428,9 +517,11 @@ class EventLogit(_BinaryModel):
         A unit-period panel at risk (e.g. from ``ds.event_history``).
     link : {"logit", "cloglog", "probit"}
     duration : {None, "cubic", "spline", "dummies"}
-        Duration dependence in ``data[time]`` (see the module docstring).
-    time : str
-        Duration column (default ``"stop"``).
+        Duration dependence in ``data[clock]`` (see the module docstring).
+    clock : str
+        The duration clock: time since the unit became at risk (default ``"stop"``, the
+        counting-process stop time of ``ds.event_history``). Used with ``duration=``.
+        ``time=`` is its deprecated name (``time`` means the period column elsewhere).
     spline_df : int
         Degrees of freedom of the natural spline (default 4: three interior knots at the
         quartiles of t), as ``splines::ns(t, df=4)``.
@@ -458,21 +549,22 @@ class EventLogit(_BinaryModel):
     """
 
     _name = "EventLogit"
-    _role_args = ("time", "weights")
+    _role_args = ("clock", "weights")
 
+    @translating(clock_keyword("EventLogit"))
     def __init__(self, formula: str, data: pd.DataFrame, *, link: Link = "logit", duration: Duration | None = None,
-                 time: str = "stop", spline_df: int = 4, knots=None, weights=None, missing: Missing = "raise",
+                 clock: str = "stop", spline_df: int = 4, knots=None, weights=None, missing: Missing = "raise",
                  case_control: str | None = None, tau: float | None = None) -> None:
-        _check_duration_args(duration, time, data)
+        _check_duration_args(duration, clock, data)
         self._setup(formula, data, link=link, weights=weights, missing=missing,
-                    extra=(time,) if duration is not None else (), case_control=case_control, tau=tau)
+                    extra=(clock,) if duration is not None else (), case_control=case_control, tau=tau)
         self._duration = duration
-        self._time = time
+        self._clock = clock
         self._dur_info: dict = {}
         self._dur_layout: dict | None = None  # duration terms' constants, for predictions on new data
         if duration is not None:
-            t = data.loc[self._design.rows, time].to_numpy(dtype=float)
-            layout = _duration_layout(duration, time, has_intercept="Intercept" in self._names,
+            t = data.loc[self._design.rows, clock].to_numpy(dtype=float)
+            layout = _duration_layout(duration, clock, has_intercept="Intercept" in self._names,
                                       spline_df=spline_df, knots=knots, formula_names=self._names,
                                       bounds=lambda: (float(t.min()), float(t.max())),
                                       quantile=lambda probs: np.quantile(t, probs), distinct=lambda: np.unique(t))
@@ -486,10 +578,16 @@ class EventLogit(_BinaryModel):
     def duration(self) -> str | None:
         return self._duration
 
+    def _clock_column(self) -> str | None:
+        return self._clock if self._duration is not None else None
+
+    def _duration_terms(self) -> dict | None:
+        return self._dur_layout
+
     def _info_extra(self) -> dict:
         out: dict[str, Any] = {}
         if self._duration is not None:
-            out["Duration"] = f"{self._duration} in '{self._time}'"
+            out["Duration"] = f"{self._duration} in '{self._clock}'"
             out.update(self._dur_info)
         return out
 

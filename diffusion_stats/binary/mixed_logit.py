@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -30,6 +31,7 @@ from scipy import stats
 
 from ..core.errors import ColumnNotFoundError, DataValidationError, InputError, SpecificationError, did_you_mean
 from ..core.formula import design_matrices
+from ..core.options import renamed
 from ..inference.covariance import SmallSample, finite_sample_meat, resolve_small_sample
 from ..inference.protocol import ModelProtocol
 from ..inference.results import Results
@@ -48,6 +50,21 @@ def _theta_names(terms: list[str]) -> list[str]:
     order = np.lexsort((rows, cols))
     return [f"theta[{terms[r]}]" if r == c else f"theta[{terms[r]}:{terms[c]}]"
             for r, c in zip(rows[order], cols[order], strict=True)]
+
+
+@dataclass(frozen=True)
+class MixedFitState:
+    """What a MixedEventLogit fit leaves for its results: the design of the rows used,
+    the grouping and the variance of the covariance parameters."""
+
+    X: np.ndarray                 # fixed-effect design of the rows used
+    Z: np.ndarray                 # random-effect design
+    codes: np.ndarray             # group code of each row
+    levels: Any                   # group labels
+    names: list[str]
+    crossed: str | None           # the crossed random intercept's column, else None
+    crossed_levels: Any = None
+    theta_cov: np.ndarray | None = None  # variance of theta (Hessian fits), else None
 
 
 class MixedResults(Results):
@@ -80,10 +97,14 @@ class MixedResults(Results):
     _loglik: float  # always given (Results allows None)
     _theta_cov: np.ndarray | None  # set by MixedEventLogit.fit
 
-    def __init__(self, *, model: MixedEventLogit, fit: dict, theta: np.ndarray, beta: np.ndarray,
-                 modes, n_agq: int, pooled_loglik: float, notes: list[str], **kw: Any) -> None:
+    def __init__(self, *, model: MixedEventLogit, state: MixedFitState, fit: dict, theta: np.ndarray,
+                 beta: np.ndarray, modes, n_agq: int, pooled_loglik: float, notes: list[str], **kw: Any) -> None:
         super().__init__(**kw)
         self._model = model
+        self.model = model  # the specification, for with_*() and refits
+        #: the typed fit state (:class:`MixedFitState`) everything below is built from
+        self.state = state
+        self._theta_cov = state.theta_cov
         self._fitinfo = fit
         self._theta = theta
         self._n_agq = n_agq
@@ -100,10 +121,10 @@ class MixedResults(Results):
         Hinv = modes.Hinv if hasattr(modes, "Hinv") else np.linalg.inv(modes.H)
         self._ranef_cov = Lam @ Hinv @ Lam.T
         self._crossed = None
-        if model._crossed is not None:
+        if state.crossed is not None:
             lam2 = float(theta[nt1])
-            idx = pd.Index(model._levels2, name=model._crossed)
-            self._crossed = {"name": model._crossed, "variance": lam2 * lam2,
+            idx = pd.Index(state.crossed_levels, name=state.crossed)
+            self._crossed = {"name": state.crossed, "variance": lam2 * lam2,
                              "ranef": pd.Series(lam2 * modes.u2, index=idx, name="Intercept"),
                              "ranef_var": pd.Series(lam2 * lam2 * modes.var2, index=idx, name="Intercept")}
 
@@ -111,8 +132,8 @@ class MixedResults(Results):
     @property
     def theta(self) -> pd.Series:
         names = _theta_names(self._model.re_terms)
-        if self._model._crossed is not None:
-            names.append(f"theta[{self._model._crossed}:Intercept]")
+        if self.state.crossed is not None:
+            names.append(f"theta[{self.state.crossed}:Intercept]")
         return pd.Series(self._theta, index=names, name="theta")
 
     @property
@@ -241,9 +262,9 @@ class MixedResults(Results):
             raise InputError(f"type={type!r}; use 'response' (probabilities) or 'link' (linear predictor)")
         m = self._model
         if data is None:
-            X, Z, g = m._X, m._Z, m._codes
+            X, Z, g = self.state.X, self.state.Z, self.state.codes
         else:
-            X, Z, g = m._new_design(data)
+            X, Z, g = m.design_of(data)
         eta = X @ self._params.to_numpy()
         if re:
             b = self._ranef.to_numpy()
@@ -271,7 +292,7 @@ class MixedResults(Results):
         m = self._model
         header = [("Family", f"binomial ( {m.link} )"),
                   ("Formula", f"{m.formula} + ({m.re} | {m.groups})"
-                              + (f" + (1 | {m._crossed})" if m._crossed else "")),
+                              + (f" + (1 | {self.state.crossed})" if self.state.crossed else "")),
                   ("AIC", format_number(self.aic)), ("BIC", format_number(self.bic)),
                   ("logLik", format_number(float(self._loglik))), ("deviance", format_number(self.deviance)),
                   ("df.resid", format_number(int(self._nobs - self.n_params))),
@@ -448,7 +469,9 @@ class MixedEventLogit(ModelProtocol):
                                       "values in the random-effect terms; drop or impute them")
         return Z, names
 
-    def _new_design(self, data: pd.DataFrame):
+    def design_of(self, data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Fixed-effect design, random-effect design and group codes (-1: a level not in
+        the fit) of new data, for predictions."""
         import formulaic
 
         rhs = self._formula.split("~", 1)[1]
@@ -504,8 +527,9 @@ class MixedEventLogit(ModelProtocol):
                                   len(self._levels2), link=self._link)
         return MixedProblem(self._design.y, self._X, self._Z, self._codes, len(self._levels), link=self._link)
 
+    @renamed(maxiter="max_iter")
     def fit(self, *, n_agq: int = 1, cov_type: Literal["hessian", "pirls", "cluster"] = "hessian",
-            start: dict | None = None, maxiter: int = 1000, small_sample: SmallSample = None) -> MixedResults:
+            start: dict | None = None, max_iter: int = 1000, small_sample: SmallSample = None) -> MixedResults:
         """Maximum likelihood (Laplace or adaptive Gauss-Hermite quadrature).
 
         Parameters
@@ -523,8 +547,8 @@ class MixedEventLogit(ModelProtocol):
         start : dict, optional
             ``{"theta": ..., "beta": ...}`` starting values (default: theta = identity,
             beta from the pooled GLM).
-        maxiter : int
-            Limit on quasi-Newton iterations.
+        max_iter : int
+            Limit on quasi-Newton iterations (``maxiter=`` is its deprecated spelling).
         small_sample : {None, "none", "CR1", True, False}
             Finite-sample factor of ``cov_type="cluster"`` (the package-wide vocabulary,
             :mod:`diffusion_stats.inference.covariance`): unset or "CR1" is G/(G-1),
@@ -561,8 +585,8 @@ class MixedEventLogit(ModelProtocol):
             if len(x0) != nt + X.shape[1]:
                 raise InputError(f"start needs {nt} theta and {X.shape[1]} beta values")
         if n_agq > 1:  # start from the Laplace fit (as glmer starts AGQ from its nAGQ=0 stage)
-            x0 = P.fit(x0, 1, maxiter=maxiter)["params"]
-        out = P.fit(x0, n_agq, maxiter=maxiter)
+            x0 = P.fit(x0, 1, maxiter=max_iter)["params"]
+        out = P.fit(x0, n_agq, maxiter=max_iter)
         x = out["params"]
         theta, beta = x[:nt], x[nt:]
         notes: list[str] = []
@@ -571,57 +595,68 @@ class MixedEventLogit(ModelProtocol):
             warnings.warn(f"MixedEventLogit: the optimiser stopped without convergence ({out['message']})",
                           ConvergenceWarning, stacklevel=user_stacklevel())
             notes.append(f"WARNING: optimiser did not converge ({out['message']}).")
-        self._theta_cov: np.ndarray | None = None
-        V = self._cov(P, x, n_agq, cov_type, kind)
+        V, theta_cov = self._cov(P, x, n_agq, cov_type, kind)
         modes = P.modes(theta, beta) if self._crossed is None else _crossed_modes(P, theta, beta)
         params = pd.Series(beta, index=self._names, name="coef")
         info = {"Link": self._link, "Events": int(y.sum()), "Groups": f"{self._groups} ({len(self._levels)})"}
-        res = MixedResults(model=self, fit=out, theta=theta, beta=beta, modes=modes, n_agq=n_agq,
+        state = MixedFitState(X=self._X, Z=self._Z, codes=self._codes, levels=self._levels, names=list(self._names),
+                              crossed=self._crossed, crossed_levels=self._levels2 if self._crossed else None,
+                              theta_cov=theta_cov)
+        res = MixedResults(model=self, state=state, fit=out, theta=theta, beta=beta, modes=modes, n_agq=n_agq,
                            pooled_loglik=pooled.loglik, notes=notes,
                            params=params, cov=pd.DataFrame(V, index=self._names, columns=self._names),
                            nobs=len(y), loglik=-out["deviance"] / 2, cov_type=cov_type,
                            cluster=(self._groups,) if cov_type == "cluster" else (),
                            n_clusters=(len(self._levels),) if cov_type == "cluster" else (),
                            info=info, formula=self._formula)
-        res._theta_cov = self._theta_cov
         if res.singular:
             notes.append("boundary (singular) fit: a random-effect variance is (near) zero or a correlation is +-1")
         return res
 
-    def _cov(self, P: MixedProblem, x: np.ndarray, n_agq: int, cov_type: str, kind: str = "CR1") -> np.ndarray:
+    def _cov(self, P: MixedProblem, x: np.ndarray, n_agq: int, cov_type: str, kind: str = "CR1"
+             ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Variance of the fixed effects and (Hessian-based fits) of theta."""
         nt = P.n_theta
         if cov_type == "pirls":
-            return P.rx_cov(x[:nt], x[nt:])
+            return P.rx_cov(x[:nt], x[nt:]), None
         H = (P.hessian(x, central=False) if n_agq <= 1 else P.objective_hessian(x, n_agq)) / 2.0  # from -2 log L
         try:
             Hinv = np.linalg.inv(H)
         except np.linalg.LinAlgError:
             Hinv = np.full_like(H, np.nan)
-        self._theta_cov = Hinv[:nt, :nt]
+        theta_cov = Hinv[:nt, :nt]
         if cov_type == "hessian":
             V = Hinv[nt:, nt:]
             if not np.all(np.isfinite(V)) or np.any(np.linalg.eigvalsh((V + V.T) / 2) <= 0):
-                return P.rx_cov(x[:nt], x[nt:])  # glmer falls back to the PIRLS variance too
-            return (V + V.T) / 2
+                return P.rx_cov(x[:nt], x[nt:]), theta_cov  # glmer falls back to the PIRLS variance too
+            return (V + V.T) / 2, theta_cov
         S = -0.5 * P.gradient(x, n_agq, per_group=True)  # (J, d) scores of log L per group
         meat = finite_sample_meat(((S.T @ S, S.shape[0]),), kind)
         V = Hinv @ meat @ Hinv
         V = V[nt:, nt:]
-        return (V + V.T) / 2
+        return (V + V.T) / 2, theta_cov
+
+
+@dataclass(frozen=True)
+class _CrossedModes:
+    """Conditional modes and variances of a crossed fit."""
+
+    u: np.ndarray
+    u2: np.ndarray
+    Hinv: np.ndarray
+    var2: np.ndarray
 
 
 def _crossed_modes(P, theta, beta):
     """Modes and conditional variances of the crossed fit (diagonal blocks of the inverse
     of the joint system, by block elimination)."""
-    from types import SimpleNamespace
-
     u1, u2, _, H11, S = P.crossed_modes(theta, beta)
     Lam, lam2 = P._pieces(theta)
     mu, me, var = P._local(P._eta2(P._fixed(beta), Lam, lam2, u1, u2))
     H11, H12, Xs, S = P._system(Lam, lam2, me * me / var)
     Sinv = np.linalg.inv(S)
     Hinv11 = np.linalg.inv(H11) + np.einsum("jak,kl,jbl->jab", Xs, Sinv, Xs)
-    return SimpleNamespace(u=u1, u2=u2, Hinv=Hinv11, var2=np.diag(Sinv).copy())
+    return _CrossedModes(u=u1, u2=u2, Hinv=Hinv11, var2=np.diag(Sinv).copy())
 
 
 def re_split(re_spec: str) -> list[str]:

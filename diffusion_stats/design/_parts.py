@@ -158,7 +158,7 @@ def read_parquet_parts(path: str | os.PathLike, *, dask: bool = False):
     >>> import diffusion_stats as ds
     >>> ad = pd.DataFrame({"unit": list("ABAB"), "policy": list("ppqq"), "year": [2001, 2002, 2002, 2003]})
     >>> with tempfile.TemporaryDirectory() as folder:
-    ...     acc = ds.write_dyads_parquet(ad, folder, units=list("ABC"), sources="all", chunk_rows=5)
+    ...     acc = ds.write_dyads_parquet(ad, folder, units=list("ABC"), sources="all", partition_rows=5)
     ...     info = ds.check_parquet_parts(folder)
     ...     len(ds.read_parquet_parts(folder)) == info["rows"] == acc.counts["dyad rows"]
     True

@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..core.accounting import Accounting
 from ..core.errors import DataValidationError, InputError, RowAccountingWarning, require_columns, user_stacklevel
+from ..core.options import renamed
 from ..core.progress import progress
 
 __all__ = ["dyads", "iter_dyads", "write_dyads_parquet", "DyadChunks", "DYAD_COLUMNS"]
@@ -135,8 +136,8 @@ class _Plan:
         df.attrs["_codes"] = (i, j, t)
         return df
 
-    def chunks(self, chunk_rows: int) -> list[slice]:
-        """Contiguous monadic slices, whole policies, about ``chunk_rows`` dyad rows each."""
+    def chunks(self, partition_rows: int) -> list[slice]:
+        """Contiguous monadic slices, whole policies, about ``partition_rows`` dyad rows each."""
         if self.n_monadic == 0:
             return []
         bounds = np.flatnonzero(np.diff(self.pcode)) + 1
@@ -146,7 +147,7 @@ class _Plan:
         sizes = cm[pol_end] - cm[pol_start]
         out, s, acc = [], 0, 0
         for k, size in enumerate(sizes):
-            if acc and acc + size > chunk_rows:
+            if acc and acc + size > partition_rows:
                 out.append(slice(int(pol_start[s]), int(pol_end[k - 1])))
                 s, acc = k, 0
             acc += int(size)
@@ -380,11 +381,11 @@ class DyadChunks:
     counts are complete once the iterator is exhausted).
     """
 
-    def __init__(self, plan: _Plan, attach: _Attach, chunk_rows: int, acc: Accounting,
-                 show_progress: bool | None) -> None:
+    def __init__(self, plan: _Plan, attach: _Attach, partition_rows: int, acc: Accounting,
+                 show: bool | None) -> None:
         self._plan, self._attach, self._acc = plan, attach, acc
-        self._slices = plan.chunks(chunk_rows)
-        self._progress = show_progress
+        self._slices = plan.chunks(partition_rows)
+        self._progress = show
         self.n_rows = int(plan.m.sum()) if plan.u_first is None else None
 
     def __len__(self) -> int:
@@ -435,18 +436,21 @@ def _prepare(adoptions, start, end, windows, units, sources, dyad_covariates, co
     return plan, attach, acc
 
 
+@renamed(chunk_rows="partition_rows", show_progress="progress")
 def iter_dyads(adoptions: pd.DataFrame, *, start: int | None = None, end: int | None = None,
                windows: pd.DataFrame | None = None, units: Any = None, sources: str = "prior_adopters",
-               dyad_covariates=None, covariates: pd.DataFrame | None = None, chunk_rows: int = 5_000_000,
-               float32: bool = True, show_progress: bool | None = None) -> DyadChunks:
+               dyad_covariates=None, covariates: pd.DataFrame | None = None, partition_rows: int = 5_000_000,
+               float32: bool = True, progress: bool | None = None) -> DyadChunks:
     """Directed-dyad panel in chunks of whole policies (see :func:`dyads` for the arguments).
 
     Parameters
     ----------
-    chunk_rows : int
-        Target number of dyad rows per chunk (a policy is never split).
-    show_progress : bool, optional
-        tqdm bar over chunks (default: the package setting).
+    partition_rows : int
+        Target number of dyad rows per chunk (a policy is never split); the same name as
+        the Dask builders' partition size. ``chunk_rows=`` is its deprecated spelling.
+    progress : bool, optional
+        tqdm bar over chunks (default: the package setting). ``show_progress=`` is its
+        deprecated spelling.
 
     Returns
     -------
@@ -459,13 +463,13 @@ def iter_dyads(adoptions: pd.DataFrame, *, start: int | None = None, end: int | 
     >>> import pandas as pd
     >>> import diffusion_stats as ds
     >>> ad = pd.DataFrame({"unit": ["A", "B", "A"], "policy": ["p", "p", "q"], "year": [2001, 2002, 2002]})
-    >>> chunks = ds.iter_dyads(ad, units=["A", "B", "C"], end=2003, sources="all", chunk_rows=5)
+    >>> chunks = ds.iter_dyads(ad, units=["A", "B", "C"], end=2003, sources="all", partition_rows=5)
     >>> [len(c) for c in chunks]
     [12, 10]
     """
     plan, attach, acc = _prepare(adoptions, start, end, windows, units, sources, dyad_covariates, covariates,
                                  float32)
-    return DyadChunks(plan, attach, chunk_rows, acc, show_progress)
+    return DyadChunks(plan, attach, partition_rows, acc, progress)
 
 
 def dyads(adoptions: pd.DataFrame, *, start: int | None = None, end: int | None = None,
@@ -539,11 +543,12 @@ def dyads(adoptions: pd.DataFrame, *, start: int | None = None, end: int | None 
     return df
 
 
+@renamed(chunk_rows="partition_rows", show_progress="progress")
 def write_dyads_parquet(adoptions: pd.DataFrame, path: str | Path, *, start: int | None = None,
                         end: int | None = None, windows: pd.DataFrame | None = None, units: Any = None,
                         sources: str = "prior_adopters", dyad_covariates=None,
-                        covariates: pd.DataFrame | None = None, chunk_rows: int = 5_000_000,
-                        float32: bool = True, show_progress: bool | None = None) -> Accounting:
+                        covariates: pd.DataFrame | None = None, partition_rows: int = 5_000_000,
+                        float32: bool = True, progress: bool | None = None) -> Accounting:
     """Write the directed-dyad panel as Parquet part files (one per chunk of whole policies).
 
     The folder ``path`` receives ``part-00000.parquet``, ``part-00001.parquet``, ...
@@ -572,8 +577,8 @@ def write_dyads_parquet(adoptions: pd.DataFrame, path: str | Path, *, start: int
     from ._parts import finish_part_folder
 
     chunks = iter_dyads(adoptions, start=start, end=end, windows=windows, units=units, sources=sources,
-                        dyad_covariates=dyad_covariates, covariates=covariates, chunk_rows=chunk_rows,
-                        float32=float32, show_progress=show_progress)
+                        dyad_covariates=dyad_covariates, covariates=covariates, partition_rows=partition_rows,
+                        float32=float32, progress=progress)
     path = _part_folder(path, writer="write_dyads_parquet")  # after validation: bad input creates nothing
     n_events, files = 0, []
     for k, df in enumerate(chunks):

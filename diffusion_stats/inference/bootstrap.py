@@ -36,6 +36,7 @@ import pandas as pd
 from scipy import sparse
 
 from ..core.errors import DataValidationError, InputError, SpecificationError, did_you_mean
+from ..core.options import renamed
 from ..core.progress import progress
 from .covariance import group_codes
 
@@ -124,20 +125,21 @@ class _Adapter:
 
 class _BinaryAdapter(_Adapter):
     def __init__(self, res) -> None:
-        m = getattr(res, "_model", None)
-        if m is None:
+        state = getattr(res, "state", None)
+        if state is None or state.data is None:
             raise InputError("wild_bootstrap needs the results of EventLogit/DyadicLogit.fit() from this session")
-        self.m = m
-        self.y = m._design.y
-        self.X: Any = m._X if sparse.issparse(m._X) else np.asarray(m._X)  # sparse duration dummies stay sparse
-        self.w = m._weights
-        self.link = m._link
-        self.names = list(m._names)
+        d = state.data
+        self.d = d
+        self.y = d.y
+        self.X: Any = d.X if sparse.issparse(d.X) else np.asarray(d.X)  # sparse duration dummies stay sparse
+        self.w = d.weights
+        self.link = state.link
+        self.names = list(state.names)
         self.beta = res.params.to_numpy()
-        if m._case_control == "prior":
+        if d.case_control == "prior":
             raise SpecificationError("wild_bootstrap: case_control='prior' changes the intercept after the fit; "
                                      "bootstrap the uncorrected model")
-        self.beta_fit = res._fit.params
+        self.beta_fit = state.fit.params
 
     def _at(self, fit):
         from ..binary.numerics import glm_scores, gram, irls_weights
@@ -164,10 +166,10 @@ class _BinaryAdapter(_Adapter):
         return self._at(f)
 
     def cluster_values(self, col: str) -> np.ndarray:
-        return self.m._data[col].to_numpy()[self.m._design.rows]
+        return self.d.data[col].to_numpy()[self.d.rows]
 
     def columns(self):
-        return self.m._data.columns
+        return self.d.data.columns
 
 
 class _CoxAdapter(_Adapter):
@@ -175,10 +177,9 @@ class _CoxAdapter(_Adapter):
         from ..survival import numerics as cn
         self.cn = cn
         self.res = res
-        self.P = res._prep
-        self.rs = res._rs
-        if self.rs is None:
+        if res.state.data is None or res.state.risk_sets is None:
             raise InputError("wild_bootstrap needs the results of an in-memory CoxHazard.fit()")
+        self.P, self.rs = res.state.in_memory("wild_bootstrap")
         self.names = list(res.params.index)
         self.beta = res.params.to_numpy()
         self.exact = res.ties == "exact"
@@ -236,10 +237,11 @@ class _IVAdapter(_Adapter):
         m = res.model
         if m.method != "s2sls":
             raise InputError("wild_bootstrap takes SpatialLag results with method='s2sls' (ML is not supported)")
-        self.m = m
-        self.y = m._yt
-        self.X = np.column_stack([m._Wyt, m._Xt])
-        Z = np.column_stack([m._Xt, m._instruments()])
+        st = res.state
+        self.st = st
+        self.y = st.yt
+        self.X = np.column_stack([st.Wyt, st.Xt])
+        Z = np.column_stack([st.Xt, st.instruments])
         coef, *_ = np.linalg.lstsq(Z, self.X, rcond=None)
         self.Xh = Z @ coef
         self.names = list(res.params.index)
@@ -259,10 +261,10 @@ class _IVAdapter(_Adapter):
         return self.restricted_at(b)
 
     def cluster_values(self, col: str) -> np.ndarray:
-        return self.m.data.loc[self.m._index, col].to_numpy()
+        return self.st.data.loc[self.st.index, col].to_numpy()
 
     def columns(self):
-        return self.m.data.columns
+        return self.st.data.columns
 
 
 def _adapter(results) -> _Adapter:
@@ -337,10 +339,11 @@ def _stats(s_cell: np.ndarray, lay: _Layout, V: np.ndarray, bar: bool | None = F
 
 
 # --------------------------------------------------------------------------- public
+@renamed(progress_bar="progress")
 def wild_bootstrap(results, terms: str | list[str], *, cluster: str | list[str] | None = None,
                    weights: Literal["rademacher", "webb"] = "rademacher", reps: int = 9999,
                    impose_null: bool = True, seed: int | None = None, null: float = 0.0,
-                   alpha: float = 0.05, conf_int: bool = True, progress_bar: bool | None = None
+                   alpha: float = 0.05, conf_int: bool = True, progress: bool | None = None
                    ) -> BootstrapResult:
     """Score (Kline-Santos) wild cluster bootstrap test and confidence set for coefficients.
 
@@ -370,7 +373,7 @@ def wild_bootstrap(results, terms: str | list[str], *, cluster: str | list[str] 
     conf_int : bool
         Compute the confidence set by test inversion (one restricted refit per bisection
         step, ~40 refits per term).
-    progress_bar : bool, optional
+    progress : bool, optional
         Show a progress bar over the blocks of draws (default: the package setting).
 
     Returns
@@ -443,7 +446,7 @@ def wild_bootstrap(results, terms: str | list[str], *, cluster: str | list[str] 
                 s = _efficient(S, A, k)
                 sc = cell_sums(s)
                 T = float(sc.sum() / np.sqrt(lay.variance(sc))[0])
-                Ts = _stats(sc, lay, V, progress_bar if keep else False)
+                Ts = _stats(sc, lay, V, progress if keep else False)
                 if keep:
                     keep_draws[t] = Ts
                 return T, float(np.mean(np.abs(Ts) >= np.abs(T) * (1 - _TIE)))
@@ -452,7 +455,7 @@ def wild_bootstrap(results, terms: str | list[str], *, cluster: str | list[str] 
             infl = np.asarray(S @ np.linalg.inv(A)[:, k]).ravel()   # (M S_i)_k
             ic = cell_sums(infl)
             se = float(np.sqrt(lay.variance(ic))[0])
-            Ts_u = _stats(ic, lay, V, progress_bar)
+            Ts_u = _stats(ic, lay, V, progress)
             keep_draws[t] = Ts_u
 
             def pvalue(b0, k=k, keep=False, ic=ic, se=se, Ts_u=Ts_u):  # type: ignore[misc]  # another closure, same call

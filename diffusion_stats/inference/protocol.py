@@ -99,8 +99,12 @@ def _recording(init: Callable[..., None]) -> Callable[..., None]:
         raise TypeError(f"{init.__qualname__}: a ModelProtocol constructor takes (formula, data, ...), "
                         f"got {names[:2]}")
 
+    translate = getattr(init, "__translate_keywords__", None)  # deprecated spellings (core.options.renamed)
+
     @functools.wraps(init)
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if translate is not None:
+            kwargs = translate(dict(kwargs))
         bound = sig.bind(self, *args, **kwargs)
         bound.apply_defaults()
         namespace = current_namespace()

@@ -48,14 +48,14 @@ def _jobs(n_jobs: int | None) -> int:
 
 
 def seeded_map(fn: Callable[[Any, Any], Any], ctx: Any, tasks: Sequence[Any], *, n_jobs: int | None = 1,
-               desc: str = "", progress_bar: bool | None = None) -> list[Any]:
+               desc: str = "", show: bool | None = None) -> list[Any]:
     """``[fn(ctx, task) for task in tasks]``, serially or in a process pool, with a progress bar.
 
     ``fn`` must be a module-level function (picklable) when ``n_jobs != 1``.
     """
     jobs = _jobs(n_jobs)
     if jobs == 1 or len(tasks) < 2:
-        return [fn(ctx, t) for t in progress(tasks, desc=desc, total=len(tasks), enabled=progress_bar)]
+        return [fn(ctx, t) for t in progress(tasks, desc=desc, total=len(tasks), enabled=show)]
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(ctx,)) as ex:
         it = ex.map(_call, [(fn, t) for t in tasks], chunksize=max(1, len(tasks) // (8 * jobs)))
-        return list(progress(it, desc=desc, total=len(tasks), enabled=progress_bar))
+        return list(progress(it, desc=desc, total=len(tasks), enabled=show))

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import InputError
+from ..core.options import renamed
 from ..output.summary import Summary, format_number
 from ._parallel import child_seeds, seeded_map
 from ._simdesign import SimDesign, make_estimator, run_one
@@ -86,13 +87,14 @@ def _task(ctx: dict, task: tuple) -> dict:
     return out
 
 
+@renamed(progress_bar="progress")
 def identification_check(panel: pd.DataFrame, adoptions: pd.DataFrame | None, channels: Any,
                          effects: Mapping[str, float], *, n_sim: int = 200, estimator: Any = "cox",
                          formula: str | None = None, fit_kwargs: dict | None = None, units: Any = None,
                          windows: pd.DataFrame | None = None, baseline: Any = "calibrate", dgp: str | None = None,
                          confusion: bool = True, confusion_effect: float = 1.0, common_shock_sd: float = 0.0,
                          alpha: float = 0.05, seed: int = 0, n_jobs: int | None = 1,
-                         progress_bar: bool | None = None) -> IdentificationResult:
+                         progress: bool | None = None) -> IdentificationResult:
     """Simulate the user's design under known effects, refit, and report recovery.
 
     Parameters
@@ -138,7 +140,7 @@ def identification_check(panel: pd.DataFrame, adoptions: pd.DataFrame | None, ch
         The same seed gives the same result for any ``n_jobs``.
     n_jobs : int
         Worker processes (-1: all cores); the estimator must then be picklable.
-    progress_bar : bool, optional
+    progress : bool, optional
 
     Returns
     -------
@@ -154,7 +156,7 @@ def identification_check(panel: pd.DataFrame, adoptions: pd.DataFrame | None, ch
     >>> panel = ds.add_channels(ds.event_history(ad, windows=ad.attrs["windows"],
     ...                                          units=list(W.labels)), ad, ch)
     >>> chk = ds.identification_check(panel, ad, ch, {"border": 1.0}, n_sim=5,
-    ...                               confusion=False, progress_bar=False)
+    ...                               confusion=False, progress=False)
     >>> list(chk.table.index)
     ['border']
     """
@@ -194,7 +196,7 @@ def identification_check(panel: pd.DataFrame, adoptions: pd.DataFrame | None, ch
             i += 1
     ctx = {"design": design, "estimator": estimator, "formula": formula, "fit_kwargs": dict(fit_kwargs or {}),
            "scenarios": scenarios, "terms": terms, "common_shock_sd": float(common_shock_sd)}
-    outs = seeded_map(_task, ctx, tasks, n_jobs=n_jobs, desc="identification check", progress_bar=progress_bar)
+    outs = seeded_map(_task, ctx, tasks, n_jobs=n_jobs, desc="identification check", show=progress)
     rows = []
     errors: dict[str, int] = {}
     for o in outs:

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import DiffusionStatsError, InputError
+from ..core.options import renamed
 from ..output.summary import Summary, format_number
 from ._parallel import child_seeds, seeded_map
 from ._protocol import channel_names, is_model, model_data, rebuild
@@ -151,9 +152,10 @@ def _perm_task(ctx: dict, task: tuple) -> dict:
         return {"ok": False, "target": target, "error": f"{type(exc).__name__}: {exc}"}
 
 
+@renamed(progress_bar="progress")
 def permutation_test(model: Any, adoptions: pd.DataFrame, channels: Any, *, scheme: str = "qap",
                      n_perm: int = 199, alternative: str = "two-sided", fit_kwargs: dict | None = None,
-                     seed: int = 0, n_jobs: int | None = 1, progress_bar: bool | None = None,
+                     seed: int = 0, n_jobs: int | None = 1, progress: bool | None = None,
                      alpha: float = 0.05) -> PermutationResult:
     """Permutation reference distributions and p-values for each channel's effect.
 
@@ -175,7 +177,7 @@ def permutation_test(model: Any, adoptions: pd.DataFrame, channels: Any, *, sche
         Same seed, same p-values, for any ``n_jobs``.
     n_jobs : int
         Worker processes (-1: all cores).
-    progress_bar : bool, optional
+    progress : bool, optional
     alpha : float
         1 - level of the randomization interval (``ri_lower``, ``ri_upper``).
 
@@ -193,7 +195,7 @@ def permutation_test(model: Any, adoptions: pd.DataFrame, channels: Any, *, sche
     >>> panel = ds.add_channels(ds.event_history(ad, windows=ad.attrs["windows"],
     ...                                          units=list(W.labels)), ad, ch)
     >>> pt = ds.permutation_test(ds.EventLogit("event ~ border", panel), ad, ch, n_perm=9,
-    ...                          progress_bar=False)
+    ...                          progress=False)
     >>> float(pt.table.loc["border", "pvalue_perm"]) <= 0.1
     True
     """
@@ -228,7 +230,7 @@ def permutation_test(model: Any, adoptions: pd.DataFrame, channels: Any, *, sche
         seeds = child_seeds(seed, int(n_perm))
         tasks = [("years", None, seeds[k]) for k in range(int(n_perm))]
     outs = seeded_map(_perm_task, ctx, tasks, n_jobs=n_jobs, desc=f"permutations ({scheme})",
-                      progress_bar=progress_bar)
+                      show=progress)
     n_failed = sum(not o["ok"] for o in outs)
     dist: dict[str, list[float]] = {n: [] for n in names}
     for o in outs:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import InputError
+from ..core.options import renamed
 from ..output.summary import Summary, format_number
 from ._protocol import add_terms, channel_names, is_model, model_data, model_formula, rebuild
 from .channels import _as_channels, add_channels
@@ -141,9 +142,10 @@ def _null_task(ctx: dict, seed: Any) -> dict:
         return {"ok": False, "error": str(exc)}
 
 
+@renamed(progress_bar="progress")
 def placebo_test(model: Any, adoptions: pd.DataFrame, channels: Any, *, leads: int = 1, alpha: float = 0.05,
                  fit_kwargs: dict | None = None, null: str = "wald", n_sim: int = 49, dgp: str | None = None,
-                 seed: int = 0, n_jobs: int | None = 1, progress_bar: bool | None = None) -> PlaceboResult:
+                 seed: int = 0, n_jobs: int | None = 1, progress: bool | None = None) -> PlaceboResult:
     """Add leads of each channel's exposure to the model and test that they are zero.
 
     Parameters
@@ -170,7 +172,7 @@ def placebo_test(model: Any, adoptions: pd.DataFrame, channels: Any, *, leads: i
         (``lead_pvalue_sim``: share of simulated leads at least as large;
         ``joint["pvalue_sim"]``: the same for the Wald statistic). ``passed`` then uses
         the calibrated p-value.
-    n_sim, dgp, seed, n_jobs, progress_bar :
+    n_sim, dgp, seed, n_jobs, progress :
         Simulation settings for ``null="simulate"`` (``dgp`` defaults to "cox" for
         Cox models and "logit" for logit links).
 
@@ -236,7 +238,7 @@ def placebo_test(model: Any, adoptions: pd.DataFrame, channels: Any, *, leads: i
                "formula": add_terms(model_formula(model), lead_names), "fit_kwargs": dict(fit_kwargs or {}),
                "lead_names": lead_names, "columns": [c for c in data.columns]}
         outs = seeded_map(_null_task, ctx, child_seeds(seed, int(n_sim)), n_jobs=n_jobs,
-                          desc="placebo null", progress_bar=progress_bar)
+                          desc="placebo null", show=progress)
         ok = [o for o in outs if o["ok"]]
         if not ok:
             raise InputError("every simulated placebo refit failed: " + "; ".join(o["error"] for o in outs[:3]))

@@ -202,7 +202,8 @@ def counterfactual(results: Any, adoptions: pd.DataFrame, channels: Any, *, swit
     require_columns(data, [unit, policy, year], argument="the estimation data (unit=, policy=, year=)")
     require_columns(adoptions, [unit, policy, year], argument="adoptions")
     model = results.model
-    spec = model._design.spec if fam == "binary" else getattr(results._prep, "spec", None)
+    spec = (results.state.in_memory("counterfactual").spec if fam == "binary"
+            else results.state.in_memory("counterfactual")[0].spec)
     used = set(spec.required_variables) if spec is not None else set(results.params.index)
     for nm in cnames:
         if nm not in data.columns:
@@ -213,7 +214,8 @@ def counterfactual(results: Any, adoptions: pd.DataFrame, channels: Any, *, swit
                              "channels of the model")
     response = results.formula.split("~", 1)[0].strip()
     require_columns(data, [response], argument="the estimation data (response)")
-    time_cols = ([model._time] if fam == "binary" and model._duration is not None else []) + (
+    clock = results.state.in_memory("counterfactual").clock if fam == "binary" else None
+    time_cols = ([clock] if clock is not None else []) + (
         [c for c in (model.start, model.stop) if c is not None] if fam == "cox" else [])
 
     # ---------------------------------------------------------------- layout
@@ -422,7 +424,7 @@ def _cox_row_increments(results: Any, grid: pd.DataFrame, b: np.ndarray) -> tupl
     """Baseline increment (covariates 0) at each grid row's (stratum, stop) and d log inc / d b."""
     from .effects import _cox_increments, _cox_strata_of
 
-    rs = results._rs
+    _, rs = results.state.in_memory("counterfactual")
     stop = grid[results.model.stop].to_numpy(dtype=float)
     codes = _cox_strata_of(results, grid)
     inc = _cox_increments(results, b)

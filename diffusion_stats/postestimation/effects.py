@@ -59,7 +59,7 @@ def _family(results: Any) -> str:
                                      "predictions need results of EventLogit or DyadicLogit fitted in memory")
         return "binary"
     if isinstance(results, CoxResults):
-        if getattr(results, "_prep", None) is None or not hasattr(results._prep, "mask"):
+        if results.state.data is None:
             raise SpecificationError("these Cox results hold no in-memory design (e.g. DaskCoxHazard); "
                                      "predictions need results of ds.CoxHazard")
         return "cox"
@@ -79,21 +79,22 @@ def _beta(results: Any, fam: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
 
 
 def _estimation_data(results: Any, fam: str) -> pd.DataFrame:
-    m = results.model
+    st = results.state
     if fam == "binary":
-        return m._data.loc[m._design.rows]
+        d = st.in_memory("predictions")
+        return d.data.loc[d.rows]
     if fam == "cox":
-        return m.data.loc[results._prep.mask]
-    return m.data.loc[m._index]
+        return results.model.data.loc[st.in_memory("predictions")[0].mask]
+    return st.data.loc[st.index]
 
 
 def _spec_and_roles(results: Any, fam: str):
-    m = results.model
+    st = results.state
     if fam == "binary":
-        return m._design.spec
+        return st.in_memory("predictions").spec
     if fam == "cox":
-        return getattr(results._prep, "spec", None)
-    return m._design.spec
+        return st.in_memory("predictions")[0].spec
+    return st.spec
 
 
 def design_for(results: Any, data: pd.DataFrame) -> np.ndarray:
@@ -143,14 +144,15 @@ def _design(results: Any, fam: str, data: pd.DataFrame, names: list[str]) -> np.
                 raise InputError(f"newdata cannot be encoded with formula {results.formula!r}: {exc}") from None
         for c in mm.columns:
             cols[str(c)] = np.asarray(mm[c], dtype=float)
-    if fam == "binary" and getattr(m, "_dur_layout", None) is not None:
+    bd = results.state.data if fam == "binary" else None
+    if bd is not None and bd.duration_layout is not None and bd.clock is not None:
         from ..binary.event_logit import duration_matrix as _duration_matrix
-        lay = m._dur_layout
-        if m._time not in data.columns:
-            raise ColumnNotFoundError(f"newdata lacks the duration column '{m._time}' (time=) of the model")
-        t = _numeric_column(data[m._time], m._time)
+        lay, clock = bd.duration_layout, bd.clock
+        if clock not in data.columns:
+            raise ColumnNotFoundError(f"newdata lacks the duration column '{clock}' (clock=) of the model")
+        t = _numeric_column(data[clock], clock)
         if lay["kind"] == "spline" and np.any((t < lay["boundary"][0]) | (t > lay["boundary"][1])):
-            raise DataValidationError(f"newdata['{m._time}'] has values outside the spline's boundary knots "
+            raise DataValidationError(f"newdata['{clock}'] has values outside the spline's boundary knots "
                                       f"{lay['boundary']}; natural splines are not extrapolated")
         D = np.asarray(_duration_matrix(t, lay, dense=True), dtype=float)
         for j, nm in enumerate(lay["names"]):
@@ -197,9 +199,9 @@ def _cox_increments(results: Any, beta: np.ndarray) -> np.ndarray:
     if results.ties == "exact":
         raise SpecificationError("absolute-risk predictions need ties='efron' or 'breslow' (the baseline hazard "
                                  "of ties='exact' is not defined here)")
-    P, rs = results._prep, results._rs
+    P, rs = results.state.in_memory("absolute-risk predictions")
     if np.allclose(beta, results.params.to_numpy(), rtol=0, atol=0):
-        e = results._eval
+        e = results.state.evaluation
     else:
         e = cn.evaluate(rs, P.X, P.w, beta, efron=results.ties == "efron", want_info=False, keep=True)
     pr = e.parts
@@ -211,7 +213,7 @@ def _cox_increments(results: Any, beta: np.ndarray) -> np.ndarray:
 def _cox_cumhaz(results: Any, strata_codes: np.ndarray, times: np.ndarray, *, gradient: bool
                 ) -> tuple[np.ndarray, np.ndarray | None]:
     """H0(t) of each requested (stratum, time) and dH0/db (central differences in b)."""
-    rs = results._rs
+    _, rs = results.state.in_memory("absolute-risk predictions")
     b = results.params.to_numpy()
     # set k counts for (s, t) when set_stratum == s and set_time <= t
     order = np.lexsort((rs.set_time, rs.set_stratum))
@@ -253,7 +255,7 @@ def _cox_strata_of(results: Any, data: pd.DataFrame) -> np.ndarray:
     if missing:
         raise ColumnNotFoundError(f"newdata needs the strata column(s) {m.strata} of the stratified Cox model "
                                   f"(missing '{missing[0]}')")
-    labels = results._prep.strata_labels
+    labels = results.state.strata_labels
     key = data[m.strata[0]] if len(m.strata) == 1 else pd.MultiIndex.from_frame(data[m.strata])
     codes = pd.Index(labels).get_indexer(pd.Index(key))
     if np.any(codes < 0):
@@ -362,7 +364,7 @@ def predict(results: Any, newdata: pd.DataFrame | None = None, *, kind: str | No
         return _frame(data.index, mu, G, V, se, alpha, "response", results=results)
     # Cox
     if kind in ("linear", "risk"):
-        Xc = X - results._prep.means if reference == "sample" else X
+        Xc = X - results.state.in_memory("predictions")[0].means if reference == "sample" else X
         lp = Xc @ b
         if kind == "linear":
             return _frame(data.index, lp, Xc, V, se, alpha, "linear", results=results)
@@ -370,7 +372,7 @@ def predict(results: Any, newdata: pd.DataFrame | None = None, *, kind: str | No
         return _frame(data.index, r, r[:, None] * Xc if se else None, V, se, alpha, "risk", results=results)
     codes = _cox_strata_of(results, data)
     # (row, time) pairs: requested times, or every distinct stop time of the row's stratum
-    P = results._prep
+    P, _ = results.state.in_memory("predictions")
     if times is None:
         per = {s: np.unique(P.stop[P.strata == s]) for s in np.unique(codes)}
     else:
@@ -404,7 +406,6 @@ def _predict_spatial(results: Any, newdata: pd.DataFrame | None, kind: str, se: 
     from ..spatial import numerics as num
     from ..spatial.numerics import spatial_lag_of as _lag
 
-    m = results.model
     rho = results.rho
     p = results.params.to_numpy()
     Vfull = results.cov.to_numpy()
@@ -416,12 +417,13 @@ def _predict_spatial(results: Any, newdata: pd.DataFrame | None, kind: str, se: 
         Xb = X @ p[1:]
         G: np.ndarray | None = np.column_stack([np.zeros(len(X)), X])
         return _frame(newdata.index, Xb, G, Vfull, se, alpha, "linear", results=results)
-    X = m._X
+    st = results.state
+    X = st.X
     Xb = X @ p[1:]
-    idx = m._index
+    idx = st.index
     if kind == "linear":
         return _frame(idx, Xb, np.column_stack([np.zeros(len(X)), X]), Vfull, se, alpha, "linear", results=results)
-    lay = m._layout
+    lay = st.layout
     y = num.solve_blocks(lay.blocks, lay.offsets, rho, Xb)
     G = None
     if se:
@@ -542,8 +544,9 @@ def effects(results: Any, variables: str | list[str] | None = None, *, at: dict 
     data = _estimation_data(results, fam)
     spec = _spec_and_roles(results, fam)
     used = sorted(spec.required_variables) if spec is not None else list(names)
-    if fam == "binary" and getattr(results.model, "_dur_layout", None) is not None:
-        used = [u for u in used if u != results.model._time]
+    bd = results.state.data if fam == "binary" else None
+    if bd is not None and bd.duration_layout is not None:
+        used = [u for u in used if u != bd.clock]
     if variables is None:
         variables = used
     elif isinstance(variables, str):
@@ -747,15 +750,15 @@ def spatial_impacts(results: Any, *, method: str = "exact", order: int = 30) -> 
 
     from ..spatial import numerics as num
 
-    mod = results.model
     if method not in ("exact", "trace"):
         raise InputError(f"method={method!r}; use 'exact' or 'trace' (or results.impacts(se='delta', method='auto'))")
     rho = results.rho
-    blocks, counts = num.unique_blocks(mod._layout.blocks)
+    st = results.state
+    blocks, counts = num.unique_blocks(st.layout.blocks)
     n = float(sum(B.shape[0] * c for B, c in zip(blocks, counts, strict=False)))
     val = np.zeros(4)  # trS, trSW, 1'S1, 1'SW1
     der = np.zeros(4)
-    ld = getattr(results, "_ld", None)  # the ML fit's eigenvalues, when it used them
+    ld = st.log_determinant  # the ML fit's eigenvalues, when it used them
     eigs = getattr(ld, "eigs", None) if ld is not None and len(getattr(ld, "blocks", ())) == len(blocks) else None
     for b_i, (B, cnt) in enumerate(zip(blocks, counts, strict=False)):
         m = B.shape[0]
@@ -789,15 +792,15 @@ def spatial_impacts(results: Any, *, method: str = "exact", order: int = 30) -> 
     names = list(results.params.index)
     V = results.cov.to_numpy()
     p = results.params
-    base = [nm for nm in names[1:] if nm != "Intercept" and nm not in mod._lagged]
+    base = [nm for nm in names[1:] if nm != "Intercept" and nm not in st.lagged]
     rows, grads = [], []
     for nm in base:
         th_name = f"W_{nm}"
-        bk, th = float(p[nm]), float(p[th_name]) if th_name in mod._lagged else 0.0
+        bk, th = float(p[nm]), float(p[th_name]) if th_name in st.lagged else 0.0
         g_d, g_t = np.zeros(len(names)), np.zeros(len(names))
         g_d[0], g_t[0] = (bk * der[0] + th * der[1]) / n, (bk * der[2] + th * der[3]) / n
         g_d[names.index(nm)], g_t[names.index(nm)] = val[0] / n, val[2] / n
-        if th_name in mod._lagged:
+        if th_name in st.lagged:
             g_d[names.index(th_name)], g_t[names.index(th_name)] = val[1] / n, val[3] / n
         d, t = (bk * val[0] + th * val[1]) / n, (bk * val[2] + th * val[3]) / n
         rows.append((d, t - d, t))

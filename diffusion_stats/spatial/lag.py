@@ -55,7 +55,7 @@ from ._sparse import blas_threads
 SMALL_SAMPLE_DEFAULT = {"cluster": "HC1"}
 SMALL_SAMPLE_SUPPORTED = {"classical": ("none",), "robust": ("none",), "cluster": ("HC1", "CR2", "CR3")}
 
-__all__ = ["SpatialLag", "SpatialLagResults", "spatial_temporal_lag"]
+__all__ = ["SpatialFitState", "SpatialLag", "SpatialLagResults", "spatial_temporal_lag"]
 
 EFFECTS = (None, "unit", "time", "twoway")
 #: largest block (units) fitted with the exact sparse-LU log-determinant under logdet="auto"; the
@@ -614,11 +614,19 @@ class SpatialLag(ModelProtocol):
         resid_t = self._yt - fit.rho * self._Wyt - self._Xt @ fit.beta
         fitted = self._y - (self._y - fit.rho * self._Wy - Xb)
         return SpatialLagResults(
-            model=self, params=params, cov=cov, sigma2=fit.sigma2, sigma2_se=float(np.sqrt(V[0, 0])),
+            model=self, state=self._fit_state(ld=ld), params=params, cov=cov, sigma2=fit.sigma2,
+            sigma2_se=float(np.sqrt(V[0, 0])),
             loglik=fit.loglik, loglik_null=ll0, logdet_method=meth, interval=ld.interval,
             residuals=resid_t, fitted=fitted, vc_kind=vc_kind, n_evals=fit.n_evals, cov_type="classical",
             cluster=(), n_clusters=(), ld=ld, lm_residual=lm_resid, extra_info=extra,
             converged=not fit.at_bound)
+
+    def _fit_state(self, *, ld: Any = None, instruments: np.ndarray | None = None) -> SpatialFitState:
+        return SpatialFitState(
+            data=self.data, index=self._index, y=self._y, X=self._X, names=list(self._names), spec=self._design.spec,
+            layout=self._layout, lagged=dict(self._lagged), n_units=self._n_units, n_periods=self._n_periods,
+            balanced=self._balanced, n_dropped=self._n_dropped, yt=self._yt, Wyt=self._Wyt, Xt=self._Xt,
+            instruments=instruments, log_determinant=ld)
 
     def _instruments(self) -> np.ndarray:
         lay = self._layout
@@ -681,7 +689,8 @@ class SpatialLag(ModelProtocol):
         fitted = self._y - (self._y - p[0] * self._Wy - self._X @ p[1:])
         s2 = float(resid_t @ resid_t) / (n - k - absorbed)
         return SpatialLagResults(
-            model=self, params=params, cov=cov, sigma2=s2, sigma2_se=None, loglik=None, loglik_null=None,
+            model=self, state=self._fit_state(instruments=H), params=params, cov=cov, sigma2=s2,
+            sigma2_se=None, loglik=None, loglik_null=None,
             logdet_method=None, interval=None, residuals=resid_t, fitted=fitted,
             vc_kind={"classical": "2SLS, s2 = SSR/(n-k)", "robust": "HC0 (White)",
                      "cluster": "cluster-robust (CR1)" if small_sample is None else
@@ -696,6 +705,31 @@ def _describe_ss(kind: str) -> str:
 
 
 # ----------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class SpatialFitState:
+    """What a SpatialLag fit leaves for its results and post-estimation: the rows in the
+    estimation order (by period, then unit), the design, W's layout and the transformed
+    (within) arrays."""
+
+    data: pd.DataFrame            # the frame given to the model
+    index: pd.Index               # labels of the rows used, in estimation order
+    y: np.ndarray
+    X: np.ndarray                 # regressors (with W X for Durbin terms)
+    names: list[str]
+    spec: Any                     # formulaic ModelSpec of the formula's terms
+    layout: Any                   # per-period blocks of W (spatial.numerics layout)
+    lagged: dict[str, str]        # Durbin term -> regressor it lags
+    n_units: int
+    n_periods: int
+    balanced: bool
+    n_dropped: int
+    yt: np.ndarray                # within-transformed y, W y and X
+    Wyt: np.ndarray
+    Xt: np.ndarray
+    instruments: np.ndarray | None = None  # S-2SLS instruments (None for ML)
+    log_determinant: Any = None   # the ML fit's log-determinant (eigenvalues when it used them)
+
+
 class SpatialLagResults(Results):
     """Results of :class:`SpatialLag`.
 
@@ -715,20 +749,21 @@ class SpatialLagResults(Results):
 
     model_name = "Spatial lag"
 
-    def __init__(self, *, model: SpatialLag, params: pd.Series, cov: pd.DataFrame, sigma2: float,
+    def __init__(self, *, model: SpatialLag, state: SpatialFitState, params: pd.Series, cov: pd.DataFrame,
+                 sigma2: float,
                  sigma2_se: float | None, loglik: float | None, loglik_null: float | None,
                  logdet_method: str | None, interval, residuals: np.ndarray, fitted: np.ndarray,
                  vc_kind: str, n_evals: int, cov_type: str, cluster, n_clusters, ld, first_stage=None,
                  lm_residual: dict | None = None, df_terms=None, extra_info: dict | None = None,
                  converged: bool = True) -> None:
-        lay = model._layout
+        lay = state.layout
         info: dict[str, Any] = {
             "Method": "ML" if model.method == "ml" else "S-2SLS (Kelejian-Prucha)",
-            "Units": model._n_units,
+            "Units": state.n_units,
         }
         if model.time is not None:
-            info["Periods"] = model._n_periods
-            info["Balanced"] = "yes" if model._balanced else "no"
+            info["Periods"] = state.n_periods
+            info["Balanced"] = "yes" if state.balanced else "no"
             info["Effects"] = str(model.effects)
         if logdet_method is not None:
             info["Log-determinant"] = logdet_method
@@ -756,10 +791,12 @@ class SpatialLagResults(Results):
                     info["Log-determinant error"] = (f"Chebyshev order {err['order']}: truncation <= "
                                                      f"{err['truncation_bound']:.3g}")
         info["sigma^2"] = sigma2
-        super().__init__(params=params, cov=cov, nobs=len(model._y), loglik=loglik, cov_type=cov_type,
+        super().__init__(params=params, cov=cov, nobs=len(state.y), loglik=loglik, cov_type=cov_type,
                          cluster=cluster, n_clusters=n_clusters, info=info, formula=model.formula,
                          df_terms=df_terms)
-        self.model = model
+        self.model = model  # the specification, for with_*() and refits
+        #: the typed fit state (:class:`SpatialFitState`) everything here is built from
+        self.state = state
         self.model_name = "Spatial lag (ML)" if model.method == "ml" else "Spatial lag (S-2SLS)"
         self.sigma2 = float(sigma2)
         self.sigma2_se = sigma2_se
@@ -768,15 +805,15 @@ class SpatialLagResults(Results):
         self.interval = interval
         self.loglik_null = loglik_null
         self.n_evals = n_evals
-        self.n_dropped = model._n_dropped
+        self.n_dropped = state.n_dropped
         self.n_isolates = lay.n_isolates
         self.first_stage = first_stage
         self._ld = ld
         #: LM test for residual spatial autocorrelation after the lag model (spatialreg's
         #: ``LMtest``; cross-sections with the "eigen" log-determinant only, else None)
         self.lm_residual = lm_residual
-        self._residuals = pd.Series(residuals, index=model._index, name="residual")
-        self._fitted_values = pd.Series(fitted, index=model._index, name="fitted")
+        self._residuals = pd.Series(residuals, index=state.index, name="residual")
+        self._fitted_values = pd.Series(fitted, index=state.index, name="fitted")
         self.converged = bool(converged)
 
     @property
@@ -844,8 +881,8 @@ class SpatialLagResults(Results):
         """
         if se not in ("simulation", "delta"):
             raise InputError(f"se={se!r}; use 'simulation' (draws of the parameters) or 'delta'")
-        mod = self.model
-        lay = mod._layout
+        st = self.state
+        lay = st.layout
         if method == "auto":
             method = "exact" if max(B.shape[0] for B in lay.blocks) <= 1000 else "trace"
         if method not in ("exact", "trace"):
@@ -870,7 +907,7 @@ class SpatialLagResults(Results):
                 v = B.T @ v
             onepow.append(s)
         names = self._params.index[1:]
-        base = [nm for nm in names if nm != "Intercept" and nm not in mod._lagged]
+        base = [nm for nm in names if nm != "Intercept" and nm not in st.lagged]
 
         def point(rho: float, p: pd.Series) -> np.ndarray:
             trS = trSW = tot = totW = 0.0
@@ -895,7 +932,7 @@ class SpatialLagResults(Results):
             out = np.empty((len(base), 3))
             for i, nm in enumerate(base):
                 bk = p[nm]
-                th = p.get(f"W_{nm}", 0.0) if f"W_{nm}" in mod._lagged else 0.0
+                th = p.get(f"W_{nm}", 0.0) if f"W_{nm}" in st.lagged else 0.0
                 d = (bk * trS + th * trSW) / n
                 t = (bk * tot + th * totW) / n
                 out[i] = (d, t - d, t)

@@ -232,9 +232,9 @@ class FrailtyResults(Results):
         return s
 
 
-def frailty_fit(model, *, theta: float | None = None) -> FrailtyResults:
-    """The hook behind ``CoxHazard(..., frailty=col).fit()``."""
-    P = model._prepared()
+def frailty_fit(model, P, *, theta: float | None = None) -> FrailtyResults:
+    """The hook behind ``CoxHazard(..., frailty=col).fit()``: ``P`` is the model's
+    :class:`~diffusion_stats.survival.cox.CoxData`, which the model passes."""
     col = model.frailty
     vals = model.data[col].to_numpy()[P.mask]
     if pd.isna(vals).any():

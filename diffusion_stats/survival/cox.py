@@ -48,7 +48,7 @@ from . import _numerics as cn
 if TYPE_CHECKING:
     from ._frailty import FrailtyResults
 
-__all__ = ["CoxHazard", "CoxResults", "SMALL_SAMPLE_DEFAULT", "SMALL_SAMPLE_SUPPORTED"]
+__all__ = ["CoxData", "CoxFitState", "CoxHazard", "CoxResults", "SMALL_SAMPLE_DEFAULT", "SMALL_SAMPLE_SUPPORTED"]
 
 #: ``small_sample`` of the Cox models: unset is "none" (R's coxph), "CR1" Stata's stcox factors
 SMALL_SAMPLE_DEFAULT = {"robust": "none", "cluster": "none"}
@@ -58,9 +58,9 @@ SMALL_SAMPLE_SUPPORTED = {"classical": ("none",), "robust": ("none", "CR1"),
 TIES = ("efron", "breslow", "exact")
 
 
-@dataclass
-class _Prepared:
-    """Validated arrays and the risk-set structure (built once per model)."""
+@dataclass(frozen=True)
+class CoxData:
+    """Validated arrays and the risk-set structure of a Cox model's rows (built once per model)."""
 
     X: np.ndarray            # centred design, identified columns only
     Xraw: np.ndarray         # uncentred, all columns
@@ -78,6 +78,30 @@ class _Prepared:
     mask: np.ndarray         # boolean mask over the input data
     rs: cn.RiskSets
     spec: Any = None         # formulaic ModelSpec of the covariates (None: plain column names)
+
+
+@dataclass(frozen=True)
+class CoxFitState:
+    """What a Cox fit leaves for its results, diagnostics and post-estimation.
+
+    ``data`` holds the rows' arrays (``None`` for a Dask fit, whose rows stay out of
+    core) and ``risk_sets`` the risk-set layout the final evaluation used.
+    """
+
+    names: list[str]                 # identified covariates, in the order of the coefficients
+    dropped: dict[str, str]          # covariate -> why it was not identified
+    strata_labels: np.ndarray
+    n_events: int
+    evaluation: cn.Evaluation        # the partial likelihood at the estimate
+    data: CoxData | None = None
+    risk_sets: cn.RiskSets | None = None
+
+    def in_memory(self, what: str = "this") -> tuple[CoxData, cn.RiskSets]:
+        """The rows' arrays and the final risk sets; a clear error when the fit kept none."""
+        if self.data is None or self.risk_sets is None:
+            raise SpecificationError(f"{what} needs the rows in memory; it is not available for a Dask fit. "
+                                     "Refit with ds.CoxHazard on a pandas frame (e.g. a subset of strata)")
+        return self.data, self.risk_sets
 
 
 class CoxHazard(ModelProtocol):
@@ -140,12 +164,12 @@ class CoxHazard(ModelProtocol):
         self.strata = strata_cols
         self.missing = missing
         self.frailty = frailty  # shared gamma frailty by this column (diffusion_stats.survival._frailty)
-        self._prep: _Prepared | None = None
+        self._prep: CoxData | None = None
         # validate eagerly so bad input fails at construction
         self._prepared()
 
     # -- data preparation ------------------------------------------------------
-    def _prepared(self) -> _Prepared:
+    def _prepared(self) -> CoxData:
         if self._prep is not None:
             return self._prep
         data = self.data
@@ -221,7 +245,7 @@ class CoxHazard(ModelProtocol):
                 "risk set or collinear); nothing can be estimated")
         Xk = Xraw[:, keep]
         means = Xk.mean(axis=0)
-        self._prep = _Prepared(
+        self._prep = CoxData(
             X=Xk - means, Xraw=Xraw, means=means, names=[nm for nm, k in zip(names, keep, strict=True) if k],
             all_names=names, dropped=dropped, start=start, stop=stop, event=event.astype(np.int8),
             w=w, strata=codes.astype(np.int64), strata_labels=labels, rows=np.asarray(sub.index),
@@ -266,7 +290,7 @@ class CoxHazard(ModelProtocol):
                 raise SpecificationError("a frailty model reports the penalised-information variance only; "
                                          "drop cov_type=/cluster=")
             from ._frailty import frailty_fit
-            return frailty_fit(self)
+            return frailty_fit(self, self._prepared())
         from ..design.repeated import default_cluster
 
         by_default = cov_type is None and cluster is None and default_cluster(self.data) is not None
@@ -349,17 +373,19 @@ class CoxHazard(ModelProtocol):
                 "Ties": self.ties}
         if weights_note:
             info["variance note"] = weights_note
+        state = CoxFitState(names=list(P.names), dropped=dict(P.dropped), strata_labels=P.strata_labels,
+                            n_events=int(P.event.sum()), evaluation=e, data=P, risk_sets=rs)
         return CoxResults(
-            model=self, prepared=P, params=pd.Series(beta, index=idx, name="coef"),
+            model=self, state=state, params=pd.Series(beta, index=idx, name="coef"),
             cov=pd.DataFrame(cov, index=idx, columns=idx),
             naive_cov=pd.DataFrame(naive, index=idx, columns=idx), nobs=rs.n, loglik=e.loglik,
             loglik_null=e0.loglik, cov_type=cov_type, cluster=ccols, n_clusters=n_clusters,
             info=info, formula=self.formula, tests=tests, converged=converged, iterations=it,
-            step_halvings=halvings, evaluation=e, small_sample=kind, risk_sets=rs, df_terms=df_terms,
+            step_halvings=halvings, small_sample=kind, df_terms=df_terms,
             cluster_by_default=by_default)
 
 
-    def _meat_function(self, cov_type: str, ccols: tuple[str, ...], P: _Prepared, kind: str):
+    def _meat_function(self, cov_type: str, ccols: tuple[str, ...], P: CoxData, kind: str):
         """Function D -> sandwich meat for the chosen variance (``D`` the weighted score
         residuals times the model-based variance, so the meat is the variance), with the
         finite-sample factor of ``kind`` (:mod:`diffusion_stats.inference.covariance`), and
@@ -418,22 +444,21 @@ class CoxResults(Results):
     model_name = "Cox proportional hazards"
     stat_name = "z"
 
-    def __init__(self, *, model: CoxHazard, prepared: _Prepared, naive_cov: pd.DataFrame,
+    def __init__(self, *, model: Any, state: CoxFitState, naive_cov: pd.DataFrame,
                  loglik_null: float, tests: dict, converged: bool, iterations: int,
-                 step_halvings: int, evaluation: cn.Evaluation, small_sample: str,
-                 risk_sets: cn.RiskSets, cluster_by_default: bool = False, **kw: Any) -> None:
+                 step_halvings: int, small_sample: str, cluster_by_default: bool = False,
+                 **kw: Any) -> None:
         super().__init__(**kw)
         self.cluster_by_default = cluster_by_default  # repeated-event panel: cluster(unit) by default
-        self.model = model
-        self._prep = prepared
+        self.model = model  # the specification, for with_*() and refits
+        #: the typed fit state (:class:`CoxFitState`) everything below is built from
+        self.state = state
         self._naive_cov = naive_cov
         self.loglik_null = float(loglik_null)
         self.tests = tests
         self.converged = converged
         self.iterations = iterations
         self.step_halvings = step_halvings
-        self._eval = evaluation
-        self._rs = risk_sets  # the risk-set layout the final evaluation used
         self.small_sample = small_sample
         self.ties = model.ties
 
@@ -451,7 +476,7 @@ class CoxResults(Results):
 
     @property
     def n_events(self) -> int:
-        return int(self._prep.event.sum())
+        return self.state.n_events
 
     @property
     def n_iter(self) -> int:
@@ -462,25 +487,27 @@ class CoxResults(Results):
         """Expected number of events of each row used: ``event - martingale residual`` (R's
         ``predict(fit, type = "expected")``), labelled by the data's index."""
         mart = self.residuals("martingale")
-        return pd.Series(self._prep.event - mart.to_numpy(), index=mart.index, name="fitted")
+        P, _ = self.state.in_memory("fitted_values")
+        return pd.Series(P.event - mart.to_numpy(), index=mart.index, name="fitted")
 
     @property
     def n_strata(self) -> int:
-        return len(self._prep.strata_labels) if self.model.strata else 1
+        return len(self.state.strata_labels) if self.model.strata else 1
 
     @property
     def dropped(self) -> dict[str, str]:
-        return dict(self._prep.dropped)
+        return dict(self.state.dropped)
 
     @property
     def linear_predictor(self) -> pd.Series:
         """``x'beta`` with covariates centred at their means (R's ``linear.predictors``)."""
-        return pd.Series(self._prep.X @ self._params.values, index=self._prep.rows)
+        P, _ = self.state.in_memory("linear_predictor")
+        return pd.Series(P.X @ self._params.values, index=P.rows)
 
     @property
     def concordance(self) -> float:
         """Harrell's C as R's ``coxph`` (see :func:`.cox_diagnostics.concordance`)."""
-        if getattr(self, "_rs", None) is None or getattr(self, "_prep", None) is None:
+        if self.state.data is None or self.state.risk_sets is None:
             return float("nan")  # results assembled without the risk-set layout (e.g. out of core)
         if not hasattr(self, "_concordance"):
             from .diagnostics import concordance

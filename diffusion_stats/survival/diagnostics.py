@@ -30,7 +30,7 @@ def _eval(res: CoxResults) -> cn.Evaluation:
     if res.ties == "exact":
         raise SpecificationError("residuals and cox.zph are available for ties='efron' or 'breslow', "
                                  "not for ties='exact'")
-    return res._eval
+    return res.state.evaluation
 
 
 def residuals(res: CoxResults, kind: str = "martingale") -> pd.Series | pd.DataFrame:
@@ -59,19 +59,19 @@ def residuals(res: CoxResults, kind: str = "martingale") -> pd.Series | pd.DataF
     """
     if kind not in RESIDUALS:
         raise InputError(f"kind={kind!r} is not one of {RESIDUALS}")
-    P = res._prep
+    P, rs = res.state.in_memory("residuals()")
     e = _eval(res)
-    L, mart = cn.score_residuals(res._rs, P.X, e)
+    L, mart = cn.score_residuals(rs, P.X, e)
     cols = list(P.names)
     if kind == "martingale":
         return pd.Series(mart, index=P.rows, name="martingale")
     if kind == "score":
         return pd.DataFrame(L, index=P.rows, columns=cols)
     if kind == "dfbeta":
-        return pd.DataFrame(np.einsum("ij,jk->ik", P.w[:, None] * L, res._naive_cov.values),
+        naive = np.ascontiguousarray(res.naive_cov.to_numpy())  # C order, as the einsum always had it
+        return pd.DataFrame(np.einsum("ij,jk->ik", P.w[:, None] * L, naive),
                             index=P.rows, columns=cols)
     # schoenfeld: x_i - mean_j a_kj for each death
-    rs = res._rs
     assert e.parts is not None  # kept for ties="efron"/"breslow" (_eval refuses "exact")
     a, ss = e.parts["a"], e.parts["step_set"]
     Abar: np.ndarray = np.stack([np.bincount(ss, weights=a[:, c], minlength=rs.n_sets) for c in range(a.shape[1])], 1)
@@ -126,9 +126,8 @@ def cox_zph(res: CoxResults, transform: str = "km", global_test: bool = True) ->
     """
     if transform not in TRANSFORMS:
         raise InputError(f"transform={transform!r} is not one of {TRANSFORMS}")
-    P = res._prep
+    P, rs = res.state.in_memory("cox_zph()")
     e = _eval(res)
-    rs = res._rs
     times = P.stop
     if transform == "identity":
         tt = times
@@ -189,12 +188,11 @@ def baseline_hazard(res: CoxResults) -> pd.DataFrame:
     >>> bh.columns.tolist(), bool(bh["hazard"].is_monotonic_increasing)
     (['time', 'hazard'], True)
     """
-    P = res._prep
+    P, rs = res.state.in_memory("baseline_hazard()")
     e = _eval(res)
-    rs = res._rs
     pr = e.parts
     assert pr is not None
-    beta = res._params.values
+    beta = res.params.to_numpy()
     shift = float(P.means @ beta)
     # uncentred denominator = scaled den * exp(m + xbar'beta)
     inc = pr["mw"] / pr["den"] * np.exp(-(pr["m"][pr["step_set"]] + shift))
@@ -237,7 +235,7 @@ def predict_survival(res: CoxResults, newdata: pd.DataFrame) -> pd.DataFrame:
     from ..postestimation.effects import design_for
 
     Xk = design_for(res, newdata)  # the fit's kept ModelSpec: categorical levels as in the fit
-    risk = np.exp(Xk @ res._params.values)
+    risk = np.exp(Xk @ res.params.to_numpy())
     bh = baseline_hazard(res)
     if res.model.strata:
         if len(res.model.strata) != 1 or res.model.strata[0] not in newdata.columns:
@@ -267,13 +265,12 @@ def concordance(res: CoxResults, max_pairs: int = 20_000_000) -> float:
     >>> 0 <= ds.CoxHazard("event ~ x", df, start=None).fit().concordance <= 1
     True
     """
-    rs = res._rs
+    P, rs = res.state.in_memory("concordance")
     if rs.mode != "pairs":
         if rs.n_pairs > max_pairs:
             return float("nan")
         rs = cn.pairs_of(rs)
-    P = res._prep
-    eta = P.X @ res._params.values
+    eta = P.X @ res.params.to_numpy()
     eta_p = eta[rs.pair_row]
     w_p = P.w[rs.pair_row]
     _, rk = np.unique(eta_p, return_inverse=True)

@@ -6,7 +6,6 @@ Public through :mod:`diffusion_stats.design.distributed` (``ds.DaskCoxHazard``).
 from __future__ import annotations
 
 import warnings
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -47,6 +46,7 @@ from . import _numerics as cn
 from .cox import (
     SMALL_SAMPLE_DEFAULT,
     SMALL_SAMPLE_SUPPORTED,
+    CoxFitState,
     CoxResults,
     _check_solution,
     _check_strata_count,
@@ -393,12 +393,12 @@ class DaskCoxHazard(ModelProtocol):
         if weights_note:
             info["variance note"] = weights_note
         model = self
-        prepared = SimpleNamespace(event=np.array([int(round(events))]), strata_labels=strata_labels,
-                                   dropped=dropped)
-        return DaskCoxResults(model=model, prepared=prepared, params=pd.Series(beta, index=idxn, name="coef"),  # type: ignore[arg-type]  # duck-typed model and prep
+        state = CoxFitState(names=list(names), dropped=dict(dropped), strata_labels=np.asarray(strata_labels),
+                            n_events=int(round(events)), evaluation=e)
+        return DaskCoxResults(model=model, state=state, params=pd.Series(beta, index=idxn, name="coef"),
                    cov=pd.DataFrame(cov, index=idxn, columns=idxn),
                    naive_cov=pd.DataFrame(naive, index=idxn, columns=idxn), nobs=n, loglik=e.loglik,
                    loglik_null=e0.loglik, cov_type=cov_type, cluster=ccols, n_clusters=n_clusters, info=info,
                    formula=self.formula, tests=tests, converged=converged, iterations=it, step_halvings=halvings,
-                   evaluation=e, small_sample=kind, risk_sets=None)  # type: ignore[arg-type]  # no risk sets on Dask
+                   small_sample=kind)
 

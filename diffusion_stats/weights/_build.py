@@ -149,15 +149,14 @@ def _pick_column(df: pd.DataFrame, candidates: Sequence[str]) -> str:
 
 # --------------------------------------------------------------------------- edge and dyad tables
 def long_to_mats(df: pd.DataFrame, *, row_col: str, col_col: str, weight: str | None, year: str | None,
-                 units: Any, symmetric: bool, allow_negative: bool, self_loops: str, missing: str,
+                 units: Any, symmetric: bool, allow_negative: bool, self_pairs: str, missing: str,
                  builder: str, argument: str, values: np.ndarray | None = None) -> tuple[dict, list, Accounting]:
     """An edge or dyad(-year) table to per-year CSR matrices: rows give ``W[row_col, col_col]``.
 
     Labels are handled as integer codes; duplicates and conflicts are found on one
     int64 key per (year, row, col). Returns ``(matrices, labels, accounting)``.
     """
-    for opt, val, allowed in (("self_loops" if builder.endswith("edges") else "self_pairs", self_loops,
-                               ("raise", "drop")), ("missing", missing, ("raise", "drop"))):
+    for opt, val, allowed in (("self_pairs", self_pairs, ("raise", "drop")), ("missing", missing, ("raise", "drop"))):
         if val not in allowed:
             raise InputError(f"{opt}='{val}': use one of {allowed}")
     acc = Accounting(builder, n_rows=len(df))
@@ -194,8 +193,8 @@ def long_to_mats(df: pd.DataFrame, *, row_col: str, col_col: str, weight: str | 
     selfp = rc == cc
     if selfp.any():
         who = sorted(set(lab_arr[rc[selfp]]))
-        if self_loops == "raise":
-            opt = "self_loops" if builder.endswith("edges") else "self_pairs"
+        if self_pairs == "raise":
+            opt = "self_pairs"
             raise DataValidationError(f"{argument}: {int(selfp.sum())} self-loop(s) ({_examples(who)} tied to "
                                       f"itself); a unit cannot be its own neighbour: drop those rows or pass "
                                       f"{opt}='drop'")

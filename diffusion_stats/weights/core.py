@@ -32,6 +32,7 @@ from ..core.errors import (
     require_columns,
     user_stacklevel,
 )
+from ..core.options import renamed
 from ._build import (
     _check_weights,
     _examples,
@@ -523,10 +524,11 @@ class Weights:
         return mm, lab
 
     @classmethod
+    @renamed(self_loops="self_pairs")
     def from_edges(cls, edges: pd.DataFrame, *, source: str = "source", target: str = "target",
                    weight: str | None = None, year: str | None = None, units: Sequence[Any] | None = None,
                    symmetric: bool = True, name: str = "W", allow_negative: bool = False,
-                   self_loops: str = "raise") -> Weights:
+                   self_pairs: str = "raise") -> Weights:
         """Build from an edge list: one row per tie.
 
         An edge ``source -> target`` means influence flows from ``source`` to
@@ -550,8 +552,9 @@ class Weights:
         name : str
         allow_negative : bool
             Allow negative weights.
-        self_loops : {"raise", "drop"}
-            Edges from a unit to itself: error, or drop them and report the count.
+        self_pairs : {"raise", "drop"}
+            Edges from a unit to itself: error, or drop them and report the count (the name
+            ``Weights.from_dyads`` uses; ``self_loops=`` is its deprecated spelling).
 
         Examples
         --------
@@ -562,7 +565,7 @@ class Weights:
         """
         require_columns(edges, [source, target, weight, year], argument="edges")
         return cls._from_long(edges, row_col=target, col_col=source, weight=weight, year=year, units=units,
-                              symmetric=symmetric, name=name, allow_negative=allow_negative, self_loops=self_loops,
+                              symmetric=symmetric, name=name, allow_negative=allow_negative, self_pairs=self_pairs,
                               missing="raise", builder="Weights.from_edges", argument="edges")
 
     @classmethod
@@ -613,7 +616,7 @@ class Weights:
         require_columns(df, [unit1, unit2, value, year], argument="df")
         return cls._from_long(df, row_col=unit1, col_col=unit2, weight=value, year=year, units=units,
                               symmetric=symmetric, name=name, allow_negative=allow_negative,
-                              self_loops=self_pairs, missing=missing, builder="Weights.from_dyads", argument="df")
+                              self_pairs=self_pairs, missing=missing, builder="Weights.from_dyads", argument="df")
 
     @classmethod
     def _from_long(cls, df: pd.DataFrame, *, name: str, **kwargs: Any) -> Weights:
