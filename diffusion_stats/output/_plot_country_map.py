@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
 _WORLD = (-180.0, 180.0, -58.0, 84.0)  # lon/lat frame of the world map (no Antarctica)
 
 
-def _cow_units(index: pd.Index, code: str, argument: str) -> np.ndarray:
+def _cow_units(index: pd.Index, code: str) -> np.ndarray:
     """COW codes (as str, "" if unknown) of an index of COW codes or ISO3 codes."""
     if code == "cow":
         num = pd.to_numeric(pd.Series(index.astype(str).str.strip(), dtype=object), errors="coerce")
@@ -128,7 +128,7 @@ def country_map(values: Any, *, code: Literal["cow", "iso3"] = "cow", units: Ite
                          f"{type(capitals).__name__}")
     key = "unit" if "unit" in capitals.columns else "ccode"
     require_columns(capitals, [key, "lat", "lng"], argument="capitals")
-    cap_units = _cow_units(pd.Index(capitals[key]), "cow", "capitals")
+    cap_units = _cow_units(pd.Index(capitals[key]), "cow")
     if pd.Index(cap_units).has_duplicates:
         raise InputError("capitals has several rows for a country: give one position per country "
                          "(read_cow_capitals() keeps the most recent capital of each)")
@@ -136,7 +136,7 @@ def country_map(values: Any, *, code: Literal["cow", "iso3"] = "cow", units: Ite
                         "lat": pd.to_numeric(capitals["lat"], errors="coerce").to_numpy()},
                        index=pd.Index(cap_units)).dropna()
 
-    v_units = _cow_units(values.index, code, "values")
+    v_units = _cow_units(values.index, code)
     placed = pd.Index(v_units).isin(pos.index)
     v_region = cow_region(v_units)
     in_region = np.ones(len(values), bool) if wanted is None else np.isin(v_region, wanted)
@@ -147,7 +147,7 @@ def country_map(values: Any, *, code: Literal["cow", "iso3"] = "cow", units: Ite
     others = np.zeros(0, dtype=object)
     if units is not None:
         u_index = pd.Index(list(units) if not isinstance(units, (str, bytes)) else [units])
-        u_units = _cow_units(u_index, code, "units")
+        u_units = _cow_units(u_index, code)
         u_in = np.ones(len(u_units), bool) if wanted is None else np.isin(cow_region(u_units), wanted)
         u_placed = pd.Index(u_units).isin(pos.index)
         unplaced += [str(k) for k in u_index[~u_placed & u_in & ~u_index.isin(values.index)]]

@@ -19,6 +19,7 @@ _SECTIONS = {
     "spatial": "Spatial models and diagnostics",
     "inference": "Inference",
     "mechanisms": "Mechanisms",
+    "postestimation": "Effects and counterfactuals",
     "output": "Tables and reports",
     "core": "Row accounting, errors and progress",
 }
