@@ -3,9 +3,10 @@
 Not a CI test (CI machines may lack Chromium): a documented check to run by hand after
 ``python -m sphinx -W --keep-going -b html docs docs/_build/html``.
 
-Three pages are checked: the front page (``index.html``: the demo adoption curves), the
-API page of ``CoxHazard`` (its demo figure) and a rendered notebook
-(``tutorials/01_quickstart.html``: the figures its cells drew when the docs were built).
+Four pages are checked: the front page (``index.html``: the demo adoption curves), the
+API page of ``CoxHazard`` (its demo figure) and two rendered notebooks
+(``tutorials/01_quickstart.html`` and ``tutorials/04_norm_diffusion_countries.html``, with
+the country dot map: the figures their cells drew when the docs were built).
 For each page, printing every result:
 
 1. the HTML has at least one figure image (``<img>`` of a PNG or SVG, a file under
@@ -41,6 +42,7 @@ PAGES = {
     "index": "index.html",
     "CoxHazard": "api/generated/diffusion_stats.CoxHazard.html",
     "notebook_01": "tutorials/01_quickstart.html",
+    "notebook_04": "tutorials/04_norm_diffusion_countries.html",  # incl. ds.plots.country_map
 }
 
 PROBE = """

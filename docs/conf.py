@@ -84,8 +84,12 @@ nb_merge_streams = True
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"diffusion_stats {release}"
-html_theme_options = {"navigation_depth": 2, "show_toc_level": 2}
+html_theme_options = {"navigation_depth": 2, "show_toc_level": 2,
+                      # the search as an icon: with the full search field the header wrapped
+                      # onto two lines at 1280 px (seen in the headless-browser screenshots)
+                      "navbar_persistent": ["search-button"], "header_links_before_dropdown": 5}
 html_static_path = ["_static"]
+html_css_files = ["custom.css"]
 # ref.python: an attribute documented on a Results class and on its base (``converged``) is
 # two targets of one name; Sphinx cannot choose between them and warns.
 suppress_warnings = ["mystnb.unknown_mime_type", "ref.python"]

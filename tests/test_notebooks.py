@@ -18,8 +18,9 @@ nbclient = pytest.importorskip("nbclient")
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 MINE = ["01_quickstart.ipynb", "02_spid_event_history.ipynb", "03_dyadic_learning.ipynb", "05_netinf.ipynb",
-        "06_repeated_events.ipynb"]
-REAL_DATA = {"02_spid_event_history.ipynb", "03_dyadic_learning.ipynb", "05_netinf.ipynb", "06_repeated_events.ipynb"}
+        "06_repeated_events.ipynb", "08_replicate_berry_berry.ipynb"]
+REAL_DATA = {"02_spid_event_history.ipynb", "03_dyadic_learning.ipynb", "05_netinf.ipynb", "06_repeated_events.ipynb",
+             "08_replicate_berry_berry.ipynb"}
 
 
 def _run(path: Path, timeout: int = 240) -> float:

@@ -280,3 +280,67 @@ def test_survival_plot_by_stratum(outdir):
     with pytest.raises(ds.InputError):
         plots.survival(res, kind="hazard")
     plt.close("all")
+
+
+def test_country_map_synthetic_positions_errors_and_unplaced(outdir):
+    cap = pd.DataFrame({"ccode": [2, 220, 710, 140], "lat": [38.9, 48.9, 39.9, -15.8],
+                        "lng": [-77.0, 2.3, 116.4, -47.9]})
+    vals = pd.Series({"2": 2003, 220.0: 2007, "140": 2010, "99999": 2001, "xx": 1999}, name="year")
+    with pytest.warns(ds.RowAccountingWarning, match=r"2 country code\(s\).*99999, xx"):
+        ax = plots.country_map(vals, units=[2, 220, 710, 140], capitals=cap)
+    dots = ax.collections[0].get_offsets()
+    assert dots.tolist() == [[-77.0, 38.9], [2.3, 48.9], [-47.9, -15.8]]  # in the order of values
+    assert ax.collections[1].get_offsets().tolist() == [[116.4, 39.9]]  # 710: in units, no value
+    assert "not placed (no capital position, 2): 99999, xx" in ax.texts[-1].get_text()
+    assert ax.get_xlim() == (-180.0, 180.0)
+    _save(ax, outdir, "country_map_synthetic")
+    # categorical values get a legend; a region zooms to its countries
+    ax = plots.country_map({2: "yes", 140: "no", 220: "yes"}, capitals=cap, region="Americas")
+    assert len(ax.collections[0].get_offsets()) == 2
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["no", "yes"]
+    assert ax.get_xlim()[1] < 0  # zoomed to the Americas
+    ax = plots.country_map({2: 1.0, 220: 2.0}, capitals=cap, color="region")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Americas", "Europe"]
+    fig, given = plt.subplots()
+    assert plots.country_map({2: 1.0}, capitals=cap, ax=given) is given
+    with pytest.raises(ds.InputError, match="values must be a pandas Series"):
+        plots.country_map([1, 2], capitals=cap)
+    with pytest.raises(ds.InputError, match="one value per country"):
+        plots.country_map(pd.Series([1, 2], index=["2", "2"]), capitals=cap)
+    with pytest.raises(ds.InputError, match="did you mean 'Europe'"):
+        plots.country_map({2: 1.0}, capitals=cap, region="Europa")
+    with pytest.raises(ds.InputError, match="code"):
+        plots.country_map({2: 1.0}, capitals=cap, code="iso2")
+    with pytest.raises(ds.InputError, match="one position per country"):
+        plots.country_map({2: 1.0}, capitals=pd.concat([cap, cap]))
+    with pytest.raises(ds.ColumnNotFoundError):
+        plots.country_map({2: 1.0}, capitals=cap.drop(columns="lat"))
+    plt.close("all")
+
+
+def test_country_map_of_iccpr_op2_ratifications(outdir, shared_data, monkeypatch):
+    from diffusion_stats import countries as C
+
+    monkeypatch.setenv("DIFFUSION_STATS_DATA", str(shared_data))
+    cap = C.read_cow_capitals()
+    assert cap["unit"].is_unique and len(cap) == 217
+    assert cap.set_index("unit").loc[["475", "770", "900"], "capital"].tolist() == ["Abuja", "Islamabad", "Canberra"]
+    assert C.read_cow_capitals(year=1985).set_index("unit").loc["475", "capital"] == "Lagos"
+    op2 = C.read_un_treaty("4-12", merge="continuity")
+    first = op2.groupby("unit")["year"].min().rename("ratification year")
+    system = C.states_in_system(2014, C.read_cow_states(merge="continuity"))
+    ax = plots.country_map(first, units=system["unit"], capitals=cap)
+    dots = ax.collections[0].get_offsets()
+    assert len(dots) == len(first) == 81  # every ratifier placed at its capital
+    pos = cap.set_index("unit")
+    np.testing.assert_allclose(dots, pos.loc[first.index, ["lng", "lat"]].to_numpy())
+    np.testing.assert_array_equal(ax.collections[0].get_array(), first.to_numpy())
+    hollow = set(system["unit"]) - set(first.index)
+    assert len(ax.collections[1].get_offsets()) == len(hollow)
+    assert "2" in hollow and "220" not in hollow  # the United States has not ratified, France has
+    _save(ax, outdir, "country_map_iccpr_op2")
+    # the same map keyed by ISO3 codes
+    iso = op2.drop_duplicates("unit").set_index("iso3")["year"]
+    ax = plots.country_map(iso, code="iso3", capitals=cap)
+    np.testing.assert_allclose(np.sort(ax.collections[0].get_offsets(), axis=0), np.sort(dots, axis=0))
+    plt.close("all")

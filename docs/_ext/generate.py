@@ -19,6 +19,7 @@ _SECTIONS = {
     "spatial": "Spatial models and diagnostics",
     "inference": "Inference",
     "mechanisms": "Mechanisms",
+    "postestimation": "Effects and counterfactuals",
     "output": "Tables and reports",
     "core": "Row accounting, errors and progress",
 }
@@ -140,7 +141,7 @@ def tutorials(src: Path, out_dir: Path) -> None:
             stale.unlink()
     lines = ["# Tutorials", "",
              "The notebooks of the repository's `notebooks/` folder, executed when the documentation is",
-             "built (outputs cached between builds). Notebooks 02-05 read the real public data from",
+             "built (outputs cached between builds). Every notebook but 01 reads the real public data from",
              "`../shared/data` beside the checkout (or `$DIFFUSION_STATS_DATA`); see",
              "[Getting started](../getting_started.md).", "",
              "```{toctree}", ":maxdepth: 1", ""]
