@@ -133,8 +133,9 @@ def _row_changes(build: _Build, frame: pd.DataFrame) -> list[Exclusion]:
     removed = added = 0
     if build.range_index and not isinstance(idx, pd.MultiIndex) and pd.api.types.is_integer_dtype(idx.dtype):
         a = idx.to_numpy()
-        inside = a[(a >= 0) & (a < n_base)]
-        kept = int(np.unique(inside).size) if len(inside) else 0
+        seen = np.zeros(n_base, dtype=bool)
+        seen[a[(a >= 0) & (a < n_base)]] = True  # distinct labels of the baseline still present
+        kept = int(np.count_nonzero(seen))
         removed, added = n_base - kept, n_now - kept
     else:  # the index no longer tells rows apart: the net difference only
         removed, added = max(n_base - n_now, 0), max(n_now - n_base, 0)
