@@ -179,8 +179,8 @@ class DesignFrame(pd.DataFrame):
     >>> panel = ds.event_history(ad, units=["A", "B", "C"], end=2003)
     >>> panel.accounting.n_rows, len(panel)
     (6, 6)
-    >>> print(panel.query("year > 2001").accounting.after_build["changes"][0][:2])
-    [1, 'removed after building by your own operations']
+    >>> print(panel.query("year > 2001").accounting.after_build_text())
+    built 6 rows; this frame has 3: 3 rows removed after building by your own operations
     """
 
     _metadata = ["_ds_build"]
