@@ -195,7 +195,7 @@ class DesignFrame(pd.DataFrame):
         if method in ("merge", "ordered_merge", "asof_merge"):
             left = getattr(other, "orig_left", getattr(other, "left", None))
             b = _build_of(left)
-            if b is not None:
+            if b is not None and left is not None:
                 how = getattr(other, "how", None)
                 on = getattr(other, "on", None)
                 what = f"merge(how={how!r}" + (f", on={on!r}" if on else "") + ")"
