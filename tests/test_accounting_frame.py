@@ -254,7 +254,12 @@ def test_every_builder_output_has_json_safe_attrs(shared_data):
         yield "status_channels", ds.status_channels(rep, spells, ds.Channel("nb", line))
         yield "simulate_diffusion", sim
         yield "netinf", ds.mechanisms.netinf(ad[ad["policy"].isin(ad["policy"].unique()[:3])], n_edges=3)
-        yield "read_cow_states", ds.countries.read_cow_states()
+        C = ds.countries
+        yield "read_cow_states", C.read_cow_states()
+        yield "read_cow_contiguity", C.read_cow_contiguity(max_type=1, years=(2000, 2001), as_frame=True)
+        yield "read_cow_capabilities", C.read_cow_capabilities(years=(2000, 2001))
+        yield "read_un_treaty", C.read_un_treaty("4-12")
+        yield "read_fctc", C.read_fctc()
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
