@@ -186,6 +186,18 @@ def test_plain_frames_say_why_there_is_no_accounting(panel):
             ds.accounting(plain)
 
 
+def test_summaries_carry_no_accounting(panel):
+    for summary in (panel.groupby("policy")[["event"]].sum(), panel.head(3).T,
+                    panel.pivot_table(index="unit", columns="year", values="event", aggfunc="sum")):
+        assert summary.accounting is None
+        with pytest.raises(ds.InputError, match="a summary of the rows"):
+            ds.accounting(summary)
+    # group-wise operations that keep rows keep the accounting
+    assert panel.assign(m=panel.groupby("unit")["event"].transform("mean")).accounting is panel.accounting
+    first = panel.groupby("policy").head(1)
+    assert _changes(first.accounting) == [(N - panel["policy"].nunique(), USER, "rows")]
+
+
 # ------------------------------------------------------------------ persistence
 def test_pickle_keeps_the_accounting_and_the_reports(panel, spid):
     ad = spid.adoptions

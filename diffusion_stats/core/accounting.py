@@ -279,4 +279,5 @@ def accounting(df: Any) -> Accounting:
         f"this {type(df).__name__} carries no accounting. Builders (ds.event_history, ds.dyads, ds.exposure, ...) "
         "return a DesignFrame whose .accounting survives pandas operations on it; it is lost when a plain frame "
         "is made from it (pd.DataFrame(panel), a merge with a plain frame on the left such as cov.merge(panel), "
-        "to_csv/read_csv). Keep the builder's frame on the left (panel.merge(cov)) or rebuild it")
+        "to_csv/read_csv) and a summary of the rows (groupby totals, pivot_table, corr, describe, the transpose) "
+        "has none. Keep the builder's frame on the left (panel.merge(cov)) or rebuild it")

@@ -16,7 +16,9 @@ What survives what
 Kept by every pandas operation that returns a new frame from a ``DesignFrame``: copies, row
 selection, sorting, ``assign``, column selection, ``reset_index``, ``panel.merge(cov)``,
 ``panel.join(...)``, ``pd.merge(panel, cov)`` and ``pd.concat([panel, ...])`` (the builder
-frame first), pickling. Rows changed by a merge or a concatenation are recorded with the
+frame first), group-wise ``transform`` / ``shift`` / ``filter``, pickling. Summaries (group
+totals, ``corr``, ``describe``, ``pivot_table``, ``stack``, ``melt``, the transpose) are not
+the builder's rows and carry no accounting. Rows changed by a merge or a concatenation are recorded with the
 operation. ``DesignFrame.to_parquet`` writes the accounting (as it stands) and the JSON-safe
 reports into the file's metadata; ``pd.read_parquet`` gives a plain DataFrame whose
 ``attrs`` hold them, which :func:`~diffusion_stats.accounting` reads (comparing the row
@@ -164,6 +166,16 @@ def _signed(n_in: int, n_out: int, what: str) -> Exclusion:
     return Exclusion(abs(d), f"{verb} by {what} after building ({n_in:,} rows in, {n_out:,} out)")
 
 
+# pandas methods whose result is a summary of the rows, not rows: the accounting is not carried
+_SUMMARIES = frozenset({"corr", "cov", "corrwith", "describe", "pivot_table", "pivot", "transpose", "unstack",
+                        "stack", "melt", "crosstab"})
+
+
+def _row_labels(idx: pd.Index) -> bool:
+    """Whether an index can still hold the builder's row labels (integers, not group keys)."""
+    return not isinstance(idx, pd.MultiIndex) and pd.api.types.is_integer_dtype(idx.dtype)
+
+
 class DesignFrame(pd.DataFrame):
     """A DataFrame returned by a diffusion_stats builder, with its accounting and reports.
 
@@ -192,7 +204,10 @@ class DesignFrame(pd.DataFrame):
 
     def __finalize__(self, other: Any, method: str | None = None, **kwargs: Any) -> DesignFrame:
         out = super().__finalize__(other, method=method, **kwargs)
-        if method in ("merge", "ordered_merge", "asof_merge"):
+        if method in _SUMMARIES or (method == "groupby" and not _row_labels(out.index)):
+            # a summary (group totals, correlations, a pivot) is not the builder's rows
+            object.__setattr__(out, "_ds_build", None)
+        elif method in ("merge", "ordered_merge", "asof_merge"):
             left = getattr(other, "orig_left", getattr(other, "left", None))
             b = _build_of(left)
             if b is not None and left is not None:
