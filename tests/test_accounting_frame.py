@@ -198,6 +198,18 @@ def test_summaries_carry_no_accounting(panel):
     assert _changes(first.accounting) == [(N - panel["policy"].nunique(), USER, "rows")]
 
 
+def test_html_report_shows_the_rows_changed_after_building(panel):
+    from diffusion_stats.output.report import Report
+
+    rep = Report("t")
+    rep.accounting(panel.accounting)
+    rep.accounting(panel.head(100).accounting)
+    html = rep.to_html()
+    assert html.count("<h3>event_history</h3>") == 2
+    assert html.count("After building:") == 1
+    assert f"After building: built {N:,} rows; this frame has 100: {N - 100:,} rows {USER}" in html
+
+
 # ------------------------------------------------------------------ persistence
 def test_pickle_keeps_the_accounting_and_the_reports(panel, spid):
     ad = spid.adoptions
