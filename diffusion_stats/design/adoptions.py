@@ -314,7 +314,7 @@ def _finish(out: pd.DataFrame, acc: Accounting) -> DesignFrame:
 def read_adoptions(source: pd.DataFrame | str | os.PathLike, *, unit: str = "unit", policy: str = "policy",
                    year: str = "year", wide: bool = False, units: Any = None, window: Any = None,
                    object: str | None = None, sep: str | None = None, missing: str = "raise",
-                   duplicates: str = "raise", never: Any = None) -> pd.DataFrame:
+                   duplicates: str = "raise", never: Any = None) -> DesignFrame:
     """Read adoption data into the canonical long table (unit, policy, year).
 
     Parameters

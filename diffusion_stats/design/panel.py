@@ -17,7 +17,7 @@ import pandas as pd
 from ..core.accounting import Accounting
 from ..core.errors import DataValidationError, InputError, RowAccountingWarning, require_columns, user_stacklevel
 from .adoptions import as_adoptions, labels_to_str, years_to_int
-from .frame import Reports, design_frame, report
+from .frame import DesignFrame, Reports, design_frame, report
 
 __all__ = ["event_history", "PANEL_COLUMNS"]
 
@@ -188,7 +188,7 @@ def event_history(adoptions: pd.DataFrame, *, start: int | None = None, end: int
                   windows: pd.DataFrame | None = None, units: Any = None,
                   covariates: pd.DataFrame | None = None,
                   repeated: Literal["ag", "pwp-total", "pwp-gap"] | None = None,
-                  risk: Literal["adoption", "repeal", "both"] = "adoption", check_years: bool = True) -> pd.DataFrame:
+                  risk: Literal["adoption", "repeal", "both"] = "adoption", check_years: bool = True) -> DesignFrame:
     """Build the pooled monadic event-history panel (the risk set).
 
     One row per (policy, unit, year) in which the unit is at risk of adopting the

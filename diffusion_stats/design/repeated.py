@@ -43,7 +43,7 @@ from ..core.errors import (
     require_columns,
 )
 from .adoptions import labels_to_str, years_to_int
-from .frame import Reports, derived_accounting, design_frame, report
+from .frame import DesignFrame, Reports, derived_accounting, design_frame, report
 
 __all__ = [
     "policy_spells",
@@ -612,7 +612,7 @@ def _enum(s: pd.DataFrame) -> np.ndarray:
 # --------------------------------------------------------------------------- panels
 def repeated_event_history(spells: pd.DataFrame, *, repeated: Form = "ag", risk: Risk = "adoption",
                            start: int | None = None, end: int | None = None, units: Any = None,
-                           covariates: pd.DataFrame | None = None) -> pd.DataFrame:
+                           covariates: pd.DataFrame | None = None) -> DesignFrame:
     """Counting-process panel for repeated events (``ds.event_history(..., repeated=...)``).
 
     The row of year ``t`` belongs to the spell holding year ``t - 1``: the unit is at

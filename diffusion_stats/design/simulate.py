@@ -35,7 +35,7 @@ import scipy.sparse as sp
 
 from ..core.accounting import Accounting
 from ..core.errors import DataValidationError, InputError, require_columns
-from .frame import Reports, design_frame
+from .frame import DesignFrame, Reports, design_frame
 
 __all__ = ["simulate_diffusion"]
 
@@ -213,7 +213,7 @@ def simulate_diffusion(units: Any, channels: Any = None, *, effects: Mapping[str
                        end: int | None = None, covariates: pd.DataFrame | None = None,
                        beta: Mapping[str, float] | None = None, baseline: Any = 0.05, model: str = "cox",
                        common_shock_sd: float = 0.0, seed: int | np.random.Generator | None = None,
-                       return_exposures: bool = False) -> pd.DataFrame:
+                       return_exposures: bool = False) -> DesignFrame:
     """Simulate first adoptions under known channel effects.
 
     For each policy ``p`` and year ``t`` of its window, each unit at risk (existing, not
