@@ -69,7 +69,7 @@ def one_rep(d: dict, seed: int, draws: int = 100) -> dict:
         warnings.simplefilter("ignore", ds.RowAccountingWarning)
         ad = ds.simulate_diffusion(d["labels"], d["chans"], effects=d["effects"], start=d["start"], end=d["end"],
                                    n_policies=d["n_policies"], baseline=d["baseline"], seed=seed)
-        panel = ds.add_channels(ds.event_history(ad, windows=ad.attrs["windows"], units=d["labels"]), ad,
+        panel = ds.add_channels(ds.event_history(ad, windows=ad.reports.windows, units=d["labels"]), ad,
                                 d["chans"])
     res = ds.EventLogit("event ~ border + net", panel, link="cloglog").fit(cluster="unit")
     cf = ds.counterfactual(res, ad, d["chans"], switch_off="border", draws=draws, seed=seed, progress=False)

@@ -49,7 +49,7 @@ def null_design(G: int, seed: int, *, n_policies: int = 20, years: int = 25, sho
         warnings.simplefilter("ignore")
         ad = ds.simulate_diffusion(labels, ch, effects={"net": 0.0}, start=start, end=end, n_policies=n_policies,
                                    covariates=cov, beta={"shock": 1.0}, baseline=baseline, seed=rng)
-        panel = ds.add_channels(ds.event_history(ad, windows=ad.attrs["windows"], units=labels), ad, ch)
+        panel = ds.add_channels(ds.event_history(ad, windows=ad.reports.windows, units=labels), ad, ch)
     return panel
 
 

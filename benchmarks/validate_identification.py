@@ -75,7 +75,7 @@ def design():
         chans = [ds.Channel("border", B), ds.Channel("net", N)]
         ad = ds.simulate_diffusion(labels, chans, effects=TRUE, start=1980, end=2010, n_policies=30,
                                    baseline=0.03, seed=1)
-        panel = ds.add_channels(ds.event_history(ad, windows=ad.attrs["windows"], units=labels), ad, chans)
+        panel = ds.add_channels(ds.event_history(ad, windows=ad.reports.windows, units=labels), ad, chans)
     return panel, ad, chans
 
 

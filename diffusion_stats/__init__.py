@@ -57,6 +57,7 @@ _LAZY: dict[str, str] = {
     "iter_dyads": "diffusion_stats.design.dyads",
     "write_dyads_parquet": "diffusion_stats.design.dyads",
     "check_parquet_parts": "diffusion_stats.design._parts",
+    "DesignFrame": "diffusion_stats.design.frame",
     "read_parquet_parts": "diffusion_stats.design._parts",
     # estimators
     "CoxHazard": "diffusion_stats.survival.cox",

@@ -313,7 +313,10 @@ def run_pipeline(adoptions, *, weights: list[tuple[str, Any]], out: str, title: 
     with warnings.catch_warnings(record=True) as wlist:
         warnings.simplefilter("always")
         steps.step("event-history panel")
-        acc_in = getattr(adoptions, "attrs", {}).get("accounting")
+        try:
+            acc_in = ds.accounting(adoptions)  # read by ds.read_adoptions: a DesignFrame
+        except ds.InputError:
+            acc_in = None
         panel = ds.event_history(adoptions, end=end, windows=windows, units=units, covariates=covariates)
         acc = ds.accounting(panel)
         exposures = []

@@ -32,7 +32,7 @@ def two_channel_design() -> dict:
         chans = [ds.Channel("border", B, mechanism="emulation"), ds.Channel("net", N, mechanism="learning")]
         ad = ds.simulate_diffusion(labels, chans, effects={"border": 1.0, "net": 1.0}, start=1980, end=2010,
                                    n_policies=30, baseline=0.03, seed=1)
-        panel = ds.add_channels(ds.event_history(ad, windows=ad.attrs["windows"], units=labels), ad, chans)
+        panel = ds.add_channels(ds.event_history(ad, windows=ad.reports.windows, units=labels), ad, chans)
     return {"labels": labels, "B": B, "N": N, "chans": chans, "ad": ad, "panel": panel}
 
 
@@ -138,7 +138,7 @@ def heterogeneous_slopes_panel(n_policies: int, gamma: float, tau: float, seed: 
             ad = ds.simulate_diffusion(labels, chans, effects={"border": float(slopes[j])}, start=start, end=end,
                                        n_policies=1, baseline=baseline, model="logit",
                                        seed=int(rng.integers(2**31)))
-            p = ds.add_channels(ds.event_history(ad, windows=ad.attrs["windows"], units=labels), ad, chans)
+            p = ds.add_channels(ds.event_history(ad, windows=ad.reports.windows, units=labels), ad, chans)
             p["policy"] = f"p{j:03d}"
             parts.append(p)
     out = pd.concat(parts, ignore_index=True)

@@ -71,12 +71,12 @@ def test_topic_subset_warns_about_lost_units(shared_data):
     spid = ds.datasets.load_spid()
     meta = spid.metadata[spid.metadata["majortopic"] == "Immigration"]
     sub = spid.adoptions[spid.adoptions["policy"].isin(meta["policy"])]
-    with pytest.warns(ds.RowAccountingWarning, match=r"31 of the 50 units .* units=adoptions.attrs\['units'\]"):
+    with pytest.warns(ds.RowAccountingWarning, match=r"31 of the 50 units .* units=adoptions\.reports\.units"):
         small = ds.event_history(sub, windows=meta)
     assert len(small) == 233
     with warnings.catch_warnings():
         warnings.simplefilter("error", ds.RowAccountingWarning)
-        full = ds.event_history(sub, windows=meta, units=sub.attrs["units"])
+        full = ds.event_history(sub, windows=meta, units=sub.reports.units)
     assert len(full) == 822
 
 

@@ -62,7 +62,7 @@ def test_add_channels_hand_checked(toy):
     assert b.loc[2003, "share"] == 1.0 and b.loc[2003, "cnt"] == 2
     d = out[(out["unit"] == "d")].set_index("year")
     assert d.loc[2003, "share"] == 1.0 and d.loc[2002, "share"] == 0.0
-    assert out.attrs["channels"] == {"share": "other", "cnt": "other"}
+    assert out.reports.channels == {"share": "other", "cnt": "other"}
     assert len(out) == len(panel)
 
 

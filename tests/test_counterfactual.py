@@ -29,7 +29,7 @@ def sim():
         warnings.simplefilter("ignore", ds.RowAccountingWarning)
         ad = ds.simulate_diffusion(d["labels"], d["chans"], effects=d["effects"], start=d["start"], end=d["end"],
                                    n_policies=d["n_policies"], baseline=d["baseline"], seed=3)
-        panel = ds.add_channels(ds.event_history(ad, windows=ad.attrs["windows"], units=d["labels"]), ad,
+        panel = ds.add_channels(ds.event_history(ad, windows=ad.reports.windows, units=d["labels"]), ad,
                                 d["chans"])
     return d, ad, panel
 
@@ -64,7 +64,7 @@ def test_true_parameters_reproduce_the_simulator(sim):
     for key, eff in (("fitted", d["effects"]), ("counterfactual", {"net": 1.0})):
         big = ds.simulate_diffusion(d["labels"], d["chans"], effects=eff, start=d["start"], end=d["end"],
                                     n_policies=n_big, baseline=d["baseline"], seed=99)
-        per = big.groupby("policy").size().reindex(big.attrs["windows"]["policy"], fill_value=0)
+        per = big.groupby("policy").size().reindex(big.reports.windows["policy"], fill_value=0)
         se_truth = per.std() / np.sqrt(n_big) * k
         # no parameter draws: the interval is simulation noise of one history; its mean over draws
         se_cf = (a["upper"] - a["lower"] if key == "attributable" else

@@ -281,7 +281,7 @@ def test_date_aware_mapping_germany_yemen():
 def test_non_states_reported_by_name():
     with pytest.warns(ds.RowAccountingWarning, match="not COW states"):
         a = C.read_un_treaty("27-7")
-    m = a.attrs["name_mapping"]
+    m = a.reports.name_mapping
     assert set(m.not_states) == {"European Union", "Cook Islands", "Niue", "State of Palestine"} & set(m.not_states)
     assert "European Union" in m.not_states and m.unmapped == ()
 

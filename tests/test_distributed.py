@@ -94,7 +94,7 @@ def test_dask_dyads_equal_in_memory(client, dyad_args, dyads_mem):
         by_years = ds.dask_dyads(**dyad_args, years_per_partition=10)
     assert ddf.npartitions == 6
     got = ddf.compute().reset_index(drop=True)
-    pd.testing.assert_frame_equal(got, dyads_mem.drop(columns="ysa").reset_index(drop=True))
+    pd.testing.assert_frame_equal(got, dyads_mem.drop(columns="ysa").reset_index(drop=True).to_pandas())
     assert by_years.npartitions > 6
     g2 = by_years.compute()
     key = ["policy", "unit", "year", "partner"]
@@ -109,7 +109,7 @@ def test_dask_dyads_equal_in_memory(client, dyad_args, dyads_mem):
         got = ds.dask_dyads(**args, years_per_partition=5).compute()
     key = ["policy", "unit", "year", "partner"]
     pd.testing.assert_frame_equal(got.sort_values(key).reset_index(drop=True),
-                                  mem.sort_values(key).reset_index(drop=True))
+                                  mem.sort_values(key).reset_index(drop=True).to_pandas())
 
 
 def test_write_dyads_partitioned_accounting(client, dyad_args, dyads_mem, tmp_path):

@@ -242,7 +242,7 @@ def test_case_control_sample_from_chunks(spid):
     chunks = quiet(ds.iter_dyads, ad[ad["policy"].isin(pols)], windows=meta[meta["policy"].isin(pols)],
                    sources="all", partition_rows=50_000, progress=False)
     s = ds.case_control_sample(chunks, fraction=0.05, seed=3)
-    info = s.attrs["case_control"]
+    info = s.reports.case_control
     assert info["n_population"] == chunks.n_rows
     assert s["event"].sum() == info["n_events"]
     assert isinstance(s["unit"].dtype, pd.CategoricalDtype)

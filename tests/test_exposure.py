@@ -97,7 +97,7 @@ def test_berry_berry_neighbor_reproduced(lottery):
     diff = plain.merge(lottery.rename(columns={"state": "unit"}), on=["unit", "year"])
     assert set(diff.loc[diff.nbr != diff.neighbor, "unit"]) == {"IL", "ME"}
     assert ds.accounting(out).counts["nbr: isolate rows (exposure 0)"] == 0
-    assert out.attrs["exposure"]["nbr"].isolates == ()
+    assert out.reports.exposure["nbr"].isolates == ()
     # pre-window adopters: open the window in 1970 instead. NH (1964) and NY (1967) leave the
     # risk set (reported), but still count as neighbours: exposure reads `adoptions`, not the panel
     with pytest.warns(ds.RowAccountingWarning, match="before the policy's window"):
@@ -183,7 +183,7 @@ def test_time_varying_hand_checked_and_fallbacks():
     panel = _grid(["a"], [2001, 2002, 2003])
     out = _quiet(panel, adopt, W, kind="weighted")
     assert out["exposure"].tolist() == [2.0, 5.0, 5.0]  # W_2000, W_2001, (no W_2002) previous: W_2001
-    rep = out.attrs["exposure"]["exposure"]
+    rep = out.reports.exposure["exposure"]
     assert rep.year_fallback_rows == 1 and rep.year_map == {2002: 2001}
     assert _quiet(panel, adopt, W, kind="weighted", missing_years="zero")["exposure"].tolist() == [2.0, 5.0, 0.0]
     with pytest.raises(ds.InputError, match=r"no matrix for year 2002.*missing_years="):
@@ -199,7 +199,7 @@ def test_time_varying_hand_checked_and_fallbacks():
     assert _quiet(panel, adopt2, W, kind="count")["exposure"].tolist() == [0, 1, 1]
     # isolates by year: b has a tie only in 2000 (as a partner of nobody: row empty)
     tv = _quiet(_grid(["a", "b"], [2001]), adopt, W, kind="share")
-    assert tv.attrs["exposure"]["exposure"].isolates == ("b",)
+    assert tv.reports.exposure["exposure"].isolates == ("b",)
 
 
 def test_missing_units_and_unknown_adopters(chain):
@@ -212,7 +212,7 @@ def test_missing_units_and_unknown_adopters(chain):
     msg = str(rec[0].message)
     assert "2 rows of 2 unit(s) not in W (x, y) get exposure 0" in msg and "adoptions by 1 unit(s) not in W" in msg
     assert out["exposure"].tolist() == [1, 0, 0]
-    rep = out.attrs["exposure"]["exposure"]
+    rep = out.reports.exposure["exposure"]
     assert rep.missing_units == ("x", "y") and rep.adopters_not_in_w == ("zz",)
     assert "not in W" in str(rep)
 
@@ -246,7 +246,7 @@ def test_accounting_carried_from_panel(chain):
     assert acc.builder == "event_history" and acc.counts["nb: isolate rows (exposure 0)"] == 0
     assert acc is not ds.accounting(panel) and "nb: isolate rows (exposure 0)" not in ds.accounting(panel).counts
     twice = ds.exposure(out, adopt, chain.row_standardize(), kind="weighted", name="nb2")
-    assert set(twice.attrs["exposure"]) == {"nb", "nb2"}
+    assert set(twice.reports.exposure) == {"nb", "nb2"}
     assert "nb" not in panel.columns and len(out) == len(panel)
 
 
@@ -384,7 +384,7 @@ def test_spid_pooled_border_share_matches_pandas(shared_data):
     assert len(panel) == 582_377 and int(panel.event.sum()) == 17_833
     with pytest.warns(ds.RowAccountingWarning, match=r"26,684 rows of 2 unit\(s\) with no partner in W \(AK, HI\)"):
         out = ds.exposure(panel, spid.adoptions, W, kind="share", name="border")
-    rep = out.attrs["exposure"]["border"]
+    rep = out.reports.exposure["border"]
     assert rep.isolates == ("AK", "HI") and rep.isolate_rows == 26_684
     sample = out.sample(3000, random_state=1).reset_index()
     nb = sample.merge(W.to_frame()[["unit", "partner"]], on="unit", how="left")

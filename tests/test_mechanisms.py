@@ -113,7 +113,7 @@ def test_horse_race_dyadic_logit(design):
     """Works with DyadicLogit: partner tie columns as channels."""
     ad, chans = design["ad"], design["chans"]
     sub = ad[ad["policy"].isin(["p01", "p02", "p03"])]
-    win = ad.attrs["windows"]
+    win = ad.reports.windows
     dy = ds.dyads(sub, windows=win[win["policy"].isin(["p01", "p02", "p03"])], units=design["labels"],
                   sources="prior_adopters")
     dy = ds.add_channels(dy, sub, chans, exposure=False)
@@ -147,7 +147,7 @@ def test_galton_common_trend_is_removed_by_year_effects():
     ad = ds.simulate_diffusion(labels, {"border": B}, effects={"border": 0.0}, start=1980, end=2005,
                                n_policies=30, baseline=lambda s: 0.004 * np.exp(0.16 * s), seed=8)
     ch = [ds.Channel("border", B)]
-    panel = ds.add_channels(ds.event_history(ad, windows=ad.attrs["windows"], units=labels), ad, ch)
+    panel = ds.add_channels(ds.event_history(ad, windows=ad.reports.windows, units=labels), ad, ch)
     g = ds.galton_check(ds.EventLogit("event ~ border", panel), ch, fit_kwargs={"cluster": "unit"})
     t = g.table.loc["border"]
     assert t["estimate"] > 0.5 and t["pvalue"] < 0.001
@@ -184,7 +184,7 @@ def test_placebo_passes_without_diffusion():
     ad = ds.simulate_diffusion(labels, {"border": B}, effects={"border": 0.0}, start=1980, end=2010,
                                n_policies=30, baseline=0.03, seed=3)
     ch = [ds.Channel("border", B)]
-    panel = ds.add_channels(ds.event_history(ad, windows=ad.attrs["windows"], units=labels), ad, ch)
+    panel = ds.add_channels(ds.event_history(ad, windows=ad.reports.windows, units=labels), ad, ch)
     pt = ds.placebo_test(ds.CoxHazard("event ~ border", panel, strata="policy"), ad, ch)
     assert pt.passed and pt.table.loc["border", "passes"]
     assert "Placebo passed" in pt.verdict

@@ -67,7 +67,7 @@ def test_identification_check_covariates_and_failures():
     ad = ds.simulate_diffusion(labels, {"border": B}, effects={"border": 1.0}, start=1990, end=2010, n_policies=10,
                                covariates=cov, beta={"x": 0.5}, seed=1)
     ch = [ds.Channel("border", B)]
-    p = ds.add_channels(ds.event_history(ad, windows=ad.attrs["windows"], units=labels, covariates=cov), ad, ch)
+    p = ds.add_channels(ds.event_history(ad, windows=ad.reports.windows, units=labels, covariates=cov), ad, ch)
     m = ds.CoxHazard("event ~ border + x + z", p, strata="policy")
     chk = ds.identification_check(p, ad, ch, {"border": 1.0, "x": 0.5}, n_sim=4, estimator=m, confusion=False,
                                   seed=2, progress=False)

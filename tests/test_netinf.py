@@ -60,12 +60,12 @@ def test_netinf_matches_networkinference(spid, ref, case):
     r = ref["cases"][case]
     kw = {"n_edges": _opt(r["n_edges"]), "p_value_cutoff": _opt(r["p_value_cutoff"])}
     out = mech.netinf(_subset(spid, r["subset"]), trans_mod=r["trans_mod"], params=_opt(r["params_in"]), **kw)
-    np.testing.assert_allclose(out.attrs["params"], np.atleast_1d(r["params"]).astype(float), rtol=1e-12)
+    np.testing.assert_allclose(out.reports.netinf["params"], np.atleast_1d(r["params"]).astype(float), rtol=1e-12)
     assert out["origin"].tolist() == r["origin"]
     assert out["destination"].tolist() == r["destination"]
     np.testing.assert_allclose(out["improvement"], np.array(r["improvement"], dtype=float), rtol=1e-8)
     np.testing.assert_allclose(out["p_value"], np.array(r["p_value"], dtype=float), rtol=1e-6)
-    acc = out.attrs["accounting"]
+    acc = out.accounting
     assert acc.counts["cascades"] == r["n_cascades"] and acc.counts["possible edges"] == r["n_possible"]
     assert acc.counts["adoptions"] == len(_subset(spid, r["subset"])) and acc.n_excluded == 0
 
@@ -102,7 +102,7 @@ def test_same_year_adopters_do_not_infect_each_other():
         mech.netinf(a, n_edges=3, params=1.0)
     out = mech.netinf(a, n_edges=2, params=1.0)
     assert set(zip(out["origin"], out["destination"], strict=True)) == {("A", "C"), ("B", "C")}
-    counts = out.attrs["accounting"].counts
+    counts = out.accounting.counts
     assert counts["adoptions with no earlier adopter"] == 4 and counts["possible edges"] == 2
 
 

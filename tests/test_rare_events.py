@@ -66,7 +66,7 @@ def test_case_control_sample_counts_and_attrs(lottery):
     s = ds.case_control_sample(lottery, event="adopt", controls_per_event=5, seed=11)
     n1 = int(lottery["adopt"].sum())
     assert s["adopt"].sum() == n1 and len(s) == 6 * n1
-    info = s.attrs["case_control"]
+    info = s.reports.case_control
     assert info["tau"] == pytest.approx(n1 / len(lottery)) and info["ybar"] == pytest.approx(1 / 6)
     acc = ds.accounting(s)
     assert acc.n_rows == len(s) and acc.n_excluded == len(lottery) - len(s)
@@ -82,7 +82,7 @@ def test_chunked_sampling_and_errors(lottery):
     chunks = [lottery.iloc[:400], lottery.iloc[400:]]
     s = ds.case_control_sample(iter(chunks), event="adopt", fraction=0.5, seed=2)
     assert s["adopt"].sum() == lottery["adopt"].sum()
-    assert s.attrs["case_control"]["n_population"] == len(lottery)
+    assert s.reports.case_control["n_population"] == len(lottery)
     with pytest.raises(ds.InputError, match="exactly one"):
         ds.case_control_sample(lottery, event="adopt")
     with pytest.raises(ds.InputError, match="fraction="):

@@ -219,7 +219,7 @@ def test_toy_panels_by_hand():
     c = ds.accounting(ag).counts
     assert c["spells by outcome"] == {"at risk (rows in this panel)": 3, "in the repeal risk set (risk='repeal')": 2,
                                       "no year at risk (began in the pair's last observed year)": 1}
-    assert ag.attrs["repeated"]["cluster"] == "unit"
+    assert ag.reports.repeated["cluster"] == "unit"
 
 
 def test_events_and_spell_tables_round_trip():

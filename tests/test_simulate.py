@@ -27,7 +27,7 @@ def network(borders):
 def _panel(ad, labels, channels):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ds.RowAccountingWarning)
-        p = ds.event_history(ad, windows=ad.attrs["windows"], units=labels)
+        p = ds.event_history(ad, windows=ad.reports.windows, units=labels)
         return ds.add_channels(p, ad, channels)
 
 
@@ -46,8 +46,8 @@ def test_output_layout_and_seed(borders):
     assert not a.duplicated(["unit", "policy"]).any()
     assert a["year"].between(1990, 2000).all()
     assert a.equals(a.sort_values(["policy", "year", "unit"]).reset_index(drop=True))
-    assert list(a.attrs["windows"]["policy"]) == ["p1", "p2", "p3", "p4"]
-    assert a.attrs["truth"]["effects"] == {"border": 1.0}
+    assert list(a.reports.windows["policy"]) == ["p1", "p2", "p3", "p4"]
+    assert a.reports.truth["effects"] == {"border": 1.0}
 
 
 def test_generator_exposures_equal_ds_exposure(borders, network):
@@ -57,7 +57,7 @@ def test_generator_exposures_equal_ds_exposure(borders, network):
              ds.Channel("net_w", network.row_standardize(), kind="weighted")]
     ad = ds.simulate_diffusion(labels, chans, effects={"border": 1.0, "net_n": 0.2, "net_w": 0.5}, start=1980,
                                end=2000, n_policies=5, baseline=0.05, seed=2, return_exposures=True)
-    inner = ad.attrs["exposures"]
+    inner = ad.reports.exposures
     panel = _panel(ad, labels, chans)
     merged = panel.merge(inner, on=["policy", "unit", "year"], suffixes=("", "_gen"), validate="one_to_one")
     assert len(merged) == len(panel) == len(inner)
@@ -74,7 +74,7 @@ def test_time_varying_weights_and_unit_spans(borders):
                                n_policies=3, baseline=0.1, seed=1, return_exposures=True)
     first = labels[0]
     assert (ad.loc[ad["unit"] == first, "year"] >= 1995).all()
-    ex = ad.attrs["exposures"]
+    ex = ad.reports.exposures
     assert ex.loc[ex["unit"] == first, "year"].min() >= 1995
 
 
@@ -90,7 +90,7 @@ def test_covariates_and_common_shocks_recovered():
                                covariates=cov, beta={"x": 0.5}, baseline=0.03, model="logit", seed=9)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ds.RowAccountingWarning)
-        p = ds.event_history(ad, windows=ad.attrs["windows"], units=labels, covariates=cov)
+        p = ds.event_history(ad, windows=ad.reports.windows, units=labels, covariates=cov)
         p = ds.add_channels(p, ad, [ds.Channel("ring", W)])
     r = ds.EventLogit("event ~ ring + x", p).fit()
     assert abs(r.params["x"] - 0.5) < 4 * r.std_errors["x"]

@@ -277,7 +277,7 @@ def test_permutation_randomization_interval():
     ch = [ds.Channel("border", W)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ds.RowAccountingWarning)
-        panel = ds.add_channels(ds.event_history(ad, windows=ad.attrs["windows"], units=list(W.labels)), ad, ch)
+        panel = ds.add_channels(ds.event_history(ad, windows=ad.reports.windows, units=list(W.labels)), ad, ch)
     m = ds.EventLogit("event ~ border", panel)
     pt = ds.permutation_test(m, ad, ch, n_perm=19, alpha=0.1, progress=False)
     row = pt.table.loc["border"]

@@ -32,6 +32,8 @@ def _public_callables():
             seen[f"{prefix}.{name}"] = obj
             if inspect.isclass(obj):
                 for m, f in inspect.getmembers(obj):
+                    if hasattr(pd.DataFrame, m) and getattr(obj, m) is getattr(pd.DataFrame, m, None):
+                        continue  # inherited unchanged from pandas (DesignFrame): not our vocabulary
                     if not m.startswith("_") and callable(f) and not inspect.isclass(f):
                         seen[f"{prefix}.{name}.{m}"] = f
     return seen

@@ -47,7 +47,7 @@ class DyadicLogit(_BinaryModel):
     case_control : {None, "prior", "weight"}
         King & Zeng (2001) correction after ``ds.case_control_sample``.
     tau : float, optional
-        Population event share (read from the sample's attrs when omitted).
+        Population event share (read from the sample's ``reports.case_control`` when omitted).
 
     Examples
     --------

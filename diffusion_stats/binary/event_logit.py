@@ -503,7 +503,7 @@ class _BinaryModel(ModelProtocol):
         return {}
 
     def _resolved_arguments(self) -> dict:
-        return {"tau": self._cc["tau"]} if self._cc else {}  # tau as used (it may come from data.attrs)
+        return {"tau": self._cc["tau"]} if self._cc else {}  # tau as used (it may come from the sample's report)
 
 
 class EventLogit(_BinaryModel):
@@ -534,7 +534,8 @@ class EventLogit(_BinaryModel):
     case_control : {None, "prior", "weight"}
         King & Zeng (2001) correction for data whose non-events were sampled
         (see ``ds.case_control_sample``); ``tau`` is the population event share (read
-        from ``data.attrs`` when the sample came from ``ds.case_control_sample``).
+        from ``data.reports.case_control`` when the sample came from
+        ``ds.case_control_sample``).
 
     Examples
     --------

@@ -28,8 +28,9 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ..core.accounting import Accounting
+from ..core.accounting import Accounting, to_plain
 from ..core.errors import ColumnNotFoundError, DataValidationError, InputError, SpecificationError, did_you_mean
+from ..design.frame import Reports, design_frame, report
 
 __all__ = ["case_control_sample", "prior_correction_offset", "case_control_setup", "apply_prior_correction"]
 
@@ -76,9 +77,10 @@ def case_control_sample(data: pd.DataFrame | Iterable[pd.DataFrame], *, event: s
     Returns
     -------
     DataFrame
-        The sample. ``df.attrs["case_control"]`` holds ``tau`` (population event share),
-        ``ybar`` (sample event share), the population and sample counts, and the fraction
-        of non-events kept; ``df.attrs["accounting"]`` records the non-events left out.
+        The sample (a :class:`~diffusion_stats.DesignFrame`). ``df.reports.case_control``
+        holds ``tau`` (population event share), ``ybar`` (sample event share), the
+        population and sample counts, and the fraction of non-events kept;
+        ``df.accounting`` records the non-events left out.
         Pass the sample to ``ds.EventLogit``/``ds.DyadicLogit`` with
         ``case_control="prior"`` or ``"weight"``.
 
@@ -88,7 +90,7 @@ def case_control_sample(data: pd.DataFrame | Iterable[pd.DataFrame], *, event: s
     >>> import diffusion_stats as ds
     >>> df = pd.DataFrame({"event": [1] * 10 + [0] * 990, "x": np.arange(1000.0)})
     >>> s = ds.case_control_sample(df, controls_per_event=5, seed=1)
-    >>> len(s), s.attrs["case_control"]["tau"]
+    >>> len(s), s.reports.case_control["tau"]
     (60, 0.01)
     """
     if (controls_per_event is None) == (fraction is None):
@@ -140,17 +142,16 @@ def case_control_sample(data: pd.DataFrame | Iterable[pd.DataFrame], *, event: s
                      counts={"population rows": n_pop, "events": n1_pop, "non-events kept": n0_kept})
     acc.exclude(n_pop - n1_pop - n0_kept, f"non-events left out by case-control sampling (kept {frac:.4g})",
                 warn=False)
-    out.attrs = {"accounting": acc,
-                 "case_control": {"tau": tau, "ybar": ybar, "n_population": n_pop, "n_events": n1_pop,
-                                  "n_nonevents_kept": n0_kept, "fraction": frac, "seed": seed}}
-    return out
+    cc = {"tau": tau, "ybar": ybar, "n_population": n_pop, "n_events": n1_pop, "n_nonevents_kept": n0_kept,
+          "fraction": frac, "seed": seed}
+    return design_frame(out, acc, Reports(case_control=to_plain(cc)))
 
 
 def case_control_setup(y: np.ndarray, data: pd.DataFrame, *, tau: float | None, link: str, how: str,
                        names: list[str]) -> dict[str, float]:
     """Resolve ``tau`` and the weights for a model fitted with ``case_control=``."""
     if tau is None:
-        tau = (getattr(data, "attrs", {}) or {}).get("case_control", {}).get("tau")
+        tau = (report(data, "case_control") or {}).get("tau")
         if tau is None:
             raise SpecificationError("case_control needs tau= (the population event share); it is read from the "
                                      "data only when they come straight from ds.case_control_sample")

@@ -2,11 +2,15 @@
 
 Builders never drop or add rows silently: each exclusion is recorded with its count
 and reason, warned about once (:class:`RowAccountingWarning`), and kept on the
-returned DataFrame as ``df.attrs["accounting"]`` (read it with :func:`accounting`).
+returned frame (a :class:`~diffusion_stats.design.frame.DesignFrame`) as
+``frame.accounting`` (or :func:`accounting`), never in ``DataFrame.attrs``. When the
+frame's rows change after building, the accounting still describes the build and states
+the difference in ``after_build``.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import numbers
 import sys
@@ -79,9 +83,10 @@ class _Counts(dict):
 class Accounting(dict):
     """What a builder produced and what it left out.
 
-    A ``dict`` underneath (keys ``builder``, ``n_rows``, ``counts``, ``exclusions``) holding
-    only JSON-safe values, so a DataFrame carrying it in ``.attrs`` can still be written
-    with ``to_parquet``; :func:`accounting` turns the plain dict read back into this class.
+    A ``dict`` underneath (keys ``builder``, ``n_rows``, ``counts``, ``exclusions`` and,
+    for a frame whose rows changed after building, ``after_build``) holding only JSON-safe
+    values, so it can be written into a Parquet file's metadata; :func:`accounting` turns
+    the plain dict read back into this class.
 
     Attributes
     ----------
@@ -93,6 +98,10 @@ class Accounting(dict):
         Named totals (events, units, policies, input adoptions, ...).
     exclusions : list of Exclusion
         Everything excluded or added, with counts and reasons.
+    after_build : dict or None
+        Only when the frame's rows differ from the build: ``n_rows`` (this frame's rows)
+        and ``changes`` (Exclusion-like ``(count, reason, what)`` entries: rows removed or
+        added by the user's own operations, a merge or a concatenation).
 
     Examples
     --------
@@ -103,10 +112,12 @@ class Accounting(dict):
     """
 
     def __init__(self, builder: str, n_rows: int = 0, counts: dict | None = None,
-                 exclusions: list | None = None) -> None:
+                 exclusions: list | None = None, after_build: dict | None = None) -> None:
         super().__init__(builder=str(builder), n_rows=int(n_rows), counts=_Counts(counts or {}),
-                         exclusions=[Exclusion(int(e[0]), str(e[1]), str(e[2]), tuple(to_plain(list(e[3]))))
-                                     for e in (exclusions or [])])
+                         exclusions=[_exclusion(e) for e in (exclusions or [])])
+        if after_build:
+            self["after_build"] = {"n_rows": int(after_build["n_rows"]),
+                                   "changes": [_exclusion(e) for e in after_build.get("changes", [])]}
 
     builder = property(lambda self: self["builder"], doc="The function that built the table.")
     counts = property(lambda self: self["counts"], doc="Named totals.")
@@ -121,10 +132,27 @@ class Accounting(dict):
     def n_rows(self, value: int) -> None:
         self["n_rows"] = int(value)
 
+    @property
+    def after_build(self) -> dict | None:
+        """This frame's rows and the changes since the build (None when the rows are the built ones)."""
+        return self.get("after_build")
+
+    @property
+    def current_rows(self) -> int:
+        """Rows of the frame now (``n_rows`` unless they changed after building)."""
+        ab = self.after_build
+        return int(ab["n_rows"]) if ab else self.n_rows
+
+    def with_after_build(self, n_rows: int, changes: list) -> Accounting:
+        """A copy stating that the frame now has ``n_rows`` rows after ``changes``."""
+        return Accounting(self.builder, self.n_rows, copy.deepcopy(dict(self.counts)), list(self.exclusions),
+                          after_build={"n_rows": n_rows, "changes": list(changes)})
+
     @classmethod
     def from_dict(cls, d: dict) -> Accounting:
         """Rebuild from the plain dict that JSON (e.g. a Parquet round trip) gives back."""
-        return cls(d["builder"], d.get("n_rows", 0), d.get("counts"), d.get("exclusions"))
+        return cls(d["builder"], d.get("n_rows", 0), copy.deepcopy(dict(d.get("counts") or {})),
+                   d.get("exclusions"), d.get("after_build"))
 
     def exclude(self, count: int, reason: str, *, what: str = "rows", examples=(), warn: bool = True) -> None:
         """Record an exclusion (if ``count`` > 0) and warn with its count and reason."""
@@ -150,15 +178,32 @@ class Accounting(dict):
         lines = [f"{self.builder}: {self.n_rows:,} rows"]
         lines += [f"  {k}: {format_fact(v)}" for k, v in self.counts.items()]
         lines += [f"  excluded: {e}" for e in self.exclusions] or ["  nothing excluded"]
+        if self.after_build:
+            lines.append(f"  after building: {self.after_build_text()}")
         return "\n".join(lines)
 
+    def after_build_text(self) -> str:
+        """One sentence on the rows changed after building ("" when none changed)."""
+        ab = self.after_build
+        if not ab:
+            return ""
+        changes = "; ".join(str(e) for e in ab["changes"]) or "no rows removed or added"
+        return f"built {self.n_rows:,} rows; this frame has {int(ab['n_rows']):,}: {changes}"
+
     def __repr__(self) -> str:
+        after = f", rows now={self.current_rows}" if self.after_build else ""
         return f"Accounting({self.builder!r}, n_rows={self.n_rows}, counts={dict(self.counts)}, " \
-               f"exclusions={len(self.exclusions)})"
+               f"exclusions={len(self.exclusions)}{after})"
 
     def _repr_html_(self) -> str:
         import html
         return "<pre>" + html.escape(str(self)) + "</pre>"
+
+
+def _exclusion(e: Any) -> Exclusion:
+    """An Exclusion from an Exclusion or the list JSON gives back for one."""
+    return Exclusion(int(e[0]), str(e[1]), str(e[2]) if len(e) > 2 else "rows",
+                     tuple(to_plain(list(e[3]))) if len(e) > 3 else ())
 
 
 def format_fact(v: Any) -> str:
@@ -203,12 +248,36 @@ def _FullTextFrame(*args, **kwargs):
     return _full_text_frame_class()(*args, **kwargs)
 
 
-def accounting(df: pd.DataFrame) -> Accounting:
-    """Return the :class:`Accounting` a builder attached to ``df``."""
-    acc: Any = getattr(df, "attrs", {}).get("accounting")
-    if isinstance(acc, dict) and not isinstance(acc, Accounting) and "builder" in acc:
-        acc = Accounting.from_dict(acc)  # read back from Parquet / JSON
-    if acc is None:
-        raise InputError("this DataFrame carries no accounting: it was not made by a diffusion_stats builder "
-                         "(or pandas dropped .attrs in a later operation); rebuild it or keep the builder's output")
-    return acc
+def accounting(df: Any) -> Accounting:
+    """Return the :class:`Accounting` a builder attached to ``df``.
+
+    ``df`` is a builder's frame (its ``.accounting``, which states rows removed or added
+    after building), any object with an ``accounting`` attribute (``Weights``,
+    ``iter_dyads``), or a DataFrame read back from a Parquet file a builder's frame wrote
+    (the accounting in its metadata, compared with the rows read).
+
+    Raises
+    ------
+    InputError
+        When nothing is attached, e.g. a plain ``pandas.DataFrame``.
+    """
+    acc = getattr(df, "accounting", None) if isinstance(getattr(type(df), "accounting", None), property) else None
+    if isinstance(acc, Accounting):
+        return acc
+    stored = (getattr(df, "attrs", None) or {}).get("accounting")
+    if isinstance(stored, dict) and "builder" in stored:  # read back from a Parquet file's metadata
+        acc = stored if isinstance(stored, Accounting) else Accounting.from_dict(stored)
+        n_now = len(df)
+        if n_now != acc.current_rows:
+            changes = list(acc.after_build["changes"]) if acc.after_build else []
+            d = n_now - acc.current_rows
+            changes.append(Exclusion(abs(d), ("added" if d > 0 else "removed") + " after the file was read "
+                                     "(pandas kept the file's metadata but not the rows)"))
+            acc = acc.with_after_build(n_now, changes)
+        return acc
+    raise InputError(
+        f"this {type(df).__name__} carries no accounting. Builders (ds.event_history, ds.dyads, ds.exposure, ...) "
+        "return a DesignFrame whose .accounting survives pandas operations on it; it is lost when a plain frame "
+        "is made from it (pd.DataFrame(panel), a merge with a plain frame on the left such as cov.merge(panel), "
+        "to_csv/read_csv) and a summary of the rows (groupby totals, pivot_table, corr, describe, the transpose) "
+        "has none. Keep the builder's frame on the left (panel.merge(cov)) or rebuild it")

@@ -7,12 +7,13 @@ import pandas as pd
 
 from ..core.accounting import Accounting
 from ..core.errors import InputError
+from ..design.frame import DesignFrame, design_frame
 from ._io import data_file, read_rda
 
 __all__ = ["read_cow_capitals"]
 
 
-def read_cow_capitals(path=None, *, year: int | None = None, merge=None) -> pd.DataFrame:
+def read_cow_capitals(path=None, *, year: int | None = None, merge=None) -> DesignFrame:
     """COW capitals with latitude and longitude, one row per state.
 
     Parameters
@@ -33,7 +34,7 @@ def read_cow_capitals(path=None, *, year: int | None = None, merge=None) -> pd.D
     DataFrame
         ``unit`` (str, as the other readers), ``ccode`` (int), ``statenme``, ``capital``,
         ``stdate``, ``enddate`` (datetime), ``lat``, ``lng``; sorted by ``ccode``.
-        ``attrs["accounting"]`` counts the spells left out.
+        ``.accounting`` counts the spells left out.
 
     Examples
     --------
@@ -84,5 +85,4 @@ def read_cow_capitals(path=None, *, year: int | None = None, merge=None) -> pd.D
     df = df[["unit", "ccode", "statenme", "capital", "stdate", "enddate", "lat", "lng"]]
     acc.n_rows = len(df)
     acc.counts["units"] = len(df)
-    df.attrs["accounting"] = acc
-    return df
+    return design_frame(df, acc)

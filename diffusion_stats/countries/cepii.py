@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..core.accounting import Accounting
 from ..core.errors import InputError, require_columns
+from ..design.frame import design_frame
 from ._io import data_file, read_rda
 
 __all__ = ["CEPII_ALIASES", "read_cepii_dist", "cepii_weights"]
@@ -105,7 +106,7 @@ def read_cepii_dist(path=None, *, table: pd.DataFrame | None = None,
     df = df[["unit1", "unit2", "iso_o", "iso_d", *_BINARY, *_DIST]]
     acc.n_rows = len(df)
     acc.counts["COW states covered"] = int(df["unit1"].nunique())
-    df.attrs["accounting"] = acc
+    df = design_frame(df, acc)
     return df
 
 

@@ -53,6 +53,7 @@ import pandas as pd
 
 from ..core.accounting import Accounting
 from ..core.errors import InputError
+from ..design.frame import design_frame
 from ._io import data_file, read_rda, year_range
 
 __all__ = [
@@ -124,7 +125,7 @@ def read_cow_states(path=None, *, merge=None, spells: str = "all", years=None,
         ``unit`` (str), ``ccode`` (int, the original code of the spell's first row),
         ``stateabb``, ``statenme``, ``spell`` (1, 2, ... within unit), ``first_year``,
         ``last_year`` (int64), ``first_date``, ``last_date``; sorted by ccode, first_year.
-        ``attrs["accounting"]`` counts spells and units.
+        ``df.accounting`` counts spells and units.
 
     Examples
     --------
@@ -188,7 +189,7 @@ def read_cow_states(path=None, *, merge=None, spells: str = "all", years=None,
     df = df[["unit", "ccode", "stateabb", "statenme", "spell", "first_year", "last_year", "first_date", "last_date"]]
     acc.n_rows = len(df)
     acc.counts["units"] = int(df["unit"].nunique())
-    df.attrs["accounting"] = acc
+    df = design_frame(df, acc)
     return df
 
 
@@ -407,7 +408,7 @@ def read_cow_contiguity(path=None, *, max_type: int = 1, years=None, states: pd.
     dy = dy[["unit1", "unit2", "year", "conttype"]].reset_index(drop=True)
     acc.n_rows = len(dy)
     acc.counts["directed dyad-years"] = len(dy)
-    dy.attrs["accounting"] = acc
+    dy = design_frame(dy, acc)
     if as_frame:
         return dy
     return _to_weights(dy, value=None, symmetric=False, name=name or f"contiguity<={max_type}", units=labels)
@@ -441,7 +442,7 @@ def _dyad_year_reader(path, file, obj, value, dtype, builder, bad_reason, years,
     df["unit2"] = df["unit2"].astype(str)
     df = _restrict_states(df, states, acc, "dyad-years").reset_index(drop=True)
     acc.n_rows = len(df)
-    df.attrs["accounting"] = acc
+    df = design_frame(df, acc)
     return df
 
 
@@ -558,7 +559,7 @@ def _state_year_reader(path, folder_file, obj, cols, builder, years, merge=None)
     acc.exclude(int(dup.sum()), "duplicated state-years: dropped (first kept)", what="state-years")
     df = df.loc[~dup].reset_index(drop=True)
     acc.n_rows = len(df)
-    df.attrs["accounting"] = acc
+    df = design_frame(df, acc)
     return df
 
 

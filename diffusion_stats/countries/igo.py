@@ -45,6 +45,7 @@ import pandas as pd
 
 from ..core.accounting import Accounting
 from ..core.errors import InputError, did_you_mean
+from ..design.frame import design_frame
 from ._io import data_file, read_rda, year_range
 
 __all__ = ["IGO_STATUS", "COW_REGIONS", "read_igo_memberships", "igo_catalog", "find_igo", "select_igos",
@@ -162,7 +163,7 @@ def read_igo_memberships(path=None, *, form: Literal["state_year", "igo_year"] =
         ``ccode`` (int, the original code), ``year`` (int64), ``status`` (int8: 1, 2, 3),
         ``imputed`` (bool: the IGO-year is flagged ``imputed`` in the IGO-year file, i.e.
         interpolated between COW's 5-yearly codings; only before 1965), sorted by igo,
-        year, ccode. ``attrs["accounting"]`` counts every cell by code.
+        year, ccode. ``df.accounting`` counts every cell by code.
 
     Examples
     --------
@@ -261,7 +262,7 @@ def read_igo_memberships(path=None, *, form: Literal["state_year", "igo_year"] =
     df = df[["igo", "unit", "ccode", "year", "status", "imputed"]]
     acc.n_rows = len(df)
     acc.counts["IGOs with a membership"] = int(df["igo"].nunique())
-    df.attrs["accounting"] = acc
+    df = design_frame(df, acc)
     return df
 
 
@@ -326,8 +327,8 @@ def igo_catalog(path=None, *, memberships: pd.DataFrame | None = None) -> pd.Dat
         out["n_members"] = n.reindex(out["igo"]).fillna(0).astype("int64").to_numpy()
         out["region"] = top["region"].reindex(out["igo"]).fillna("").to_numpy()
         out["region_share"] = (top["k"].reindex(out["igo"]) / n.reindex(out["igo"])).to_numpy()
-    out.attrs["accounting"] = Accounting("igo_catalog", n_rows=len(out),
-                                         counts={"input IGO-years": len(raw), "IGOs": len(out)})
+    out = design_frame(out, Accounting("igo_catalog", n_rows=len(out),
+                                       counts={"input IGO-years": len(raw), "IGOs": len(out)}))
     return out
 
 

@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..core.accounting import Accounting
 from ..core.errors import DataValidationError, DiffusionStatsError, InputError
+from ..design.frame import Reports, design_frame
 from ._io import data_file
 
 __all__ = ["read_un_treaty", "read_fctc", "un_treaty_index", "parse_un_date"]
@@ -113,8 +114,7 @@ def _finish(df: pd.DataFrame, acc: Accounting, mapping, merge, policy: str) -> p
     acc.n_rows = len(df)
     acc.counts["adoptions"] = len(df)
     acc.counts["by action"] = df["action"].value_counts().to_dict()
-    df.attrs["accounting"] = acc
-    df.attrs["name_mapping"] = mapping
+    df = design_frame(df, acc, Reports(name_mapping=mapping))
     return df
 
 
@@ -146,8 +146,8 @@ def read_un_treaty(treaty: str, path=None, *, event: str = "ratification",
         Canonical adoptions (``unit`` = COW code as str, ``policy`` = the treaty id,
         ``year`` int64) plus ``date``, ``action``, ``participant`` (cleaned name),
         ``iso3`` and ``ccode`` (the COW code before ``merge``); sorted by policy, year,
-        unit. ``attrs["accounting"]`` reports participants without the event, unparseable
-        cells, non-states and unmapped names; ``attrs["name_mapping"]`` holds the
+        unit. ``df.accounting`` reports participants without the event, unparseable
+        cells, non-states and unmapped names; ``df.reports.name_mapping`` holds the
         :class:`NameMapping`.
 
     Examples

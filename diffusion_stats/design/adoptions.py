@@ -30,6 +30,7 @@ from ..core.errors import (
     did_you_mean,
     require_columns,
 )
+from .frame import DesignFrame, Reports, design_frame, report
 
 __all__ = ["read_adoptions", "as_adoptions", "ADOPTION_COLUMNS"]
 
@@ -295,7 +296,7 @@ def _canonical(df: pd.DataFrame, *, unit: str, policy: str, year: str, argument:
     return out
 
 
-def _finish(out: pd.DataFrame, acc: Accounting) -> pd.DataFrame:
+def _finish(out: pd.DataFrame, acc: Accounting) -> DesignFrame:
     acc.n_rows = len(out)
     acc.counts.update({
         "adoptions": len(out),
@@ -304,17 +305,16 @@ def _finish(out: pd.DataFrame, acc: Accounting) -> pd.DataFrame:
     })
     if len(out):
         acc.counts["years"] = f"{int(out['year'].min())}-{int(out['year'].max())}"
-    out.attrs["accounting"] = acc
     # every unit of the source, so that a later subset (one topic's policies) can tell which units it lost
-    out.attrs.setdefault("units", tuple(sorted(map(str, out["unit"].unique()))))
-    return out
+    units = report(out, "units") or tuple(sorted(map(str, out["unit"].unique())))
+    return design_frame(out, acc, Reports(units=tuple(units)))
 
 
 # --------------------------------------------------------------------------- public
 def read_adoptions(source: pd.DataFrame | str | os.PathLike, *, unit: str = "unit", policy: str = "policy",
                    year: str = "year", wide: bool = False, units: Any = None, window: Any = None,
                    object: str | None = None, sep: str | None = None, missing: str = "raise",
-                   duplicates: str = "raise", never: Any = None) -> pd.DataFrame:
+                   duplicates: str = "raise", never: Any = None) -> DesignFrame:
     """Read adoption data into the canonical long table (unit, policy, year).
 
     Parameters
@@ -357,7 +357,8 @@ def read_adoptions(source: pd.DataFrame | str | os.PathLike, *, unit: str = "uni
     DataFrame
         Columns ``unit`` (str), ``policy`` (str), ``year`` (int64); one row per (unit,
         policy) first adoption, sorted by policy, year, unit, with the
-        :class:`~diffusion_stats.Accounting` in ``df.attrs["accounting"]``.
+        :class:`~diffusion_stats.Accounting` as ``df.accounting``; ``df.reports.units``
+        lists every unit of the source.
 
     Raises
     ------

@@ -92,8 +92,7 @@ def _expand_piece(plan, attach, piece) -> tuple[pd.DataFrame, Any]:
     matches (a private copy of the counters)."""
     a = copy.copy(attach)
     a.unmatched, a.missing = {}, {}
-    df = a.add(plan.expand(piece))
-    df.attrs = {}
+    df = pd.DataFrame(a.add(plan.expand(piece)))
     return df, a
 
 
@@ -208,7 +207,7 @@ def write_dyads_partitioned(adoptions: pd.DataFrame, path: str | Path, *, start:
     Returns
     -------
     Accounting
-        As ``ds.dyads(...).attrs["accounting"]``: monadic counts, ``dyad rows``,
+        As ``ds.dyads(...).accounting``: monadic counts, ``dyad rows``,
         ``dyad events``, ``part files``, covariate match and missing counts summed over
         the partitions.
 
@@ -327,7 +326,6 @@ def dask_event_history(adoptions: pd.DataFrame, *, start: int | None = None, end
     from .panel import event_history
 
     panel = event_history(adoptions, start=start, end=end, windows=windows, units=units, covariates=covariates)
-    panel.attrs = {}
-    return partition_by(panel, "policy", partition_rows=partition_rows)
+    return partition_by(panel.to_pandas(), "policy", partition_rows=partition_rows)
 
 

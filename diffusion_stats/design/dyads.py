@@ -25,6 +25,7 @@ from ..core.accounting import Accounting
 from ..core.errors import DataValidationError, InputError, RowAccountingWarning, require_columns, user_stacklevel
 from ..core.options import renamed
 from ..core.progress import progress
+from .frame import DesignFrame, design_frame
 
 __all__ = ["dyads", "iter_dyads", "write_dyads_parquet", "DyadChunks", "DYAD_COLUMNS"]
 
@@ -51,7 +52,9 @@ class _Plan:
         for w in caught:  # re-issue event_history's accounting warnings as ours
             msg = str(w.message).replace("event_history:", "dyads (risk set):", 1)
             warnings.warn(msg, w.category, stacklevel=user_stacklevel())
-        self.monadic_acc: Accounting = panel.attrs["accounting"]
+        acc0 = panel.accounting
+        assert acc0 is not None
+        self.monadic_acc: Accounting = acc0
         ad = as_adoptions(adoptions)
         if units is None:
             ulab = np.sort(ad["unit"].unique().astype(object))
@@ -96,7 +99,7 @@ class _Plan:
         self.year_dtype = np.int16 if (-32768 <= yr_lo and yr_hi <= 32767) else np.int32
 
     # ----------------------------------------------------------------- expansion
-    def expand(self, rows: slice) -> pd.DataFrame:
+    def expand(self, rows: slice) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Directed-dyad rows for the monadic rows ``rows`` (a contiguous slice)."""
         m = self.m[rows]
         n = int(m.sum())
@@ -133,8 +136,7 @@ class _Plan:
             "partner_adopted": adopted.astype(np.int8),
             "years_since_partner_adopted": ys,
         }, copy=False)
-        df.attrs["_codes"] = (i, j, t)
-        return df
+        return df, (i, j, t)  # the codes, for the covariate attacher
 
     def chunks(self, partition_rows: int) -> list[slice]:
         """Contiguous monadic slices, whole policies, about ``partition_rows`` dyad rows each."""
@@ -333,8 +335,8 @@ class _Attach:
         codes[idx < 0] = -1
         return pd.Categorical.from_codes(codes, dtype=cat.dtype)
 
-    def add(self, df: pd.DataFrame) -> pd.DataFrame:
-        i, j, t = df.attrs.pop("_codes")
+    def add(self, part: tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> pd.DataFrame:
+        df, (i, j, t) = part
         U = self.plan.U
         new: dict[str, Any] = {}
         for d in self.dyad:
@@ -474,7 +476,7 @@ def iter_dyads(adoptions: pd.DataFrame, *, start: int | None = None, end: int | 
 
 def dyads(adoptions: pd.DataFrame, *, start: int | None = None, end: int | None = None,
           windows: pd.DataFrame | None = None, units: Any = None, sources: str = "prior_adopters",
-          dyad_covariates=None, covariates: pd.DataFrame | None = None, float32: bool = True) -> pd.DataFrame:
+          dyad_covariates=None, covariates: pd.DataFrame | None = None, float32: bool = True) -> DesignFrame:
     """Build the pooled directed-dyad panel.
 
     For each policy and year, each unit at risk (``unit``, exactly the rows of
@@ -513,7 +515,7 @@ def dyads(adoptions: pd.DataFrame, *, start: int | None = None, end: int | None 
         ``year`` minus the partner's adoption year; NaN if it has not adopted), then the
         covariates; sorted by policy, unit, year, partner (``"all"``) or by policy, unit,
         year and partner adoption order (``"prior_adopters"``).
-        ``df.attrs["accounting"]`` holds the counts (monadic rows and events, dyad rows,
+        ``df.accounting`` holds the counts (monadic rows and events, dyad rows,
         dyad rows with no covariate match per source and side, missing values per
         column) and the risk-set exclusions of ``event_history``; dyads without a
         covariate match are kept with NaN and warned about
@@ -539,8 +541,7 @@ def dyads(adoptions: pd.DataFrame, *, start: int | None = None, end: int | None 
     acc.n_rows = len(df)
     _count_dyads(acc, len(df), int(df["event"].sum()))
     attach.report(acc)
-    df.attrs["accounting"] = acc
-    return df
+    return design_frame(df, acc)
 
 
 @renamed(chunk_rows="partition_rows", show_progress="progress")
@@ -562,7 +563,7 @@ def write_dyads_parquet(adoptions: pd.DataFrame, path: str | Path, *, start: int
     Returns
     -------
     Accounting
-        As ``dyads(...).attrs["accounting"]``.
+        As ``dyads(...).accounting``.
 
     Examples
     --------

@@ -15,7 +15,6 @@ distinct ``s`` (incrementally for static ``W``); there is no loop over rows.
 
 from __future__ import annotations
 
-import copy
 import warnings
 from typing import Any
 
@@ -23,9 +22,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..core.accounting import Accounting, to_plain
+from ..core.accounting import to_plain
 from ..core.errors import DataValidationError, InputError, RowAccountingWarning, require_columns, user_stacklevel
 from ..weights.core import Weights, factorize_labels
+from .frame import DesignFrame, derived_accounting, design_frame
+from .frame import report as report_of
 
 __all__ = ["exposure", "ExposureReport"]
 
@@ -34,7 +35,7 @@ _MISSING_YEARS = ("previous", "nearest", "zero", "raise")
 
 
 class ExposureReport(dict):
-    """What :func:`exposure` did for one column (kept in ``df.attrs["exposure"][name]``).
+    """What :func:`exposure` did for one column (kept in ``df.reports.exposure[name]``).
 
     Attributes
     ----------
@@ -136,7 +137,7 @@ def _year_keys(s_values: np.ndarray, W: Weights, how: str) -> tuple[list, dict]:
 
 
 def exposure(panel: pd.DataFrame, adoptions: pd.DataFrame, W: Weights, *, lag: int = 1, kind: str = "share",
-             name: str = "exposure", missing_units: str = "raise", missing_years: str = "previous") -> pd.DataFrame:
+             name: str = "exposure", missing_units: str = "raise", missing_years: str = "previous") -> DesignFrame:
     """Add the time-lagged exposure of each panel row to prior adopters through ``W``.
 
     Parameters
@@ -171,8 +172,9 @@ def exposure(panel: pd.DataFrame, adoptions: pd.DataFrame, W: Weights, *, lag: i
     -------
     DataFrame
         A copy of ``panel`` with column ``name`` (int64 for ``"count"``, float64
-        otherwise). ``df.attrs["accounting"]`` keeps the panel's accounting plus this
-        step's counts; ``df.attrs["exposure"][name]`` holds an :class:`ExposureReport`.
+        otherwise). ``df.accounting`` keeps the panel's accounting plus this step's
+        counts (and the rows you removed or added since it was built);
+        ``df.reports.exposure[name]`` holds an :class:`ExposureReport`.
 
     Examples
     --------
@@ -301,18 +303,15 @@ def exposure(panel: pd.DataFrame, adoptions: pd.DataFrame, W: Weights, *, lag: i
     if fallback:
         report.year_map = fallback
         report.year_fallback_rows = int(np.isin(s_row, np.fromiter(fallback, dtype=np.int64)).sum())
-    base = panel.attrs.get("accounting")
-    accn = copy.deepcopy(base) if isinstance(base, Accounting) else Accounting("exposure", n_rows=n_rows)
-    accn.n_rows = n_rows
+    accn = derived_accounting(panel, "exposure", n_rows)
     accn.counts[f"{name}: isolate rows (exposure 0)"] = report.isolate_rows
     if report.missing_unit_rows:
         accn.counts[f"{name}: rows of units not in W (exposure 0)"] = report.missing_unit_rows
     if report.year_fallback_rows:
         accn.counts[f"{name}: rows using another year's W"] = report.year_fallback_rows
-    out.attrs["accounting"] = accn
-    reports = dict(panel.attrs.get("exposure", {}))
+    reports = dict(report_of(panel, "exposure", {}))
     reports[name] = report
-    out.attrs["exposure"] = reports
+    out = design_frame(out, accn, exposure=reports)
     _warn(report)
     return out
 
@@ -343,7 +342,7 @@ def _warn(r: ExposureReport) -> None:
                     f"({', '.join(r.adopters_not_in_w[:6])})")
     if r.year_fallback_rows:
         msgs.append(f"{r.year_fallback_rows:,} rows had no W for year t - {r.lag} and used another year's "
-                    f"(see attrs['exposure']['{r.name}'].year_map)")
+                    f"(see df.reports.exposure['{r.name}'].year_map)")
     if msgs:
         warnings.warn(f"exposure '{r.name}' (W '{r.weights}'): " + "; ".join(msgs), RowAccountingWarning,
                       stacklevel=user_stacklevel())

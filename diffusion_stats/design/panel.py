@@ -17,6 +17,7 @@ import pandas as pd
 from ..core.accounting import Accounting
 from ..core.errors import DataValidationError, InputError, RowAccountingWarning, require_columns, user_stacklevel
 from .adoptions import as_adoptions, labels_to_str, years_to_int
+from .frame import DesignFrame, Reports, design_frame, report
 
 __all__ = ["event_history", "PANEL_COLUMNS"]
 
@@ -187,7 +188,7 @@ def event_history(adoptions: pd.DataFrame, *, start: int | None = None, end: int
                   windows: pd.DataFrame | None = None, units: Any = None,
                   covariates: pd.DataFrame | None = None,
                   repeated: Literal["ag", "pwp-total", "pwp-gap"] | None = None,
-                  risk: Literal["adoption", "repeal", "both"] = "adoption", check_years: bool = True) -> pd.DataFrame:
+                  risk: Literal["adoption", "repeal", "both"] = "adoption", check_years: bool = True) -> DesignFrame:
     """Build the pooled monadic event-history panel (the risk set).
 
     One row per (policy, unit, year) in which the unit is at risk of adopting the
@@ -243,7 +244,7 @@ def event_history(adoptions: pd.DataFrame, *, start: int | None = None, end: int
         Columns ``policy``, ``unit`` (str), ``year`` (int64), ``start``, ``stop``
         (int64 counting-process time: ``start = year - window start of the policy``,
         ``stop = start + 1``), ``event`` (int8), then the covariates; sorted by policy,
-        unit, year. ``df.attrs["accounting"]`` (see :func:`~diffusion_stats.accounting`)
+        unit, year. ``df.accounting`` (see :func:`~diffusion_stats.accounting`)
         holds the row, event, policy and unit counts and every exclusion:
 
         - units that adopted before the policy's window opened (excluded),
@@ -309,7 +310,7 @@ def event_history(adoptions: pd.DataFrame, *, start: int | None = None, end: int
     # units
     if units is None:
         unit_labels = np.sort(ad["unit"].unique().astype(object))
-        source_units = getattr(adoptions, "attrs", {}).get("units")
+        source_units = report(adoptions, "units")
         if source_units is not None:
             lost = sorted(set(map(str, source_units)) - set(map(str, unit_labels)))
             if lost:
@@ -318,7 +319,7 @@ def event_history(adoptions: pd.DataFrame, *, start: int | None = None, end: int
                     f"event_history: {len(lost):,} of the {len(source_units):,} units of the adoptions' source never "
                     f"adopt any policy in these adoptions and are left out of the risk set (e.g. "
                     f"{', '.join(lost[:8])}{', ...' if len(lost) > 8 else ''}); to keep them at risk pass "
-                    "units=adoptions.attrs['units'] (or the full list of units)",
+                    "units=adoptions.reports.units (or the full list of units)",
                     RowAccountingWarning, stacklevel=user_stacklevel())
         u_first = np.full(len(unit_labels), _LO, dtype="int64")
         u_last = np.full(len(unit_labels), _HI, dtype="int64")
@@ -435,5 +436,4 @@ def event_history(adoptions: pd.DataFrame, *, start: int | None = None, end: int
     })
     if covariates is not None:
         panel = _merge_covariates(panel, covariates, unit_labels, pol_labels, pcode, ucode, acc)
-    panel.attrs["accounting"] = acc
-    return panel
+    return design_frame(panel, acc, Reports())

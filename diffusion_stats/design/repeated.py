@@ -26,7 +26,6 @@ arithmetic, exposures are sparse products over the units x (policy, year) status
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal, TypeVar, cast, get_args
 
@@ -37,12 +36,14 @@ import scipy.sparse as sp
 from ..core.accounting import Accounting
 from ..core.errors import (
     DataValidationError,
+    DiffusionStatsError,
     InputError,
     SpecificationError,
     did_you_mean,
     require_columns,
 )
 from .adoptions import labels_to_str, years_to_int
+from .frame import DesignFrame, Reports, derived_accounting, design_frame, report
 
 __all__ = [
     "policy_spells",
@@ -148,8 +149,7 @@ def _assemble(pol: np.ndarray, unit: np.ndarray, year: np.ndarray, status: np.nd
         "pairs that switch off and on again": int(len(pairs_readopt)),
         "policies that switch off and on again": int(pd.unique(s_pol[readopt]).size),
     })
-    out.attrs["accounting"] = acc
-    return out
+    return design_frame(out, acc, Reports())
 
 
 def policy_spells(data: pd.DataFrame, *, unit: str = "unit", year: str = "year", policy: str = "policy",
@@ -183,7 +183,7 @@ def policy_spells(data: pd.DataFrame, *, unit: str = "unit", year: str = "year",
     -------
     DataFrame
         The spell table (columns :data:`SPELL_COLUMNS`, sorted by policy, unit, spell).
-        ``df.attrs["accounting"]`` counts the spells, adoptions (0 -> 1), repeals
+        ``df.accounting`` counts the spells, adoptions (0 -> 1), repeals
         (1 -> 0), re-adoptions (adoptions after an earlier in-force spell), the pairs
         and policies that switch off and on again, and every excluded row.
 
@@ -613,7 +613,7 @@ def _enum(s: pd.DataFrame) -> np.ndarray:
 # --------------------------------------------------------------------------- panels
 def repeated_event_history(spells: pd.DataFrame, *, repeated: Form = "ag", risk: Risk = "adoption",
                            start: int | None = None, end: int | None = None, units: Any = None,
-                           covariates: pd.DataFrame | None = None) -> pd.DataFrame:
+                           covariates: pd.DataFrame | None = None) -> DesignFrame:
     """Counting-process panel for repeated events (``ds.event_history(..., repeated=...)``).
 
     The row of year ``t`` belongs to the spell holding year ``t - 1``: the unit is at
@@ -652,9 +652,9 @@ def repeated_event_history(spells: pd.DataFrame, *, repeated: Form = "ag", risk:
         stratum), ``spell``, ``status`` (in force in ``t - 1``), ``left_censored``
         (int8: the spell began before the data, so gap time counts from the first
         observed year), then covariates; sorted by policy, unit, year.
-        ``attrs["accounting"]`` splits the spells by outcome (rows at risk, in the other
+        ``df.accounting`` splits the spells by outcome (rows at risk, in the other
         risk set, no year at risk: began in the pair's last year); its values sum to
-        ``counts["spells"]``. ``attrs["repeated"]`` records the form and the cluster
+        ``counts["spells"]``. ``df.reports.repeated`` records the form and the cluster
         column (``"unit"``) that CoxHazard and EventLogit use by default.
 
     Examples
@@ -690,7 +690,7 @@ def repeated_event_history(spells: pd.DataFrame, *, repeated: Form = "ag", risk:
                                      "spell table carries its own window: filter the spells instead")
         s = spells
     s = _as_spells(s)
-    base = s.attrs.get("accounting")
+    base = _attached(s)
     acc = Accounting("event_history")
     if isinstance(base, dict) and base.get("counts"):
         acc.counts["source"] = f"{base.get('builder')}: {base['counts'].get('adoptions', 0)} adoptions, " \
@@ -761,15 +761,22 @@ def repeated_event_history(spells: pd.DataFrame, *, repeated: Form = "ag", risk:
         ucode = pd.Index(u_lab).get_indexer(panel["unit"])
         pcode = pd.Index(p_lab).get_indexer(panel["policy"])
         panel = _merge_covariates(panel, covariates, u_lab, p_lab, pcode, ucode, acc)
-    panel.attrs["accounting"] = acc
-    panel.attrs["repeated"] = {"form": repeated, "risk": risk, "cluster": "unit",
-                               "strata": "enum" if repeated != "ag" else None}
-    return panel
+    return design_frame(panel, acc, Reports(repeated={"form": repeated, "risk": risk, "cluster": "unit",
+                                                      "strata": "enum" if repeated != "ag" else None}))
+
+
+def _attached(s: pd.DataFrame) -> Any:
+    try:
+        from ..core.accounting import accounting
+
+        return accounting(s)
+    except DiffusionStatsError:
+        return None
 
 
 def default_cluster(data: pd.DataFrame) -> str | None:
     """The cluster column a repeated-events panel asks for (None for other data)."""
-    info = getattr(data, "attrs", {}).get("repeated")
+    info = report(data, "repeated")
     if isinstance(info, dict):
         col = info.get("cluster")
         if isinstance(col, str) and col in data.columns:
@@ -844,7 +851,7 @@ def status_exposure(panel: pd.DataFrame, spells: pd.DataFrame, W: Any, *, lag: i
     DataFrame
         A copy of ``panel`` with column ``name``. Partner-years without a status in
         ``spells`` (outside the pair's observed years, or units absent from it) count
-        as 0 and are reported in ``attrs["accounting"].counts``.
+        as 0 and are reported in ``df.accounting.counts``.
 
     Examples
     --------
@@ -942,8 +949,7 @@ def status_exposure(panel: pd.DataFrame, spells: pd.DataFrame, W: Any, *, lag: i
         iso[sel] = dg == 0
     out = panel.copy()
     out[name] = np.rint(values).astype(np.int64) if kind == "count" else values
-    basea = panel.attrs.get("accounting")
-    accn = copy.deepcopy(basea) if isinstance(basea, Accounting) else Accounting("status_exposure", n_rows=n_rows)
+    accn = derived_accounting(panel, "status_exposure", n_rows)
     accn.counts[f"{name}: isolate rows (exposure 0)"] = int(iso.sum())
     if miss.any():
         accn.counts[f"{name}: rows of units not in W (exposure 0)"] = int(miss.sum())
@@ -951,11 +957,9 @@ def status_exposure(panel: pd.DataFrame, spells: pd.DataFrame, W: Any, *, lag: i
     accn.counts[f"{name}: W unit-years without a status in spells (counted 0)"] = n_unknown
     if fallback:
         accn.counts[f"{name}: years using another year's W"] = len(fallback)
-    out.attrs["accounting"] = accn
-    rep = dict(panel.attrs.get("exposure", {}))
+    rep = dict(report(panel, "exposure", {}))
     rep[name] = {"name": name, "kind": kind, "lag": int(lag), "weights": W.name, "state": state}
-    out.attrs["exposure"] = rep
-    return out
+    return design_frame(out, accn, exposure=rep)
 
 
 def status_channels(panel: pd.DataFrame, spells: pd.DataFrame, channels: Any,
@@ -970,7 +974,7 @@ def status_channels(panel: pd.DataFrame, spells: pd.DataFrame, channels: Any,
     Returns
     -------
     DataFrame
-        A copy of ``panel``; ``attrs["channels"]`` maps each new column to its channel's
+        A copy of ``panel``; ``df.reports.channels`` maps each new column to its channel's
         mechanism (so ``horse_race`` and the other mechanisms tools can use them).
 
     Examples
@@ -995,7 +999,7 @@ def status_channels(panel: pd.DataFrame, spells: pd.DataFrame, channels: Any,
     if not states:
         raise InputError("states is empty; pass e.g. states=('in_force', 'repealed')")
     out = panel
-    mech = dict(panel.attrs.get("channels", {}))
+    mech = dict(report(panel, "channels", {}))
     for ch in chans:
         if ch.weight_by is not None:
             raise SpecificationError(f"Channel '{ch.name}': weight_by is not available for status exposures; "
@@ -1005,5 +1009,4 @@ def status_channels(panel: pd.DataFrame, spells: pd.DataFrame, channels: Any,
             out = status_exposure(out, spells, ch.weights, lag=int(ch.lag), kind=ch.kind, state=state, name=col,
                                   missing_units=ch.missing_units, missing_years=ch.missing_years)
             mech[col] = ch.mechanism
-    out.attrs["channels"] = mech
-    return out
+    return design_frame(out, derived_accounting(out, "status_channels", len(out)), channels=mech)

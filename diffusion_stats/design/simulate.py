@@ -33,7 +33,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ..core.accounting import Accounting
 from ..core.errors import DataValidationError, InputError, require_columns
+from .frame import DesignFrame, Reports, design_frame
 
 __all__ = ["simulate_diffusion"]
 
@@ -211,7 +213,7 @@ def simulate_diffusion(units: Any, channels: Any = None, *, effects: Mapping[str
                        end: int | None = None, covariates: pd.DataFrame | None = None,
                        beta: Mapping[str, float] | None = None, baseline: Any = 0.05, model: str = "cox",
                        common_shock_sd: float = 0.0, seed: int | np.random.Generator | None = None,
-                       return_exposures: bool = False) -> pd.DataFrame:
+                       return_exposures: bool = False) -> DesignFrame:
     """Simulate first adoptions under known channel effects.
 
     For each policy ``p`` and year ``t`` of its window, each unit at risk (existing, not
@@ -254,14 +256,14 @@ def simulate_diffusion(units: Any, channels: Any = None, *, effects: Mapping[str
         Seed; the same seed gives the same adoptions.
     return_exposures : bool
         Also keep the exposures the generator used for every unit-year at risk in
-        ``attrs["exposures"]`` (policy, unit, year, one column per channel).
+        ``df.reports.exposures`` (policy, unit, year, one column per channel).
 
     Returns
     -------
     DataFrame
         Adoptions (``unit``, ``policy``, ``year``; one row per first adoption, sorted by
-        policy, year, unit). ``attrs["windows"]`` holds the windows used and
-        ``attrs["truth"]`` the true parameters.
+        policy, year, unit). ``df.reports.windows`` holds the windows used,
+        ``df.reports.truth`` the true parameters and ``df.accounting`` the counts.
 
     Examples
     --------
@@ -359,15 +361,17 @@ def simulate_diffusion(units: Any, channels: Any = None, *, effects: Mapping[str
                         "policy": w["policy"].to_numpy(dtype=object)[pi],
                         "year": adopt_year[ui, pi].astype(np.int64)})
     out = out.sort_values(["policy", "year", "unit"], kind="mergesort").reset_index(drop=True)
-    out.attrs["windows"] = w
+    exposures = None
     if return_exposures:
         ex = pd.concat(exp_frames, ignore_index=True) if exp_frames else pd.DataFrame(
             columns=["policy", "unit", "year", *[sp_["name"] for sp_ in specs]])
-        out.attrs["exposures"] = ex.sort_values(["policy", "unit", "year"], kind="mergesort").reset_index(drop=True)
-    out.attrs["truth"] = {"effects": {s["name"]: s["gamma"] for s in specs}, "beta": beta, "model": model,
-                          "common_shock_sd": float(common_shock_sd),
-                          "seed": seed if not isinstance(seed, np.random.Generator) else None}
-    return out
+        exposures = ex.sort_values(["policy", "unit", "year"], kind="mergesort").reset_index(drop=True)
+    truth = {"effects": {s["name"]: s["gamma"] for s in specs}, "beta": beta, "model": model,
+             "common_shock_sd": float(common_shock_sd),
+             "seed": seed if not isinstance(seed, np.random.Generator) else None}
+    acc = Accounting("simulate_diffusion", n_rows=len(out),
+                     counts={"adoptions": len(out), "units": len(labels), "policies": len(w)})
+    return design_frame(out, acc, Reports(windows=w, exposures=exposures, truth=truth))
 
 
 # public inside the package (used by postestimation)

@@ -22,6 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..core.errors import ColumnNotFoundError, DataValidationError, InputError, did_you_mean, require_columns
+from ..design.frame import derived_accounting, design_frame
 
 __all__ = ["Channel", "add_channels", "MECHANISMS", "MECHANISM_LABELS", "KINDS"]
 
@@ -296,8 +297,8 @@ def add_channels(panel: pd.DataFrame, adoptions: pd.DataFrame, channels: Any, *,
     DataFrame
         A copy of ``panel`` with, for each channel, a column ``<name>`` (exposure), and
         for dyadic panels ``<name>_tie`` (int8: W[unit, partner] != 0 at year - lag) and
-        ``<name>_w`` (the weight W[unit, partner]). ``attrs`` are kept and
-        ``attrs["channels"]`` maps channel names to mechanisms.
+        ``<name>_w`` (the weight W[unit, partner]). The panel's accounting is kept
+        (``df.accounting``) and ``df.reports.channels`` maps channel names to mechanisms.
 
     Examples
     --------
@@ -343,6 +344,5 @@ def add_channels(panel: pd.DataFrame, adoptions: pd.DataFrame, channels: Any, *,
             tie, w = _dyad_ties(panel, ch, partner)
             out[f"{ch.name}_tie"] = tie
             out[f"{ch.name}_w"] = w
-    out.attrs = dict(panel.attrs)
-    out.attrs["channels"] = {c.name: c.mechanism for c in chans}
-    return out
+    return design_frame(out, derived_accounting(out, "add_channels", len(out)),
+                        channels={c.name: c.mechanism for c in chans})

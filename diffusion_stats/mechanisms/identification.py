@@ -153,7 +153,7 @@ def identification_check(panel: pd.DataFrame, adoptions: pd.DataFrame | None, ch
     >>> ad = ds.simulate_diffusion(list(W.labels), {"border": W}, effects={"border": 1.0},
     ...                            start=1990, end=2010, n_policies=10, seed=1)
     >>> ch = [ds.Channel("border", W)]
-    >>> panel = ds.add_channels(ds.event_history(ad, windows=ad.attrs["windows"],
+    >>> panel = ds.add_channels(ds.event_history(ad, windows=ad.reports.windows,
     ...                                          units=list(W.labels)), ad, ch)
     >>> chk = ds.identification_check(panel, ad, ch, {"border": 1.0}, n_sim=5,
     ...                               confusion=False, progress=False)

@@ -39,6 +39,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..core.errors import InputError, require_columns
+from ..design.frame import DesignFrame, derived_accounting, design_frame
 from .channels import Channel
 
 __all__ = ["comembership_weights", "power_weights", "socialization", "mimicry_members", "mimicry_leaders",
@@ -376,8 +377,8 @@ class StandardSetting:
         hit = key.merge(self.members.assign(_m=1), on=["unit", "year"], how="left")["_m"].notna().to_numpy()
         out = panel.copy()
         out[self.name] = (hit & (key["year"].to_numpy() >= int(self.endorsed))).astype(np.int8)
-        out.attrs = dict(panel.attrs)
-        return out
+        return design_frame(out, derived_accounting(out, "standard_setting", len(out))) \
+            if isinstance(out, DesignFrame) else out
 
 
 def standard_setting(memberships: pd.DataFrame, igo: str, endorsed: int, *, name: str | None = None,

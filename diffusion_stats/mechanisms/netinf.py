@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..core.accounting import Accounting
 from ..core.errors import DiffusionStatsWarning, InputError, SpecificationError
+from ..design.frame import Reports, design_frame
 
 __all__ = ["netinf", "rolling_netinf", "network_stability", "network_leaders"]
 
@@ -149,7 +150,8 @@ def netinf(adoptions: pd.DataFrame, *, n_edges: int | None = None, p_value_cutof
         (unit labels; ``origin`` adopts first, ``destination`` follows),
         ``improvement`` (gain in the trees' log-likelihood) and ``p_value`` (one-sided
         Vuong test of the edge's addition; NaN with a single cascade, as in R).
-        ``attrs`` hold ``trans_mod``, ``params`` and the ``accounting``: every adoption
+        ``df.reports.netinf`` holds ``trans_mod`` and ``params``, ``df.accounting`` the
+        accounting: every adoption
         is used; the counts give the cascades, those with one adopter (they add nothing
         but count in the Vuong test), the adoptions with no strictly earlier adopter
         (no possible parent), the nodes and the possible edges.
@@ -205,9 +207,8 @@ def netinf(adoptions: pd.DataFrame, *, n_edges: int | None = None, p_value_cutof
     acc.counts.update({k: info[k] for k in ("adoptions", "cascades", "single-adopter cascades",
                                             "adoptions with no earlier adopter", "possible edges")})
     acc.counts.update({"nodes": len(labels), "edges": len(edges)})
-    edges.attrs.update({"trans_mod": model, "params": tuple(float(x) for x in (info["params"] or ())),
-                        "accounting": acc})
-    return edges
+    return design_frame(edges, acc, Reports(netinf={"trans_mod": model,
+                                                    "params": tuple(float(x) for x in (info["params"] or ()))}))
 
 
 def rolling_netinf(adoptions: pd.DataFrame, *, window: int = 35, n_edges: int = 300,

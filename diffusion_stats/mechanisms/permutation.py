@@ -192,7 +192,7 @@ def permutation_test(model: Any, adoptions: pd.DataFrame, channels: Any, *, sche
     >>> ad = ds.simulate_diffusion(list(W.labels), {"border": W}, effects={"border": 1.5},
     ...                            start=1990, end=2010, n_policies=10, seed=2)
     >>> ch = [ds.Channel("border", W)]
-    >>> panel = ds.add_channels(ds.event_history(ad, windows=ad.attrs["windows"],
+    >>> panel = ds.add_channels(ds.event_history(ad, windows=ad.reports.windows,
     ...                                          units=list(W.labels)), ad, ch)
     >>> pt = ds.permutation_test(ds.EventLogit("event ~ border", panel), ad, ch, n_perm=9,
     ...                          progress=False)

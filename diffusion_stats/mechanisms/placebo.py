@@ -186,7 +186,7 @@ def placebo_test(model: Any, adoptions: pd.DataFrame, channels: Any, *, leads: i
     >>> W = ds.Weights.us_borders()
     >>> adopt = ds.simulate_diffusion(list(W.labels), {"border": W}, effects={"border": 1.0},
     ...                               start=1990, end=2010, n_policies=10, seed=3)
-    >>> panel = ds.event_history(adopt, windows=adopt.attrs["windows"], units=list(W.labels))
+    >>> panel = ds.event_history(adopt, windows=adopt.reports.windows, units=list(W.labels))
     >>> ch = [ds.Channel("border", W)]
     >>> panel = ds.add_channels(panel, adopt, ch)
     >>> pt = ds.placebo_test(ds.EventLogit("event ~ border", panel), adopt, ch)

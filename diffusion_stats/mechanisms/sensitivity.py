@@ -203,7 +203,7 @@ def weight_sensitivity(model: Any, adoptions: pd.DataFrame, channel: Channel,
     >>> ad = ds.simulate_diffusion(list(W.labels), {"border": W}, effects={"border": 1.0},
     ...                            start=1990, end=2010, n_policies=10, seed=4)
     >>> ch = ds.Channel("border", W)
-    >>> panel = ds.add_channels(ds.event_history(ad, windows=ad.attrs["windows"],
+    >>> panel = ds.add_channels(ds.event_history(ad, windows=ad.reports.windows,
     ...                                          units=list(W.labels)), ad, [ch])
     >>> ws = ds.weight_sensitivity(ds.EventLogit("event ~ border", panel), ad, ch)
     >>> "row-standardised" in ws.table.index

@@ -37,7 +37,7 @@ def counterfactual(result: Any, *, policy: str | None = None, title: str | None 
     >>> W = ds.Weights.from_matrix(np.ones((10, 10)) - np.eye(10), units, name="all")
     >>> chans = [ds.Channel("all", W)]
     >>> sim = ds.simulate_diffusion(units, chans, effects={"all": 2.0}, start=2000, end=2008, n_policies=2, seed=3)
-    >>> pan = ds.add_channels(ds.event_history(sim, windows=sim.attrs["windows"], units=units), sim, chans)
+    >>> pan = ds.add_channels(ds.event_history(sim, windows=sim.reports.windows, units=units), sim, chans)
     >>> fit = ds.EventLogit("event ~ all", pan).fit()
     >>> ax = ds.plots.counterfactual(ds.counterfactual(fit, sim, chans, switch_off="all", draws=5, progress=False))
     >>> len(ax.get_lines())

@@ -104,8 +104,10 @@ class Report:
         exc = list(getattr(acc, "exclusions", []))
         items = "".join(f"<li>{html.escape(str(e))}</li>" for e in exc) or "<li>nothing excluded</li>"
         head = html.escape(title or f"{getattr(acc, 'builder', 'builder')}")
+        after = getattr(acc, "after_build_text", lambda: "")()
+        after = f"<p>After building: {html.escape(after)}</p>" if after else ""
         self.blocks.append(_Block("accounting", f"<h3>{head}</h3><table class='ds-frame'>{body}</table>"
-                                                f"<p>Excluded or added:</p><ul>{items}</ul>"))
+                                                f"<p>Excluded or added:</p><ul>{items}</ul>{after}"))
 
     def table(self, obj: Any, caption: str | None = None, *, name: str | None = None, max_rows: int = 60) -> None:
         """A table: a ``ds.compare`` Comparison, a Summary, a Results or a DataFrame.

@@ -165,7 +165,7 @@ def counterfactual(results: Any, adoptions: pd.DataFrame, channels: Any, *, swit
     >>> ch = [ds.Channel("ring", ds.Weights.from_matrix(ring, labels, name="ring"))]
     >>> ad = ds.simulate_diffusion(labels, ch, effects={"ring": 1.5}, start=1990, end=2005, n_policies=4,
     ...                            baseline=0.05, seed=1)
-    >>> panel = ds.add_channels(ds.event_history(ad, windows=ad.attrs["windows"], units=labels), ad, ch)
+    >>> panel = ds.add_channels(ds.event_history(ad, windows=ad.reports.windows, units=labels), ad, ch)
     >>> res = ds.EventLogit("event ~ ring", panel, link="cloglog").fit(cluster="unit")
     >>> cf = ds.counterfactual(res, ad, ch, switch_off="ring", draws=20, seed=1, progress=False)
     >>> bool(cf.attributable.loc["pooled", "attributable"] > 0)
