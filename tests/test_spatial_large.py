@@ -79,7 +79,7 @@ def test_small_lattices_eigen(ref, side):
 
 
 def test_lattice_2500_sparse_lu_expected_information(ref, monkeypatch):
-    """N = 2,500: sparse LU, no eigenvalue search, exact sparse traces = lagsarlm(method="eigen")."""
+    """N = 2,500: sparse LU, no eigenvalue search, exact traces by default = lagsarlm(method="eigen")."""
     r = ref["side_50"]
     d, W = lattice_case(50)
 
@@ -89,37 +89,46 @@ def test_lattice_2500_sparse_lu_expected_information(ref, monkeypatch):
     monkeypatch.setattr(num, "_extreme_eigenvalues", no_arpack)
     monkeypatch.setattr(spla, "eigs", no_arpack)
     monkeypatch.setattr(spla, "eigsh", no_arpack)
-    res = SpatialLag("y ~ x1 + x2", d, W, unit="unit").fit(traces="exact")
+    res = SpatialLag("y ~ x1 + x2", d, W, unit="unit").fit()
     assert res.logdet_method == "LU"
     assert res.interval == (-1.0, 1.0)
     assert res.info["rho interval"].startswith("row-standardised")
-    assert res.info["Traces"] == "exact (sparse column solves)"
+    assert res.info["Traces"] == "exact (log-determinant derivatives)"
+    assert res.rho_se_error is None and "+/-" not in res.info["Traces"]
     _check(res, r)
+    # the n column solves (the fallback where the derivatives do not apply) give the same SE
+    cols = ss.lag_traces([row_std(lattice(50))], np.array([1.0]), res.rho, 0.0, method="exact",
+                         lus=[None], solvers=[ss.OrderedLU(row_std(lattice(50))).solver(res.rho)])
+    assert cols.method == "exact (log-determinant derivatives)"
+    B = row_std(lattice(50))
+    direct = ss._exact_sparse(B, ss.OrderedLU(B).solver(res.rho), 0.0)
+    np.testing.assert_allclose(cols.values, direct, rtol=1e-9)
     # observed information on request: close to spatialreg's numerical Hessian (method="Matrix"),
     # which differs from both by its finite-difference error (docs/spatial_variance.md)
     obs = SpatialLag("y ~ x1 + x2", d, W, unit="unit").fit(information="observed")
     assert obs.info["Variance"].startswith("observed information") and "Traces" not in obs.info
     np.testing.assert_allclose(obs.std_errors["rho"], r["matrix_method"]["rho_se"], rtol=2e-3)
     np.testing.assert_allclose(obs.rho, r["matrix_method"]["rho"], rtol=1e-6)
-    # default above 1,500 units: stochastic traces, within a few stated standard errors of the exact SE
-    st = SpatialLag("y ~ x1 + x2", d, W, unit="unit").fit()
+    # stochastic traces (the default above 20,000 units): within a few stated errors of the exact SE
+    st = SpatialLag("y ~ x1 + x2", d, W, unit="unit").fit(traces="stochastic")
     assert st.info["Traces"].startswith("stochastic (Hutchinson, 50 Rademacher probes)")
     np.testing.assert_allclose(st.rho, r["rho"], rtol=1e-6)
-    for res_ in (st, SpatialLag("y ~ x1 + x2", d, W, unit="unit").fit(n_probes=40, seed=3)):
+    for res_ in (st, SpatialLag("y ~ x1 + x2", d, W, unit="unit").fit(traces="stochastic", n_probes=40, seed=3)):
         assert 0 < res_.rho_se_error < 0.01 * r["rho_se"]
         assert abs(res_.std_errors["rho"] - r["rho_se"]) < 4 * res_.rho_se_error
 
 
 @pytest.mark.slow
 def test_lattice_4900(ref):
-    """The issue's 70 x 70 lattice: exact sparse traces on request equal lagsarlm(method="eigen")."""
+    """The issue's 70 x 70 lattice: the default (exact) traces equal lagsarlm(method="eigen")."""
     if "side_70" not in ref:
         pytest.skip("side 70 not in the stored reference")
     r = ref["side_70"]
     d, W = lattice_case(70)
-    res = SpatialLag("y ~ x1 + x2", d, W, unit="unit").fit(traces="exact")
+    res = SpatialLag("y ~ x1 + x2", d, W, unit="unit").fit()
+    assert res.info["Traces"] == "exact (log-determinant derivatives)"
     _check(res, r)
-    st = SpatialLag("y ~ x1 + x2", d, W, unit="unit").fit()
+    st = SpatialLag("y ~ x1 + x2", d, W, unit="unit").fit(traces="stochastic")
     assert abs(st.std_errors["rho"] - r["rho_se"]) < 4 * st.rho_se_error
 
 
@@ -242,3 +251,41 @@ def test_blas_threads_context():
     assert x[0, 0] == 50
     with ss.blas_threads(None):
         pass
+
+
+def _weights_cases(shared_data):
+    """Real and constructed W: US states (bundled borders) and COW land contiguity 2012
+    (row-standardised), a rook lattice with positive random weights (neither symmetric nor
+    row-standardised) and its row-standardised, asymmetric version."""
+    from diffusion_stats.core.bundled import bundled_path
+
+    b = pd.read_csv(bundled_path("us_state_borders.csv"))
+    b = b[~b["corner_only"].astype(bool) & (b["state1"] != "DC") & (b["state2"] != "DC")]
+    us = ds.Weights.from_edges(b, source="state1", target="state2", symmetric=True).row_standardize()
+    cow = ds.countries.read_cow_contiguity(shared_data / "cow" / "cow_contdir.rda", years=2012, max_type=1)
+    rng = np.random.default_rng(7)
+    B = lattice(40)
+    pos = sp.csr_matrix(B.multiply(rng.uniform(0.1, 1.0, B.shape)) / 3.0)
+    return {"US states": us.matrix(), "COW land 2012": cow.row_standardize().matrix(2012), "positive weights": pos,
+            "asymmetric row-standardised": row_std(pos)}
+
+
+@pytest.mark.parametrize("tau", [0.0, 1.0])
+def test_exact_traces_from_logdets(shared_data, tau):
+    """The log-determinant derivatives equal the dense traces (real W) and the n column solves
+    (1,600-unit lattices) to 1e-8, for positive, negative and zero rho, with and without time
+    effects; where rho lies outside W's structural interval they decline (None)."""
+    for name, W in _weights_cases(shared_data).items():
+        W = sp.csr_matrix(W)
+        bnd = ss.structural_bounds(W)
+        for frac in (0.5, -0.6, 0.9, 0.0):
+            rho = frac / bnd.hi
+            got = ss._exact_from_logdets(W, rho, tau)
+            assert got is not None, name
+            if W.shape[0] <= 1500:
+                want = np.array(num._dense_G_traces([W], np.array([1.0]), rho, tau)[:3])
+            else:
+                want = ss._exact_sparse(W, ss.OrderedLU(W).solver(rho), tau)
+            np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-8 * W.shape[0], err_msg=f"{name} rho={rho}")
+    W = _weights_cases(shared_data)["positive weights"]
+    assert ss._exact_from_logdets(W, 1.1 / ss.structural_bounds(W).hi, tau) is None

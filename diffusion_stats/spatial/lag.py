@@ -491,10 +491,12 @@ class SpatialLag(ModelProtocol):
             (negative Hessian, second derivative of the log-determinant by differences).
         traces : {"auto", "exact", "stochastic"}
             Traces ``tr(G), tr(GG), tr(G'G)`` (``G = W (I - rho W)^-1``) of the expected information:
-            "auto" is exact (dense) up to 1,500 units per block and stochastic beyond (Hutchinson,
-            ``n_probes`` Rademacher probes; the summary states the resulting standard error of
-            SE(rho)); "exact" uses sparse column solves for large blocks (cost ~ n x the LU's
-            nonzeros: seconds at n = 3,000, minutes at 40,000).
+            "auto" is exact up to 20,000 units per block (dense up to 1,500; beyond, from
+            derivatives of sparse log-determinants: ``tr(G)`` and ``tr(GG)`` are the first two
+            derivatives of ``-log|I - rho W|``, ``tr(G'G)`` that of ``log det(AA' + e WW')``,
+            a few factorisations) and stochastic beyond (Hutchinson, ``n_probes`` Rademacher
+            probes; the summary states the resulting standard error of SE(rho)); "exact" gives
+            the exact traces at any size (1.5 s at 40,000 units).
         n_probes : int, optional
             Probes of the stochastic traces (default 50; 16 above 100,000 observations, where the
             traces' relative noise is smaller).
