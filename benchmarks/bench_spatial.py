@@ -32,7 +32,8 @@ Measured on the project machine (2 shared cores, load average 6-7, 2026-11-26):
 Large lattices with exact traces by default up to 20,000 units (2026-12-03, idle, load 0.5):
   N = 3,025: ds 0.09 s vs spatialreg Matrix 0.29 s (3.3x); 10,000: 0.30 s vs 0.57 s (1.9x);
   40,000 (stochastic traces): 1.03 s vs 2.61 s (2.5x). Beside a busy process: 0.12 / 0.29 s
-  vs 0.26 / 0.52 s (2.1x / 1.8x).
+  vs 0.26 / 0.52 s (2.1x / 1.8x); N = 1,000,000 beside a busy process: 11.7 s (2.1 GB) vs
+  222.6 s (4.8 GB), 19.1x.
 Timings are wall-clock, best of --repeat, on whatever machine runs this; each tool's
 own data preparation (weights objects) is excluded, model construction included.
 """
