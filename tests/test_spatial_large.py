@@ -289,3 +289,21 @@ def test_exact_traces_from_logdets(shared_data, tau):
             np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-8 * W.shape[0], err_msg=f"{name} rho={rho}")
     W = _weights_cases(shared_data)["positive weights"]
     assert ss._exact_from_logdets(W, 1.1 / ss.structural_bounds(W).hi, tau) is None
+
+
+@pytest.mark.parametrize("side", [50, 70, 100])
+def test_default_se_equals_analytical_r(reference_dir, ref, side):
+    """Up to N = 10,000 the default SE(rho) is the analytical one: equal at 1e-6 to the
+    expected-information formula written out in R with exact traces
+    (make_lattice_analytical.R; lagsarlm(method = "eigen") is out of reach at N = 10,000),
+    which itself equals the stored lagsarlm(method = "eigen") SEs at N = 2,500 and 4,900."""
+    ra = json.loads((reference_dir / "spatial" / "lattice_analytical.json").read_text())[f"side_{side}"]
+    if f"side_{side}" in ref:  # the R formula reproduces lagsarlm(method = "eigen") (R's rho is 1e-8 off)
+        np.testing.assert_allclose(ra["rho_se"], ref[f"side_{side}"]["rho_se"], rtol=1e-6)
+    d, W = lattice_case(side)
+    res = SpatialLag("y ~ x1 + x2", d, W, unit="unit").fit()
+    assert res.info["Traces"] == "exact (log-determinant derivatives)"
+    np.testing.assert_allclose(res.rho, ra["rho"], rtol=1e-6)
+    np.testing.assert_allclose(res.std_errors["rho"], ra["rho_se"], rtol=1e-6)
+    np.testing.assert_allclose(res.std_errors[["Intercept", "x1", "x2"]].to_numpy(), list(ra["rest_se"].values()),
+                               rtol=1e-5)
