@@ -46,7 +46,9 @@ def counterfactual(result: Any, *, policy: str | None = None, title: str | None 
     if not hasattr(result, "curves") or not hasattr(result, "policy_curves"):
         raise InputError(f"result must be a ds.counterfactual result, got {type(result).__name__}")
     ax = _get_ax(ax)
-    what = ", ".join([*(f"{c} off" for c in result.switch_off), *(f"{c} replaced" for c in result.replaced)])
+    what = ", ".join([*(f"{c} off" for c in result.switch_off), *(f"{c} replaced" for c in result.replaced),
+                      *(f"{m['unit']} moved to {'never' if m['year'] is None else m['year']}"
+                        for m in getattr(result, "moved", []))])
     if policy is None:
         cur = result.curves
         band = True
