@@ -249,3 +249,21 @@ def test_constructors_on_real_country_data(shared_data):
     peers = mech.emulation_peers(L)
     assert set(L.neighbors("USA")) == {"GBR"} and set(L.neighbors("FRA")) == {"BEL"}
     assert peers.mechanism == "emulation"
+
+
+def test_missing_years_one_rule_with_and_without_weight_by(toy):
+    """A time-varying W without a matrix for t - lag follows the channel's missing_years in
+    every builder (issue 12: the source-weighted path used to ignore "raise" and "previous"
+    and silently take the first matrix)."""
+    W0, adopt, panel = toy
+    M = W0.matrix().toarray()
+    W = ds.Weights({2001: M, 2003: M}, list(W0.labels), name="tv")  # no 2000, no 2002
+    s = pd.DataFrame({"unit": ["a", "c"], "year": [2001, 2002], "s": [1.0, 1.0]})
+    for wb in (None, s):
+        with pytest.raises(ds.InputError, match="no matrix for year"):
+            ds.add_channels(panel, adopt, [ds.Channel("x", W, weight_by=wb, missing_years="raise")])
+        with pytest.raises(ds.InputError, match="starts in 2001"):
+            ds.add_channels(panel, adopt, [ds.Channel("x", W, weight_by=wb, missing_years="previous")])
+        ds.add_channels(panel, adopt, [ds.Channel("x", W, weight_by=wb, missing_years="nearest")])
+    assert W.year_for(2002) == 2001 and W.year_for(2002, "nearest") == 2001 and W.year_for(2004) == 2003
+    assert W.year_for(2000, "nearest") == 2001 and W.year_for(2000, "zero") is None

@@ -104,35 +104,12 @@ def _span(d: dict) -> str:
 
 
 def _year_keys(s_values: np.ndarray, W: Weights, how: str) -> tuple[list, dict]:
-    """Map each distinct ``t - lag`` to the W year used (None = no ties)."""
+    """Map each distinct ``t - lag`` to the W year used (None = no ties), by :meth:`Weights.year_for`."""
     if not W.is_time_varying:
         return [None] * len(s_values), {}
-    yrs = np.asarray(W.years, dtype=np.int64)
-    keys: list = []
-    fallback: dict = {}
-    for s in s_values:
-        s = int(s)
-        pos = np.searchsorted(yrs, s, side="right") - 1
-        if pos >= 0 and yrs[pos] == s:
-            keys.append(s)
-            continue
-        if how == "raise":
-            raise InputError(f"W '{W.name}' has no matrix for year {s} (= t - lag; W covers {yrs[0]}-{yrs[-1]}, "
-                             f"{len(yrs)} years); pass missing_years='previous', 'nearest' or 'zero', or restrict "
-                             f"the panel")
-        if how == "zero":
-            key = None
-        elif how == "previous":
-            if pos < 0:
-                raise InputError(f"W '{W.name}' starts in {yrs[0]} but the panel needs year {s} (= t - lag) and there "
-                                 f"is no earlier matrix; pass missing_years='nearest' (use {yrs[0]}) or 'zero' (no "
-                                 f"ties), or restrict the panel to years > {yrs[0]}")
-            key = int(yrs[pos])
-        else:  # nearest, ties to the earlier year
-            cand = [int(yrs[p]) for p in (pos, pos + 1) if 0 <= p < len(yrs)]
-            key = min(cand, key=lambda y: (abs(y - s), y))
-        keys.append(key)
-        fallback[s] = key
+    keys = [W.year_for(int(s), how) for s in s_values]
+    have = set(W.years or ())
+    fallback = {int(s): k for s, k in zip(s_values, keys, strict=True) if int(s) not in have}
     return keys, fallback
 
 

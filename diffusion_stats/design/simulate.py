@@ -50,22 +50,7 @@ def _weights_at(W: Any, labels: Sequence[str], year: int, how: str = "previous")
     :func:`diffusion_stats.design.exposure` does with ``missing_years=how``.
     """
     if getattr(W, "is_time_varying", False):
-        years = np.asarray(sorted(W.years), dtype=np.int64)
-        pos = int(np.searchsorted(years, year, side="right")) - 1
-        if pos >= 0 and years[pos] == year:
-            y: int | None = int(year)
-        elif how == "raise":
-            raise InputError(f"weights '{W.name}' have no matrix for year {year} (= t - lag)")
-        elif how == "zero":
-            y = None
-        elif how == "previous":
-            if pos < 0:
-                raise InputError(f"weights '{W.name}' start in {years[0]} but the simulation needs year {year} "
-                                 "(= t - lag); use missing_years='nearest' or 'zero' on the channel, or later windows")
-            y = int(years[pos])
-        else:
-            cand = [int(years[p]) for p in (pos, pos + 1) if 0 <= p < len(years)]
-            y = min(cand, key=lambda v: (abs(v - year), v))
+        y = W.year_for(year, how, needed_by="the simulation")
         if y is None:
             return sp.csr_matrix((len(labels), len(labels)))
         return sp.csr_matrix(W.aligned(list(labels), year=y, missing="zero"), dtype=float)

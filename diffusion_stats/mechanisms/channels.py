@@ -191,12 +191,7 @@ def _scaled_weights(ch: Channel, svals: pd.DataFrame, labels: Sequence[str], yea
     mats: dict[int | None, Any] = {}
     for k, y in enumerate(years):
         y = int(y)
-        if W.is_time_varying:
-            yrs = np.asarray(W.years)
-            earlier = yrs[yrs <= y]
-            wy = int(earlier.max()) if earlier.size else (None if ch.missing_years == "zero" else int(yrs.min()))
-        else:
-            wy = None
+        wy = W.year_for(y, ch.missing_years, needed_by=f"channel '{ch.name}'") if W.is_time_varying else None
         if wy not in base_cache:
             if wy is None and W.is_time_varying:
                 M = sp.csr_matrix((n, n))

@@ -343,6 +343,45 @@ class Weights:
         return Weights(mats, self._labels, name=self._name if name is None else name, accounting=acc,
                        transform=transform)
 
+    def year_for(self, year: int, missing_years: str = "previous", *, needed_by: str = "the panel") -> int | None:
+        """The year whose matrix stands for ``year``, the one rule every builder uses when a
+        time-varying W has no matrix for a year (``t - lag``).
+
+        ``missing_years``: "previous" (the latest earlier matrix; an error before the first),
+        "nearest" (ties to the earlier year), "zero" (None: no ties that year) or "raise".
+        A static W returns None (its one matrix serves every year).
+
+        Examples
+        --------
+        >>> import numpy as np, diffusion_stats as ds
+        >>> W = ds.Weights({2000: np.eye(2)[::-1], 2004: np.eye(2)[::-1]}, ["a", "b"])
+        >>> W.year_for(2003), W.year_for(2003, "nearest"), W.year_for(2003, "zero")
+        (2000, 2004, None)
+        """
+        if not self.is_time_varying:
+            return None
+        yrs = np.asarray(self.years, dtype=np.int64)
+        s = int(year)
+        pos = int(np.searchsorted(yrs, s, side="right")) - 1
+        if pos >= 0 and yrs[pos] == s:
+            return s
+        if missing_years == "raise":
+            raise InputError(f"W '{self.name}' has no matrix for year {s} (= t - lag; W covers {yrs[0]}-{yrs[-1]}, "
+                             f"{len(yrs)} years); pass missing_years='previous', 'nearest' or 'zero', or restrict "
+                             f"{needed_by}")
+        if missing_years == "zero":
+            return None
+        if missing_years == "previous":
+            if pos < 0:
+                raise InputError(f"W '{self.name}' starts in {yrs[0]} but {needed_by} needs year {s} (= t - lag) and "
+                                 f"there is no earlier matrix; pass missing_years='nearest' (use {yrs[0]}) or 'zero' "
+                                 f"(no ties), or restrict {needed_by} to years > {yrs[0]}")
+            return int(yrs[pos])
+        if missing_years != "nearest":
+            raise InputError(f"missing_years={missing_years!r}: use 'previous', 'nearest', 'zero' or 'raise'")
+        cand = [int(yrs[p]) for p in (pos, pos + 1) if 0 <= p < len(yrs)]
+        return min(cand, key=lambda y: (abs(y - s), y))
+
     def row_standardize(self) -> Weights:
         """A new ``Weights`` whose rows sum to 1; isolates' rows stay zero (and are reported).
 
