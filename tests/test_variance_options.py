@@ -73,7 +73,7 @@ ACCEPTS = {
                     "cluster": {None, "none", "CR1", "HC1", "CR2", "CR3", True, False},
                     "dyadic": {None, "none", False}},
     "SpatialLag": {"classical": {None, "none", False}, "robust": {None, "none", False},
-                   "cluster": {None, "HC1", "CR2", "CR3"}},
+                   "cluster": {None, "none", "CR1", "HC1", "CR2", "CR3", True, False}},
 }
 
 

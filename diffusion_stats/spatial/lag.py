@@ -50,10 +50,11 @@ from ..output.summary import Summary, format_number
 from . import _numerics as num
 from ._sparse import blas_threads
 
-#: ``small_sample`` of SpatialLag: unset is "HC1" for the S-2SLS cluster variance (linearmodels'
-#: ``debiased``, Stata's factor), "none" otherwise; CR2/CR3 for one-way S-2SLS clusters
+#: ``small_sample`` of SpatialLag: unset is "HC1" for the S-2SLS cluster variance (Stata's factor,
+#: ``vcovCL(type = "HC1")``), "none" otherwise; "none"/"CR1"/CR2/CR3 for one-way S-2SLS clusters
 SMALL_SAMPLE_DEFAULT = {"cluster": "HC1"}
-SMALL_SAMPLE_SUPPORTED = {"classical": ("none",), "robust": ("none",), "cluster": ("HC1", "CR2", "CR3")}
+SMALL_SAMPLE_SUPPORTED = {"classical": ("none",), "robust": ("none",),
+                          "cluster": ("none", "CR1", "HC1", "CR2", "CR3")}
 
 __all__ = ["SpatialFitState", "SpatialLag", "SpatialLagResults", "spatial_temporal_lag"]
 
@@ -505,10 +506,12 @@ class SpatialLag(ModelProtocol):
             without an eigenvalue search ((-1, 1) for a row-standardised W; ``(-1/r, 1/r)``, ``r`` the
             largest absolute row or column sum, otherwise); an estimate at a structural bound that is
             not the exact one (e.g. rho near -1) is re-searched on the exact eigenvalue interval.
-        small_sample : {None, "none", "HC1", "CR2", "CR3", False}, optional
+        small_sample : {None, "none", "CR1", "HC1", "CR2", "CR3", True, False}, optional
             The package-wide finite-sample vocabulary (:mod:`diffusion_stats.inference.covariance`).
-            Unset: none for ML, classical and "robust"; "HC1" for "cluster", i.e.
-            G/(G-1) x (n-1)/(n-k) (Stata's ``regress, vce(cluster)`` factor, ``linearmodels``' ``debiased``).
+            Unset: none for ML, classical and "robust" (HC0); "HC1" for "cluster", i.e.
+            G/(G-1) x (n-1)/(n-k) (Stata's ``regress, vce(cluster)`` factor, ``sandwich::vcovCL(type =
+            "HC1")`` on ``AER::ivreg``); S-2SLS "cluster" also takes "CR1" (G/(G-1), ``vcovCL(type =
+            "HC0")``) and "none" (no factor).
             "CR2"/"CR3": S-2SLS with ``cov_type="cluster"`` and no fixed effects, with
             Satterthwaite df (``clubSandwich::vcovCR`` on ``AER::ivreg``). Other
             combinations raise.
@@ -537,7 +540,7 @@ class SpatialLag(ModelProtocol):
                                          f"(effects={self.effects!r} absorbs them); leave small_sample unset (HC1) "
                                          "or include dummies")
         if self.method == "s2sls":
-            return self._fit_s2sls(cov_type, cl, cr)
+            return self._fit_s2sls(cov_type, cl, kind)
         return self._fit_ml(order=order, n_draws=n_draws, seed=seed, information=information, traces=traces,
                             n_probes=None if n_probes is None else int(n_probes), interval=interval)
 
@@ -643,62 +646,93 @@ class SpatialLag(ModelProtocol):
         H = np.column_stack(cols)
         return self._tr(H)
 
-    def _fit_s2sls(self, cov_type: str, cluster: tuple[str, ...], small_sample: str | None = None
-                   ) -> SpatialLagResults:
-        from ..core.errors import require
-
-        IV2SLS = require("linearmodels.iv", extra="spatial", what="SpatialLag(method='s2sls')",
-                         alternative="use method='ml'").IV2SLS
+    def _fit_s2sls(self, cov_type: str, cluster: tuple[str, ...], kind: str = "none") -> SpatialLagResults:
+        # 2SLS in numpy: instruments Z = [X, H], regressors [W y, X]; first-stage fitted values
+        # Xhat = P_Z [W y, X] from a least-squares solve (SVD, stable for ill-conditioned Z);
+        # beta = (Xhat' Xend)^{-1} Xhat' y; the sandwich through inference.covariance
+        from ..inference.covariance import cluster_pieces, group_codes, sandwich
 
         names = ["rho"] + self._names
         H = self._instruments()
         if H.shape[1] < 1:
             raise SpecificationError("S-2SLS needs at least one non-constant regressor to build instruments WX, W^2X")
-        idx = pd.RangeIndex(len(self._yt))
-        dep = pd.Series(self._yt, index=idx, name="y")
-        exog = pd.DataFrame(self._Xt, index=idx, columns=[f"x{j}" for j in range(self._Xt.shape[1])])
-        endog = pd.DataFrame({"rho": self._Wyt}, index=idx)
-        inst = pd.DataFrame(H, index=idx, columns=[f"h{j}" for j in range(H.shape[1])])
-        mod = IV2SLS(dep, exog if exog.shape[1] else None, endog, inst)
-        n, k = len(self._yt), 1 + self._Xt.shape[1]
+        Z = np.column_stack([self._Xt, H])
+        Xend = np.column_stack([self._Wyt, self._Xt])
+        y = self._yt
+        n, k = len(y), Xend.shape[1]
         absorbed = n - self._m
+        Pi, *_ = np.linalg.lstsq(Z, Xend, rcond=None)
+        Xhat = Z @ Pi
+        A = Xhat.T @ Xend
+        p = np.linalg.solve(A, Xhat.T @ y)
+        resid_t = y - Xend @ p
+        ssr = float(resid_t @ resid_t)
+        bread = np.linalg.inv(Xhat.T @ Xhat)
+        bread = (bread + bread.T) / 2
         n_cl: tuple[int, ...] = ()
+        df_terms: np.ndarray | None = None
         if cov_type == "classical":
-            r = mod.fit(cov_type="unadjusted", debiased=True)
-            scale = (n - k) / (n - k - absorbed)
+            # s2 = SSR / (n - k - absorbed fixed effects), as ivreg / linearmodels "unadjusted, debiased"
+            V = ssr / (n - k - absorbed) * bread
         elif cov_type == "robust":
-            r = mod.fit(cov_type="robust", debiased=False)
-            scale = 1.0
+            V, _ = sandwich(bread, "robust", kind=kind, n=n, k=k, meat=(Xhat * resid_t[:, None]).T
+                            @ (Xhat * resid_t[:, None]))
         else:
             if len(cluster) != 1:
                 raise SpecificationError("S-2SLS clusters on one column; pass cluster='unit' (or another column)")
-            cl = self.data.loc[self._index, cluster[0]].to_numpy()
-            codes = pd.factorize(cl)[0]
-            r = mod.fit(cov_type="clustered", clusters=pd.Series(codes, index=idx), debiased=True)
-            scale = 1.0
-            n_cl = (len(np.unique(codes)),)
-        order = ["rho"] + list(exog.columns)
-        p = r.params[order].to_numpy()
-        V = r.cov.loc[order, order].to_numpy() * scale
-        df_terms = None
-        if small_sample is not None:
-            from ..inference.small_sample import iv_cr
-            Xend = np.column_stack([self._Wyt, self._Xt])
-            V, df_terms = iv_cr(self._yt, Xend, np.column_stack([self._Xt, H]), p, codes, n_cl[0], small_sample)
+            codes, G = group_codes(self.data.loc[self._index, cluster[0]].to_numpy())
+            n_cl = (G,)
+            if kind in ("CR2", "CR3"):
+                from ..inference.small_sample import iv_cr
+                V, df_terms = iv_cr(y, Xend, Z, p, codes, G, kind)
+            else:
+                V, _ = sandwich(bread, "cluster", kind=kind, n=n, k=k,
+                                cluster_meats=cluster_pieces(Xhat * resid_t[:, None], [(codes, G)]))
         params = pd.Series(p, index=names)
         cov = pd.DataFrame(V, index=names, columns=names)
-        resid_t = self._yt - p[0] * self._Wyt - self._Xt @ p[1:]
         fitted = self._y - (self._y - p[0] * self._Wy - self._X @ p[1:])
-        s2 = float(resid_t @ resid_t) / (n - k - absorbed)
+        s2 = ssr / (n - k - absorbed)
         return SpatialLagResults(
             model=self, state=self._fit_state(instruments=H), params=params, cov=cov, sigma2=s2,
             sigma2_se=None, loglik=None, loglik_null=None,
             logdet_method=None, interval=None, residuals=resid_t, fitted=fitted,
             vc_kind={"classical": "2SLS, s2 = SSR/(n-k)", "robust": "HC0 (White)",
-                     "cluster": "cluster-robust (CR1)" if small_sample is None else
-                     f"cluster-robust {_describe_ss(small_sample)}"}[cov_type],
-            n_evals=0, cov_type=cov_type, cluster=cluster, n_clusters=n_cl, ld=None, first_stage=r,
+                     "cluster": {"HC1": "cluster-robust (CR1)", "CR1": "cluster-robust, G/(G-1)",
+                                 "none": "cluster-robust, no factor (CR0)"}.get(kind, "")
+                     or f"cluster-robust {_describe_ss(kind)}"}[cov_type],
+            n_evals=0, cov_type=cov_type, cluster=cluster, n_clusters=n_cl, ld=None,
+            first_stage=_first_stage_summary(Z, Xend[:, :1], self._Xt, ["rho"], int(absorbed)),
             df_terms=df_terms)
+
+
+def _first_stage_summary(Z: np.ndarray, endog: np.ndarray, exog: np.ndarray, names: list[str],
+                         absorbed: int = 0) -> pd.DataFrame:
+    """First-stage diagnostics of a 2SLS fit, one row per endogenous regressor.
+
+    Columns: ``r2`` (R^2 of the regressor on all instruments ``Z``; centred when ``exog`` has
+    a constant column, as ``lm``), ``partial_r2`` (1 - SSR(Z) / SSR(exog): the share of what the
+    included regressors leave that the excluded instruments explain), ``F`` (classical F
+    statistic of the excluded instruments, ``((SSR(exog) - SSR(Z)) / q) / (SSR(Z) / df_den)``,
+    as ``anova(lm(w ~ x), lm(w ~ x + h))``), ``df_num`` (q, the excluded instruments),
+    ``df_den`` (n - rank(Z) - absorbed fixed effects) and ``pvalue``.
+    """
+    n = Z.shape[0]
+
+    def ssr(A: np.ndarray, v: np.ndarray) -> np.ndarray:
+        if A.shape[1] == 0:
+            return np.sum(v ** 2, axis=0)
+        b, *_ = np.linalg.lstsq(A, v, rcond=None)
+        return np.sum((v - A @ b) ** 2, axis=0)
+
+    rz, rx = np.linalg.matrix_rank(Z), (np.linalg.matrix_rank(exog) if exog.shape[1] else 0)
+    s_full, s_restr = ssr(Z, endog), ssr(exog, endog)
+    const = exog.shape[1] > 0 and bool(np.any(np.all(exog == exog[:1], axis=0) & np.any(exog != 0, axis=0)))
+    tss = np.sum((endog - endog.mean(axis=0)) ** 2, axis=0) if const else np.sum(endog ** 2, axis=0)
+    q, df_den = rz - rx, n - rz - absorbed
+    F = ((s_restr - s_full) / q) / (s_full / df_den)
+    return pd.DataFrame({"r2": 1 - s_full / tss, "partial_r2": 1 - s_full / s_restr, "F": F,
+                         "df_num": q, "df_den": df_den, "pvalue": stats.f.sf(F, q, df_den)},
+                        index=pd.Index(names, name="endogenous"))
 
 
 def _describe_ss(kind: str) -> str:
@@ -747,6 +781,13 @@ class SpatialLagResults(Results):
     lm_residual : dict or None
         LM test of residual spatial autocorrelation after the lag model (spatialreg's
         ``LMtest``), for cross-sections fitted with the "eigen" log-determinant.
+    first_stage : DataFrame or None
+        S-2SLS only (None for ML): the first stage of ``W y`` on the instruments
+        ``[X, WX, W^2X]``, one row per endogenous regressor (``"rho"``), with columns ``r2``
+        (R^2 on all instruments), ``partial_r2`` (share of what X leaves that the excluded
+        instruments explain), ``F``, ``df_num``, ``df_den``, ``pvalue`` (classical F test of
+        the excluded instruments, as ``anova(lm(Wy ~ x), lm(Wy ~ x + Wx + WWx))``; with
+        fixed effects, on the within-transformed data with the absorbed effects off ``df_den``).
     """
 
     model_name = "Spatial lag"
