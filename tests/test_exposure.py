@@ -395,3 +395,16 @@ def test_spid_pooled_border_share_matches_pandas(shared_data):
     ref = (ref["c"] / ref["d"].where(ref["d"] > 0)).fillna(0.0)
     np.testing.assert_allclose(sample.set_index("index")["border"].loc[ref.index], ref, rtol=0, atol=1e-15)
     assert out["border"].between(0, 1).all() and out["border"].gt(0).mean() > 0.3
+
+
+def test_empty_panel_gives_an_empty_exposure_column():
+    """An empty panel (e.g. a query that matched nothing) gives an empty column, and its
+    accounting says the rows were removed after building (it used to raise a raw ValueError)."""
+    m = np.array([[0, 1.0], [1.0, 0]])
+    W = ds.Weights.from_matrix(m, ["a", "b"], name="pair")
+    adopt = pd.DataFrame({"unit": ["a"], "policy": ["p"], "year": [2000]})
+    panel = ds.event_history(adopt, units=["a", "b"], end=2003)
+    out = ds.exposure(panel.iloc[:0], adopt, W, name="pair")
+    assert len(out) == 0 and out["pair"].dtype == np.float64
+    assert "removed after building" in str(out.accounting)
+    assert len(ds.exposure(panel.iloc[:0], adopt, W, kind="count", name="c")) == 0

@@ -228,7 +228,7 @@ def exposure(panel: pd.DataFrame, adoptions: pd.DataFrame, W: Weights, *, lag: i
     row_order = np.argsort(s_row, kind="stable")
     s_sorted = s_row[row_order]
     s_values, starts = np.unique(s_sorted, return_index=True)
-    ends = np.append(starts[1:], n_rows)
+    ends = np.append(starts[1:], n_rows) if len(starts) else starts  # an empty panel: no years
     keys, fallback = _year_keys(s_values, W, missing_years)
     n_u, n_p = W.n, len(pols)
     acc = np.zeros((n_u, n_p))
