@@ -1,6 +1,7 @@
 """Repeated events (adoption, repeal, re-adoption): spells, panels, current-status exposure, fits.
 
-Real data: CSP (csp/csp.rda). The first read takes ~1 min, so the 0/1 variables (rows
+Real data: CSP (csp/csp.rda). The first read takes ~25 s, so the tests that need it are
+marked slow, and the 0/1 variables (rows
 with a value) are cached once as parquet in pytest's cache dir (never committed) by the
 session-scoped fixture ``csp01``. Reference values: tests/reference/repeated/
 make_reference.R (survival::coxph with cluster(unit), strata(enum); sandwich::vcovCL).
@@ -55,6 +56,7 @@ def panels(spells, W):
 
 
 # --------------------------------------------------------------------------- counts
+@pytest.mark.slow  # needs the raw CSP read (csp_extracts): ~25 s on a fresh clone
 def test_switching_variables_recomputed_from_raw(csp01, ref):
     """0/1 CSP variables that switch off and on again: independent pandas count = R = policy_spells."""
     d = csp01.sort_values(["variable", "st", "year"], kind="stable")
@@ -80,6 +82,7 @@ def test_switching_variables_recomputed_from_raw(csp01, ref):
     assert ref["csp01"]["n_readoptions"] == int(readopt.sum())
 
 
+@pytest.mark.slow  # needs the raw CSP read (csp_extracts): ~25 s on a fresh clone
 @pytest.mark.parametrize("pol", POLICIES)
 def test_policy_counts_match_r(spells, ref, pol):
     r = ref["policies"][pol]["counts"]
@@ -96,6 +99,7 @@ def test_policy_counts_match_r(spells, ref, pol):
     assert int((s["left_censored"] & (s["status"] == 1)).sum()) == r["in_force_at_start"]
 
 
+@pytest.mark.slow  # needs the raw CSP read (csp_extracts): ~25 s on a fresh clone
 @pytest.mark.parametrize("pol", POLICIES)
 def test_panel_rows_match_r(panels, ref, pol):
     r = ref["policies"][pol]["rows"]
@@ -111,6 +115,7 @@ def test_panel_rows_match_r(panels, ref, pol):
     np.testing.assert_allclose(both["nb_repealed"].sum(), e["nb_repealed"], rtol=1e-12)
 
 
+@pytest.mark.slow  # needs the raw CSP read (csp_extracts): ~25 s on a fresh clone
 def test_spell_accounting_covers_every_spell(spells, panels):
     n = len(spells)
     for p in panels.values():
@@ -125,6 +130,7 @@ def test_spell_accounting_covers_every_spell(spells, panels):
 
 
 # --------------------------------------------------------------------------- exposure
+@pytest.mark.slow  # needs the raw CSP read (csp_extracts): ~25 s on a fresh clone
 def test_current_status_exposure_brute_force(csp01, panels, W):
     """nb_in_force / nb_repealed = brute-force counts over the raw CSP values at t - 1."""
     pol = "regulation_motorcycle_helmets"
@@ -145,6 +151,7 @@ def test_current_status_exposure_brute_force(csp01, panels, W):
         assert row.nb_repealed == pytest.approx(want_rep, abs=1e-15), row
 
 
+@pytest.mark.slow  # needs the raw CSP read (csp_extracts): ~25 s on a fresh clone
 def test_status_exposure_kinds_and_states(spells, W):
     p = ds.event_history(spells, repeated="ag", risk="both")
     p = p[p["policy"] == "regulation_motorcycle_helmets"]
@@ -166,6 +173,7 @@ def _close(res, r, se_key="se"):
     np.testing.assert_allclose(res.std_errors.to_numpy(), r[se_key], rtol=1e-5)
 
 
+@pytest.mark.slow  # needs the raw CSP read (csp_extracts): ~25 s on a fresh clone
 @pytest.mark.parametrize("pol", POLICIES)
 @pytest.mark.parametrize("fit", ["ag", "pwp_total", "pwp_gap", "repeal"])
 def test_cox_matches_coxph(panels, ref, pol, fit):
@@ -183,6 +191,7 @@ def test_cox_matches_coxph(panels, ref, pol, fit):
     assert "default for repeated-event panels" in text and "cluster by unit" in text
 
 
+@pytest.mark.slow  # needs the raw CSP read (csp_extracts): ~25 s on a fresh clone
 @pytest.mark.parametrize("pol", POLICIES)
 def test_event_logit_matches_vcovcl(panels, ref, pol):
     data = panels["total"][panels["total"]["policy"] == pol]
@@ -337,6 +346,7 @@ def test_broken_spell_table_is_refused():
         ds.status_events(s.assign(first_year=s["first_year"] + (s["spell"] == 3)))
 
 
+@pytest.mark.slow  # needs the raw CSP read (csp_extracts): ~25 s on a fresh clone
 @pytest.mark.parametrize("fit", ["ag", "pwp_gap"])
 def test_pooled_policies_match_coxph(panels, ref, fit):
     """Both policies in one panel: strata by policy (and enum), one cluster per state."""
