@@ -102,11 +102,11 @@ def kspace_adjust(M: np.ndarray, F: np.ndarray, kind: str) -> np.ndarray:
     return np.einsum("ai,jab,bk->jik", Linv, R, L.T)
 
 
-def satterthwaite_df(M: np.ndarray, K: np.ndarray, N: np.ndarray) -> np.ndarray:
-    """Satterthwaite df of every coefficient from ``K_j``, ``N_j`` (G, k, k) (module docstring)."""
-    g2 = np.einsum("li,jlm,mi->ij", M, K, M)          # (k, G): a' K_j a per coefficient
-    v = np.einsum("jlm,li->ijm", N, M)                # (k, G, k): N_j' a
-    H = np.einsum("ijm,mn,iln->ijl", v, M, v)         # (k, G, G)
+def _df_of(A: np.ndarray, M: np.ndarray, K: np.ndarray, N: np.ndarray) -> np.ndarray:
+    """Satterthwaite df of the linear combinations whose columns of ``A`` are ``M c``."""
+    g2 = np.einsum("li,jlm,mi->ij", A, K, A)          # (m, G): a' K_j a per combination
+    v = np.einsum("jlm,li->ijm", N, A)                # (m, G, k): N_j' a
+    H = np.einsum("ijm,mn,iln->ijl", v, M, v)         # (m, G, G)
     P = -H
     idx = np.arange(K.shape[0])
     P[:, idx, idx] += g2
@@ -114,6 +114,11 @@ def satterthwaite_df(M: np.ndarray, K: np.ndarray, N: np.ndarray) -> np.ndarray:
     tr2 = np.einsum("ijl,ijl->i", P, P)
     with np.errstate(divide="ignore", invalid="ignore"):
         return tr * tr / tr2
+
+
+def satterthwaite_df(M: np.ndarray, K: np.ndarray, N: np.ndarray) -> np.ndarray:
+    """Satterthwaite df of every coefficient from ``K_j``, ``N_j`` (G, k, k) (module docstring)."""
+    return _df_of(M, M, K, N)  # a = M e_i for coefficient i
 
 
 class SatterthwaiteDF(np.ndarray):
@@ -142,17 +147,7 @@ def contrast_df(pieces: tuple[np.ndarray, np.ndarray, np.ndarray], C: np.ndarray
     C = np.atleast_2d(np.asarray(C, dtype=float))
     out = np.empty(C.shape[0])
     for i in range(0, C.shape[0], chunk):
-        A = M @ C[i:i + chunk].T                          # (k, m)
-        g2 = np.einsum("li,jlm,mi->ij", A, K, A)
-        v = np.einsum("jlm,li->ijm", N, A)
-        H = np.einsum("ijm,mn,iln->ijl", v, M, v)
-        P = -H
-        idx = np.arange(K.shape[0])
-        P[:, idx, idx] += g2
-        tr = np.einsum("ijj->i", P)
-        tr2 = np.einsum("ijl,ijl->i", P, P)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[i:i + chunk] = tr * tr / tr2
+        out[i:i + chunk] = _df_of(M @ C[i:i + chunk].T, M, K, N)
     return out
 
 
