@@ -407,14 +407,17 @@ def lag_traces(blocks: Sequence[sp.csr_matrix], counts: np.ndarray, rho: float, 
             total += cnt * t
             kinds.add("dense")
             continue
+        solve = solvers[k] if solvers is not None and solvers[k] is not None else None
         if method == "exact":
-            olu = lus[k] if lus is not None else None
+            given = lus[k] if lus is not None else None
+            olu = given if given is not None else OrderedLU(B)
             fd = _exact_from_logdets(B, rho, tau, olu)
             if fd is not None:
                 total += cnt * fd
                 kinds.add("log-determinant derivatives")
                 continue
-        solve = solvers[k] if solvers is not None and solvers[k] is not None else None
+            if solve is None:  # the column solves, with the same ordered factorisation
+                solve = olu.solver(rho)
         if method == "stochastic" and getattr(solve, "neumann", False):
             solve = neumann_solver(B, rho, tol=1e-9)  # probe noise is ~1e-3 relative: 1e-9 solves suffice
         if solve is None:
@@ -431,16 +434,14 @@ def lag_traces(blocks: Sequence[sp.csr_matrix], counts: np.ndarray, rho: float, 
     return Traces(total, f"stochastic (Hutchinson, {n_probes} Rademacher probes)", probes, n_probes)
 
 
-def block_solvers(logdet, rho: float, *, few_columns: bool = True) -> list[Callable[[np.ndarray], np.ndarray]]:
-    """``(I - rho W_k)^-1`` for each distinct block of ``logdet``.
-
-    For a few right-hand sides (``few_columns``) the Neumann series (sparse products only) when
-    it converges fast; else, and for many columns, the block's sparse LU at rho (a new ordered
-    LU if the log-determinant has none).
+def block_solvers(logdet, rho: float) -> list[Callable[[np.ndarray], np.ndarray]]:
+    """``(I - rho W_k)^-1`` for a few right-hand sides, for each distinct block of ``logdet``:
+    the Neumann series (sparse products only) when it converges fast, else the block's
+    sparse LU at rho (a new ordered LU if the log-determinant has none).
     """
     out = []
     for k, B in enumerate(logdet.blocks):
-        fast = neumann_solver(B, rho, max_rate=0.9) if few_columns else None
+        fast = neumann_solver(B, rho, max_rate=0.9)
         if fast is not None:
             out.append(fast)
             continue
@@ -471,8 +472,8 @@ def expected_variance(fit, Xtil: np.ndarray, GXb_of: Callable, logdet, m: float,
     big = max(B.shape[0] for B in logdet.blocks)
     exact = traces == "exact" or (traces == "auto" and big <= EXACT_TRACE_MAX)
     T = lag_traces(logdet.blocks, logdet.counts, fit.rho, tau, method="exact" if exact else "stochastic",
-                   n_probes=n_probes, seed=seed, solvers=block_solvers(logdet, fit.rho, few_columns=False)
-                   if exact else solvers, lus=getattr(logdet, "_olu", None))
+                   n_probes=n_probes, seed=seed, solvers=None if exact else solvers,
+                   lus=getattr(logdet, "_olu", None))
     V = lag_information(fit, Xtil, GXb, logdet, m, tuple(T.values))
     err = None
     if T.probes is not None and len(T.probes) > 1:
